@@ -1,0 +1,78 @@
+"""JSON request bodies: media type, size, strict decoding, then the spec's schema."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .contract import Contract, Operation
+from .errors import BadRequest
+from .problems import field_problems, summary
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text} is too large")
+    return value
+
+
+def _no_constants(text: str) -> Any:
+    raise ValueError(f"{text} is not valid JSON")
+
+
+def decode_json(raw: bytes) -> Any:
+    """Parse strictly: UTF-8 only, no NaN/Infinity, no duplicate keys, bounded nesting."""
+    if not raw.strip():
+        raise BadRequest.field("body", "is empty; send a JSON object")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest.field("body", f"is not valid UTF-8 (byte {exc.start})") from None
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_no_duplicate_keys,
+            parse_float=_finite,
+            parse_constant=_no_constants,
+        )
+    except RecursionError:
+        raise BadRequest.field("body", "is nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise BadRequest.field(
+            "body", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except ValueError as exc:
+        raise BadRequest.field("body", f"is not valid JSON: {exc}") from None
+
+
+def require_json_media_type(mimetype: str) -> None:
+    if mimetype != "application/json":
+        shown = mimetype or "none"
+        raise BadRequest.field(
+            "Content-Type", f"must be application/json for a JSON body (got {shown})"
+        )
+
+
+def validated_body(contract: Contract, operation: Operation, body: Any) -> dict[str, Any]:
+    """The body, valid under the operation's request schema, integral floats made integers."""
+    validator = operation.body_validators["application/json"]
+    problems = field_problems(validator.iter_errors(body), "body", nested_in_root=False)
+    if problems:
+        raise BadRequest(f"Invalid request body: {summary(problems)}", problems)
+    calendar = body.get("calendar")
+    if isinstance(calendar, dict):
+        for name, value in calendar.items():
+            if isinstance(value, float) and contract.field_types.get(name) == "integer":
+                calendar[name] = int(value)
+    return body

@@ -1,0 +1,66 @@
+"""`calendar-mock serve`: the mock on 127.0.0.1 behind a multi-threaded WSGI server."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+
+from .app import create_app, mock_of
+from .errors import SeedError
+from .server import DEFAULT_THREADS, make_server
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="calendar-mock", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the mock over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any free)")
+    serve.add_argument("--fixtures", help="seed data JSON file (default: the demo fixtures)")
+    serve.add_argument("--intervention-match", choices=("all", "any"), default="all",
+                       help="intervention_ids[] keeps calendars offering all (default) or any")
+    serve.add_argument("--deleted-calendars", choices=("listed", "hidden"), default="listed",
+                       help="soft-deleted calendars in lists: listed (default) or hidden")
+    serve.add_argument("--journal-size", type=int, default=1000, help="requests kept in the journal")
+    serve.add_argument("--threads", type=int, default=DEFAULT_THREADS, help="worker threads")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app(
+            args.fixtures,
+            intervention_match=args.intervention_match,
+            deleted_calendars=args.deleted_calendars,
+            journal_size=args.journal_size,
+        )
+    except (OSError, SeedError, ValueError) as error:
+        print(f"calendar-mock: cannot load the seed data: {error}", file=sys.stderr)
+        return 2
+    server = make_server(app, args.host, args.port, args.threads)
+    base_url = f"http://{args.host}:{server.effective_port}"
+    store = mock_of(app).store
+    print(_banner(base_url, store.dump()["apikeys"], store.seed_credentials()), flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    return 0
+
+
+def _banner(base_url: str, apikeys: list[str], users: list[dict]) -> str:
+    apikey = apikeys[0] if apikeys else "KEY"
+    lines = [f"Calendar mock listening on {base_url}", "", f"  apikey    {apikey}"]
+    lines += [f"  user      {u['email']} / {u['password']}  (groups {u['group_ids']})" for u in users]
+    if users:
+        first = users[0]
+        lines += ["", f"  try: curl -u '{first['email']}:{first['password']}' "
+                      f"'{base_url}/api/v1/groups/{first['group_id']}/calendars?apikey={apikey}'"]
+    lines.append(f"  control plane: {base_url}/_mock/state  /_mock/requests  POST /_mock/reset")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

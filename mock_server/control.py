@@ -1,0 +1,92 @@
+"""The control plane under /_mock/: reset, seed, dump, journal and switches, for tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from .errors import BadRequest, SeedError
+
+blueprint = Blueprint("control", __name__)
+
+
+def _mock():
+    from .app import mock_of
+
+    return mock_of(current_app)
+
+
+def _reply(body: Any, status: int = 200) -> Response:
+    from .app import json_response
+
+    return json_response(status, body)
+
+
+def _json_object() -> dict[str, Any] | None:
+    if not request.get_data(cache=True).strip():
+        return None
+    from .bodies import decode_json
+
+    body = decode_json(request.get_data(cache=True))
+    if not isinstance(body, dict):
+        raise BadRequest.field("body", "must be a JSON object")
+    return body
+
+
+@blueprint.post("/reset")
+def reset() -> Response:
+    """Back to the seed data (and an empty journal); a JSON body replaces the seed data."""
+    mock = _mock()
+    seed = _json_object()
+    if seed is not None:
+        try:
+            mock.load(seed)
+        except SeedError as error:
+            raise BadRequest(f"seed data refused: {error}", {"seed": [str(error)]}) from None
+    mock.reset()
+    state = mock.store.dump()
+    return _reply({"reset": True, "calendars": len(state["calendars"])})
+
+
+@blueprint.get("/state")
+def state() -> Response:
+    return _reply(_mock().store.dump())
+
+
+@blueprint.get("/requests")
+def requests_journal() -> Response:
+    journal = _mock().journal
+    entries = journal.entries(request.args.to_dict())
+    return _reply({"requests": entries, "count": len(entries), "capacity": journal.capacity})
+
+
+@blueprint.delete("/requests")
+def clear_journal() -> Response:
+    _mock().journal.clear()
+    return _reply({"cleared": True})
+
+
+@blueprint.get("/settings")
+def get_settings() -> Response:
+    return _reply(_mock().store.settings.as_dict())
+
+
+@blueprint.put("/settings")
+def put_settings() -> Response:
+    body = _json_object() or {}
+    try:
+        settings = _mock().configure(**{key: str(value) for key, value in body.items()})
+    except ValueError as error:
+        raise BadRequest(str(error)) from None
+    return _reply(settings.as_dict())
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    return _reply(_mock().contract.spec)
+
+
+@blueprint.get("/health")
+def health() -> Response:
+    return _reply({"ok": True})

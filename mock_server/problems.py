@@ -1,0 +1,89 @@
+"""Turn JSON Schema validation errors into `{field: [problem]}` a client can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from jsonschema import ValidationError
+
+_ARTICLES = {"integer": "an integer", "object": "an object", "array": "an array"}
+
+
+def field_problems(
+    errors: Iterable[ValidationError], root: str, *, nested_in_root: bool = True
+) -> dict[str, list[str]]:
+    """Problems keyed by field path (`calendar.name`, `ids[][2]`); `root` names the whole value.
+
+    With `nested_in_root` false, paths inside the value leave the root out (a body's fields
+    are `calendar.name`, not `body.calendar.name`).
+    """
+    problems: dict[str, list[str]] = {}
+    for error in sorted(errors, key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))):
+        for field, problem in _explain(error, root, nested_in_root):
+            bucket = problems.setdefault(field, [])
+            if problem not in bucket:
+                bucket.append(problem)
+    return problems
+
+
+def summary(problems: dict[str, list[str]]) -> str:
+    return "; ".join(f"{field} {problem}" for field, items in problems.items() for problem in items)
+
+
+def _path(root: str, parts: Iterable[Any]) -> str:
+    text = root
+    for part in parts:
+        text = f"{text}[{part}]" if isinstance(part, int) else (f"{text}.{part}" if text else part)
+    return text or root
+
+
+def _explain(error: ValidationError, root: str, nested_in_root: bool) -> list[tuple[str, str]]:
+    inside = error.absolute_path
+    where = _path(root if nested_in_root else "", inside) if inside else root
+    keyword, expected, schema = error.validator, error.validator_value, error.schema
+    container = where if inside else (root if nested_in_root else "")
+    if keyword == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else str(expected)
+        return [(f"{container}.{missing}" if container else missing, "is required")]
+    if keyword == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(schema.get("properties", {}))
+        extra = sorted(key for key in error.instance if key not in known)
+        prefix = container
+        return [(f"{prefix}.{key}" if prefix else key, "is not a known field") for key in extra]
+    return [(where, _describe(keyword, expected, error))]
+
+
+def _describe(keyword: str, expected: Any, error: ValidationError) -> str:
+    if keyword == "type":
+        kinds = [expected] if isinstance(expected, str) else list(expected)
+        return "must be " + " or ".join(_ARTICLES.get(kind, f"a {kind}") for kind in kinds)
+    if keyword == "maxLength":
+        return f"is longer than {expected} characters"
+    if keyword == "minLength":
+        return "must not be empty" if expected == 1 else f"is shorter than {expected} characters"
+    if keyword == "minimum":
+        return f"must be at least {expected}"
+    if keyword == "maximum":
+        return f"must be at most {expected}"
+    if keyword == "maxItems":
+        return f"has more than {expected} items"
+    if keyword == "enum":
+        return "must be one of " + ", ".join(str(value) for value in expected)
+    if keyword == "const":
+        return f"must be {expected!r}"
+    if keyword == "pattern":
+        return error.schema.get("description") or "has an invalid format"
+    if keyword in ("anyOf", "oneOf"):
+        return "must be " + " or ".join(_alternative(branch) for branch in expected)
+    return error.message
+
+
+def _alternative(branch: dict[str, Any]) -> str:
+    if "const" in branch:
+        return repr(branch["const"])
+    kind = branch.get("type", "value")
+    text = _ARTICLES.get(kind, f"a {kind}") if isinstance(kind, str) else "a value"
+    bounds = [f"at least {branch['minimum']}"] if "minimum" in branch else []
+    bounds += [f"at most {branch['maximum']}"] if "maximum" in branch else []
+    return f"{text} {' and '.join(bounds)}".strip()

@@ -1,0 +1,91 @@
+"""pytest fixtures for integrators: the Calendar mock as a real server or in-process.
+
+Installed through the `pytest11` entry point, so `calendar_mock` is available in any test
+once the kit is installed:
+
+    def test_my_client_lists_calendars(calendar_mock):
+        client = MyClient(calendar_mock.base_url, calendar_mock.apikey, *calendar_mock.auth)
+        assert client.calendars(group=calendar_mock.group_id)
+        assert calendar_mock.requests(method="GET")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from .app import create_app, mock_of
+from .server import RunningServer, serve_in_thread
+
+
+@dataclass
+class CalendarMock:
+    """A mock with its demo credentials; state is fresh at the start of every test."""
+
+    app: Flask
+    base_url: str
+
+    @property
+    def _state(self):
+        return mock_of(self.app)
+
+    @property
+    def apikey(self) -> str:
+        return self._state.store.dump()["apikeys"][0]
+
+    @property
+    def _user(self) -> dict[str, Any]:
+        return self._state.store.seed_credentials()[0]
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        """(email, password) of the first seed user, for HTTP Basic."""
+        return self._user["email"], self._user["password"]
+
+    @property
+    def group_id(self) -> int:
+        return self._user["group_id"]
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def requests(self, **filters: str) -> list[dict[str, Any]]:
+        """The journal: method, path, query, body and status of each request (secrets masked)."""
+        return self._state.journal.entries(filters)
+
+    def state(self) -> dict[str, Any]:
+        return self._state.store.dump()
+
+    def reset(self, seed: dict[str, Any] | None = None) -> None:
+        if seed is not None:
+            self._state.load(seed)
+        self._state.reset()
+
+    def configure(self, **switches: str) -> None:
+        """E.g. `configure(intervention_match="any", deleted_calendars="hidden")`."""
+        self._state.configure(**switches)
+
+
+@pytest.fixture(scope="session")
+def _calendar_mock_server() -> Iterator[RunningServer]:
+    with serve_in_thread(create_app()) as server:
+        yield server
+
+
+@pytest.fixture
+def calendar_mock(_calendar_mock_server: RunningServer) -> Iterator[CalendarMock]:
+    """A real mock on 127.0.0.1 (one per test session), reset to the demo data for this test."""
+    mock = CalendarMock(_calendar_mock_server.app, _calendar_mock_server.base_url)
+    mock.reset()
+    mock.configure(intervention_match="all", deleted_calendars="listed")
+    yield mock
+
+
+@pytest.fixture
+def calendar_mock_app() -> CalendarMock:
+    """A fresh in-process mock; use `calendar_mock_app.app.test_client()` to call it."""
+    return CalendarMock(create_app(), "http://localhost")

@@ -1,0 +1,51 @@
+"""Serving the mock over real HTTP with waitress: in the foreground (CLI) or a thread (tests)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from flask import Flask
+from waitress.server import create_server
+
+DEFAULT_THREADS = 8
+
+
+@dataclass
+class RunningServer:
+    """A mock listening on `base_url` from a daemon thread until `stop()`."""
+
+    app: Flask
+    base_url: str
+    _server: object
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        server = self._server
+        for channel in list(server._map.values()):  # type: ignore[attr-defined]
+            channel.close()
+        server.task_dispatcher.shutdown(timeout=5)  # type: ignore[attr-defined]
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = DEFAULT_THREADS):
+    """A waitress server bound to `host:port` (port 0: any free port), not yet running."""
+    return create_server(
+        app, host=host, port=port, threads=threads, ident="calendar-mock",
+        clear_untrusted_proxy_headers=True, channel_timeout=30,
+    )
+
+
+def serve_in_thread(app: Flask, host: str = "127.0.0.1", port: int = 0,
+                    threads: int = DEFAULT_THREADS) -> RunningServer:
+    server = make_server(app, host, port, threads)
+    thread = threading.Thread(target=server.run, name="calendar-mock", daemon=True)
+    thread.start()
+    base_url = f"http://{host}:{server.effective_port}"  # type: ignore[attr-defined]
+    return RunningServer(app, base_url, server, thread)

@@ -1,0 +1,73 @@
+"""Everything one mock instance owns: the compiled contract, the store and the journal."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from calendar_fixtures import load_fixtures
+
+from .contract import Contract
+from .errors import SeedError
+from .journal import Journal
+from .problems import field_problems, summary
+from .store import CalendarStore, Clock, Settings, utc_now
+
+Seed = dict[str, Any] | str | Path | None
+
+
+class MockState:
+    def __init__(
+        self,
+        contract: Contract,
+        seed: Seed = None,
+        *,
+        intervention_match: str = "all",
+        deleted_calendars: str = "listed",
+        journal_size: int = 1000,
+        session_ttl: float = 3600.0,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.contract = contract
+        data = self.checked_seed(seed)
+        self.store = CalendarStore(
+            data,
+            fields=contract.calendar_fields,
+            defaults=contract.defaults,
+            clock=clock,
+            session_ttl=session_ttl,
+        )
+        self.configure(intervention_match=intervention_match, deleted_calendars=deleted_calendars)
+        self.journal = Journal(journal_size)
+
+    def checked_seed(self, seed: Seed) -> dict[str, Any]:
+        """Seed data whose calendars are valid Calendar representations under the spec."""
+        data = copy.deepcopy(seed) if isinstance(seed, dict) else load_fixtures(seed)
+        if not isinstance(data, dict):
+            raise SeedError("seed data must be a JSON object")
+        for record in data.get("calendars", ()):
+            problems = field_problems(self.contract.calendar_validator.iter_errors(record), "calendar")
+            if problems:
+                which = record.get("id") if isinstance(record, dict) else repr(record)
+                raise SeedError(f"calendar {which}: {summary(problems)}")
+        return data
+
+    def load(self, seed: Seed) -> None:
+        self.store.load(self.checked_seed(seed))
+
+    def configure(self, **switches: str) -> Settings:
+        """Change the ambiguity switches; an unknown name or value changes nothing."""
+        for name, value in switches.items():
+            choices = Settings.CHOICES.get(name)
+            if choices is None:
+                raise ValueError(f"unknown setting {name!r}; known: {', '.join(Settings.CHOICES)}")
+            if value not in choices:
+                raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+        for name, value in switches.items():
+            setattr(self.store.settings, name, value)
+        return self.store.settings
+
+    def reset(self) -> None:
+        self.store.reset()
+        self.journal.clear()

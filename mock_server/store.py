@@ -1,0 +1,318 @@
+"""The mock's in-memory state: plain Python, no web framework, one lock around everything.
+
+Every write validates first and mutates last, so a refused request leaves no trace.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from .errors import Forbidden, NotFound, SeedError
+from .listing import ListQuery, Page, paginate, select
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def sha1_hex(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+    password_sha1: str
+    group_id: int
+    group_ids: frozenset[int]
+    created_at: str
+
+    def may_access(self, group_id: int) -> bool:
+        return group_id in self.group_ids
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "email": self.email, "group_id": self.group_id,
+                "created_at": self.created_at, "updated_at": self.created_at}
+
+
+@dataclass
+class Settings:
+    """The switches for what the docs leave ambiguous (defaults as CONTRACT.md)."""
+
+    intervention_match: str = "all"  # or "any"
+    deleted_calendars: str = "listed"  # or "hidden"
+
+    CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "intervention_match": ("all", "any"),
+        "deleted_calendars": ("listed", "hidden"),
+    }
+
+    def as_dict(self) -> dict[str, str]:
+        return {"intervention_match": self.intervention_match,
+                "deleted_calendars": self.deleted_calendars}
+
+
+class CalendarStore:
+    def __init__(
+        self,
+        seed: dict[str, Any],
+        *,
+        fields: tuple[str, ...],
+        defaults: dict[str, Any],
+        clock: Clock = utc_now,
+        session_ttl: float = 3600.0,
+        max_sessions: int = 10_000,
+    ) -> None:
+        self._lock = threading.RLock()
+        self._fields = fields
+        self._defaults = defaults
+        self._clock = clock
+        self._session_ttl = session_ttl
+        self._max_sessions = max_sessions
+        self.settings = Settings()
+        self.load(seed)
+
+    # -- seed ----------------------------------------------------------------------------
+    def load(self, seed: dict[str, Any]) -> None:
+        """Replace the whole state by `seed`, checked first so a bad seed changes nothing."""
+        state = _State.from_seed(seed, self._fields)
+        with self._lock:
+            self._seed = copy.deepcopy(seed)
+            self._state = state
+            self._sessions: OrderedDict[str, tuple[User, float]] = OrderedDict()
+
+    def reset(self) -> None:
+        self.load(self._seed)
+
+    def seed_credentials(self) -> list[dict[str, Any]]:
+        """The seed's users with their plain passwords, for banners and test fixtures."""
+        return [
+            {"email": user["email"], "password": user["password"],
+             "group_id": user["group_id"], "group_ids": user.get("group_ids", [user["group_id"]])}
+            for user in self._seed.get("users", ())
+        ]
+
+    def dump(self) -> dict[str, Any]:
+        with self._lock:
+            state = self._state
+            return {
+                "apikeys": sorted(state.apikeys),
+                "groups": [copy.deepcopy(group) for group in state.groups.values()],
+                "users": [
+                    {**user.public(), "group_ids": sorted(user.group_ids)}
+                    for user in state.users.values()
+                ],
+                "calendarsets": [copy.deepcopy(item) for item in state.calendarsets.values()],
+                "interventions": [
+                    {**item, "calendar_ids": sorted(state.intervention_calendars[item["id"]])}
+                    for item in state.interventions.values()
+                ],
+                "calendars": [dict(record) for record in state.calendars.values()],
+                "sessions": len(self._sessions),
+                "settings": self.settings.as_dict(),
+            }
+
+    # -- identity ------------------------------------------------------------------------
+    def apikey_known(self, key: str) -> bool:
+        return any(hmac.compare_digest(key, known) for known in self._state.apikeys)
+
+    def user_with_password(self, email: str, password: str) -> User | None:
+        return self.user_with_sha1(email, sha1_hex(password))
+
+    def user_with_sha1(self, email: str, digest: str) -> User | None:
+        user = self._state.users.get(email.lower())
+        if user is None or not hmac.compare_digest(user.password_sha1, digest.lower()):
+            return None
+        return user
+
+    def open_session(self, user: User) -> str:
+        token = secrets.token_hex(16)
+        with self._lock:
+            self._sessions[token] = (user, self._clock().timestamp() + self._session_ttl)
+            while len(self._sessions) > self._max_sessions:
+                self._sessions.popitem(last=False)
+        return token
+
+    def session_user(self, token: str) -> User | None:
+        with self._lock:
+            entry = self._sessions.get(token)
+            if entry is None:
+                return None
+            user, expires = entry
+            if self._clock().timestamp() >= expires:
+                del self._sessions[token]
+                return None
+            return user
+
+    def group_exists(self, group_id: int) -> bool:
+        return group_id in self._state.groups
+
+    # -- calendars -----------------------------------------------------------------------
+    def list_calendars(self, group_id: int, query: ListQuery) -> Page:
+        with self._lock:
+            state = self._state
+            matches = select(
+                (state.calendars[cid] for cid in state.group_calendars.get(group_id, ())),
+                query,
+                intervention_calendars=lambda iid: state.intervention_calendars.get(iid, set()),
+                match_all_interventions=self.settings.intervention_match == "all",
+                hide_deleted=self.settings.deleted_calendars == "hidden",
+            )
+            page = paginate(matches, query)
+            return Page(**{**page.__dict__, "records": [dict(r) for r in page.records]})
+
+    def get_calendar(self, group_id: int, calendar_id: int) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._calendar(group_id, calendar_id))
+
+    def create_calendar(self, group_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            state = self._state
+            self._check_references(group_id, values)
+            now = self._now()
+            record = {name: None for name in self._fields}
+            record.update(self._defaults)
+            record.update(values)
+            record.update(id=state.next_id, group_id=group_id, created_at=now, updated_at=now)
+            if "sort" not in values:
+                sorts = [state.calendars[cid]["sort"] for cid in state.group_calendars.get(group_id, ())]
+                record["sort"] = max((s for s in sorts if s is not None), default=0) + 1
+            state.add(record)
+            return dict(record)
+
+    def update_calendar(
+        self, group_id: int, calendar_id: int, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        with self._lock:
+            record = self._calendar(group_id, calendar_id)
+            self._check_references(group_id, values)
+            changes = {key: value for key, value in values.items() if record.get(key) != value}
+            if changes:
+                self._state.change(record, {**changes, "updated_at": self._now()})
+            return dict(record)
+
+    def delete_calendar(self, group_id: int, calendar_id: int) -> dict[str, Any]:
+        return self.update_calendar(group_id, calendar_id, {"deleted": True})
+
+    # -- helpers -------------------------------------------------------------------------
+    def _now(self) -> str:
+        return self._clock().strftime(TIMESTAMP_FORMAT)
+
+    def _calendar(self, group_id: int, calendar_id: int) -> dict[str, Any]:
+        record = self._state.calendars.get(calendar_id)
+        if record is None or record["group_id"] != group_id:
+            raise NotFound(f"calendar {calendar_id} does not exist in group {group_id}")
+        return record
+
+    def _check_references(self, group_id: int, values: dict[str, Any]) -> None:
+        if "group_id" in values and values["group_id"] != group_id:
+            raise Forbidden(
+                f"calendar.group_id {values['group_id']} differs from the path's group {group_id};"
+                " a calendar cannot be created in or moved to another group",
+                {"calendar.group_id": [f"must be {group_id}, the group of the path"]},
+            )
+        calendarset_id = values.get("calendarset_id")
+        if calendarset_id is not None:
+            calendarset = self._state.calendarsets.get(calendarset_id)
+            if calendarset is None or calendarset["group_id"] != group_id:
+                raise NotFound(
+                    f"calendarset {calendarset_id} does not exist in group {group_id}",
+                    {"calendar.calendarset_id": ["does not exist in this group"]},
+                )
+
+
+class _State:
+    """One consistent snapshot of the data, with the indexes the list filters use."""
+
+    def __init__(self) -> None:
+        self.apikeys: tuple[str, ...] = ()
+        self.groups: dict[int, dict[str, Any]] = {}
+        self.users: dict[str, User] = {}
+        self.calendarsets: dict[int, dict[str, Any]] = {}
+        self.interventions: dict[int, dict[str, Any]] = {}
+        self.intervention_calendars: dict[int, set[int]] = {}
+        self.calendars: dict[int, dict[str, Any]] = {}
+        self.group_calendars: dict[int, list[int]] = {}
+        self.next_id = 1
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.calendars[record["id"]] = record
+        self.group_calendars.setdefault(record["group_id"], []).append(record["id"])
+        self.next_id = max(self.next_id, record["id"] + 1)
+
+    def change(self, record: dict[str, Any], changes: dict[str, Any]) -> None:
+        record.update(changes)
+
+    @classmethod
+    def from_seed(cls, seed: dict[str, Any], fields: tuple[str, ...]) -> _State:
+        state = cls()
+        try:
+            state.apikeys = tuple(str(entry["key"]) for entry in seed.get("apikeys", ()))
+            state.groups = {int(g["id"]): dict(g) for g in seed.get("groups", ())}
+            for raw in seed.get("users", ()):
+                user = _user(raw)
+                unknown = user.group_ids - set(state.groups)
+                if unknown:
+                    raise SeedError(f"user {user.email} may access unknown groups {sorted(unknown)}")
+                state.users[user.email.lower()] = user
+            for item in seed.get("calendarsets", ()):
+                state.calendarsets[int(item["id"])] = _in_group(item, state.groups, "calendarset")
+            for record in sorted(seed.get("calendars", ()), key=lambda r: int(r["id"])):
+                _in_group(record, state.groups, "calendar")
+                calendarset_id = record.get("calendarset_id")
+                if calendarset_id is not None and (
+                    state.calendarsets.get(calendarset_id, {}).get("group_id") != record["group_id"]
+                ):
+                    raise SeedError(
+                        f"calendar {record['id']}: calendarset {calendarset_id} is not in its group"
+                    )
+                if int(record["id"]) in state.calendars:
+                    raise SeedError(f"calendar id {record['id']} appears twice")
+                state.add({name: record.get(name) for name in fields})
+            for item in seed.get("interventions", ()):
+                item = _in_group(item, state.groups, "intervention")
+                calendar_ids = set(item.pop("calendar_ids", ()))
+                strangers = {cid for cid in calendar_ids
+                             if state.calendars.get(cid, {}).get("group_id") != item["group_id"]}
+                if strangers:
+                    raise SeedError(
+                        f"intervention {item['id']}: calendars {sorted(strangers)} are not in its group"
+                    )
+                state.interventions[int(item["id"])] = item
+                state.intervention_calendars[int(item["id"])] = calendar_ids
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, SeedError):
+                raise
+            raise SeedError(f"seed data is malformed: {exc!r}") from None
+        return state
+
+
+def _user(raw: dict[str, Any]) -> User:
+    group_ids = frozenset(int(g) for g in raw.get("group_ids", [raw["group_id"]]))
+    return User(
+        id=int(raw["id"]),
+        email=str(raw["email"]),
+        password_sha1=sha1_hex(str(raw["password"])),
+        group_id=int(raw["group_id"]),
+        group_ids=group_ids | {int(raw["group_id"])},
+        created_at=str(raw.get("created_at", "2010-01-01 00:00:00")),
+    )
+
+
+def _in_group(item: dict[str, Any], groups: dict[int, Any], kind: str) -> dict[str, Any]:
+    if int(item["group_id"]) not in groups:
+        raise SeedError(f"{kind} {item.get('id')} belongs to unknown group {item['group_id']}")
+    return dict(item)
