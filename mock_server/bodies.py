@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from .contract import Contract, Operation
 from .errors import BadRequest
 from .problems import field_problems, summary
+
+_SURROGATE = re.compile('[\ud800-\udfff]')
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -40,12 +43,14 @@ def decode_json(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise BadRequest.field("body", f"is not valid UTF-8 (byte {exc.start})") from None
     try:
-        return json.loads(
+        value = json.loads(
             text,
             object_pairs_hook=_no_duplicate_keys,
             parse_float=_finite,
             parse_constant=_no_constants,
         )
+        _reject_lone_surrogates(value)
+        return value
     except RecursionError:
         raise BadRequest.field("body", "is nested too deeply") from None
     except json.JSONDecodeError as exc:
@@ -54,6 +59,20 @@ def decode_json(raw: bytes) -> Any:
         ) from None
     except ValueError as exc:
         raise BadRequest.field("body", f"is not valid JSON: {exc}") from None
+
+
+def _reject_lone_surrogates(value: Any) -> None:
+    """JSON may spell a lone UTF-16 surrogate (\\ud800); it is not a character, so refuse it."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise BadRequest.field("body", "contains an unpaired UTF-16 surrogate escape")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _reject_lone_surrogates(key)
+            _reject_lone_surrogates(item)
+    elif isinstance(value, list):
+        for item in value:
+            _reject_lone_surrogates(item)
 
 
 def require_json_media_type(mimetype: str) -> None:

@@ -127,14 +127,17 @@ class CalendarStore:
 
     # -- identity ------------------------------------------------------------------------
     def apikey_known(self, key: str) -> bool:
-        return any(hmac.compare_digest(key, known) for known in self._state.apikeys)
+        given = key.encode("utf-8", "surrogatepass")
+        return any(hmac.compare_digest(given, known.encode("utf-8")) for known in self._state.apikeys)
 
     def user_with_password(self, email: str, password: str) -> User | None:
         return self.user_with_sha1(email, sha1_hex(password))
 
     def user_with_sha1(self, email: str, digest: str) -> User | None:
         user = self._state.users.get(email.lower())
-        if user is None or not hmac.compare_digest(user.password_sha1, digest.lower()):
+        if user is None or not hmac.compare_digest(
+            user.password_sha1.encode(), digest.lower().encode("utf-8", "surrogatepass")
+        ):
             return None
         return user
 
