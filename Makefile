@@ -24,5 +24,8 @@ test: $(STAMP)
 contract: $(STAMP)
 	$(BIN)/calendar-contract run --level strict
 
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
