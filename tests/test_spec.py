@@ -9,11 +9,9 @@ from urllib.parse import quote
 
 import pytest
 from calendar_spec import LEVELS, load_spec, rules
-from calendar_spec.report import (
-    MAP_PATH,
-    main,
+from calendar_spec.report import MAP_PATH, main, render
+from calendar_spec.walk import (
     operations,
-    render,
     resolve_pointer,
     schema_nodes,
     target,

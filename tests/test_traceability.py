@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 from calendar_spec import SOURCES_DIR, TAGS, load_spec, rules, source_tag
-from calendar_spec.report import (
+from calendar_spec.walk import (
     CALENDAR,
     CONSTRAINT_KEYWORDS,
     flatten,
