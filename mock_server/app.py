@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import time
+from functools import partial
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -14,6 +16,7 @@ from . import bodies, control, params
 from .auth import Credentials, authenticate
 from .contract import Contract
 from .errors import ApiError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
+from .faults import FaultMiddleware
 from .handlers import HANDLERS, USER_OPERATIONS, Call, check_group_access
 from .journal import MAX_BODY_CHARS, mask_body, mask_pairs
 from .state import MockState, Seed
@@ -63,6 +66,9 @@ def create_app(
     app.register_error_handler(Exception, _unexpected_error)
     app.before_request(_start_clock)
     app.after_request(_journal)
+    app.wsgi_app = FaultMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, mock.faults, CONTROL_PREFIX, on_fault=partial(_journal_fault, mock)
+    )
     return app
 
 
@@ -192,3 +198,18 @@ def _journal_body() -> Any:
         if request.mimetype.endswith("form-urlencoded"):
             return dict(mask_pairs(request.form.items(multi=True)))
         return mask_body(raw.decode("utf-8", "replace"))
+
+
+def _journal_fault(mock: MockState, environ: dict[str, Any], fault) -> None:
+    """A faulted request never reaches Flask; journal it here, with the fault that hit it."""
+    query = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    mock.journal.record({
+        "time": time.time(),
+        "method": environ.get("REQUEST_METHOD", ""),
+        "path": environ.get("PATH_INFO", ""),
+        "query": mask_pairs(query),
+        "body": None,
+        "status": fault.status if fault.action == "error" else None,
+        "fault": {"id": fault.id, "action": fault.action},
+        "duration_ms": 0.0,
+    })

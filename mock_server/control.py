@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from .errors import BadRequest, SeedError
+from .errors import BadRequest, NotFound, SeedError
+from .faults import FaultSpecError
 
 blueprint = Blueprint("control", __name__)
 
@@ -90,3 +91,31 @@ def openapi() -> Response:
 @blueprint.get("/health")
 def health() -> Response:
     return _reply({"ok": True})
+
+
+@blueprint.get("/faults")
+def list_faults() -> Response:
+    return _reply({"faults": _mock().faults.list()})
+
+
+@blueprint.post("/faults")
+def add_fault() -> Response:
+    """E.g. {"action": "error", "method": "GET", "path": "/calendars$", "times": 2}."""
+    try:
+        fault = _mock().faults.add(_json_object() or {})
+    except FaultSpecError as error:
+        raise BadRequest(f"fault refused: {error}", {"fault": [str(error)]}) from None
+    return _reply(fault.describe(), 201)
+
+
+@blueprint.delete("/faults")
+def clear_faults() -> Response:
+    _mock().faults.clear()
+    return _reply({"cleared": True})
+
+
+@blueprint.delete("/faults/<int:fault_id>")
+def remove_fault(fault_id: int) -> Response:
+    if not _mock().faults.remove(fault_id):
+        raise NotFound(f"no active fault {fault_id}")
+    return _reply({"removed": fault_id})

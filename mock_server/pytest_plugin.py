@@ -65,6 +65,20 @@ class CalendarMock:
             self._state.load(seed)
         self._state.reset()
 
+    def inject(self, action: str, **match: object) -> dict[str, Any]:
+        """Make matching requests fail: `inject("error", method="GET", path="/calendars$", times=1)`.
+
+        Actions: delay (`delay_ms=200` or `[50, 500]`), error (`status=500`), drop, truncate;
+        fire for the next `times` matches and/or a seeded `ratio` of them.
+        """
+        return self._state.faults.add({"action": action, **match}).describe()
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self._state.faults.list()
+
+    def clear_faults(self) -> None:
+        self._state.faults.clear()
+
     def configure(self, **switches: str) -> None:
         """E.g. `configure(intervention_match="any", deleted_calendars="hidden")`."""
         self._state.configure(**switches)

@@ -10,6 +10,7 @@ from calendar_fixtures import load_fixtures
 
 from .contract import Contract
 from .errors import SeedError
+from .faults import FaultInjector
 from .journal import Journal
 from .problems import field_problems, summary
 from .store import CalendarStore, Clock, Settings, utc_now
@@ -40,6 +41,7 @@ class MockState:
         )
         self.configure(intervention_match=intervention_match, deleted_calendars=deleted_calendars)
         self.journal = Journal(journal_size)
+        self.faults = FaultInjector()
 
     def checked_seed(self, seed: Seed) -> dict[str, Any]:
         """Seed data whose calendars are valid Calendar representations under the spec."""
@@ -71,3 +73,4 @@ class MockState:
     def reset(self) -> None:
         self.store.reset()
         self.journal.clear()
+        self.faults.clear()
