@@ -21,10 +21,11 @@ class RunningServer:
     _thread: threading.Thread
 
     def stop(self) -> None:
+        """Let requests in flight finish, then close every socket so the serving loop ends."""
         server = self._server
+        server.task_dispatcher.shutdown(timeout=5)  # type: ignore[attr-defined]
         for channel in list(server._map.values()):  # type: ignore[attr-defined]
             channel.close()
-        server.task_dispatcher.shutdown(timeout=5)  # type: ignore[attr-defined]
         self._thread.join(timeout=5)
 
     def __enter__(self) -> RunningServer:
