@@ -11,10 +11,11 @@ from urllib.parse import parse_qsl
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import BaseConverter
 
 from . import bodies, control, params
 from .auth import Credentials, authenticate
-from .contract import Contract
+from .contract import Contract, Operation
 from .errors import ApiError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
 from .faults import FaultMiddleware
 from .handlers import HANDLERS, USER_OPERATIONS, Call, check_group_access
@@ -27,6 +28,13 @@ CONTROL_PREFIX = "/_mock"
 # Every method reaches the API view, so an unserved one gets the API's own 405, not Flask's.
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "QUERY"]
 log = logging.getLogger(__name__)
+
+
+class AnyPath(BaseConverter):
+    """Every path reaches the API view, also one with a newline (`path` stops at one)."""
+
+    regex = "(?s:.+)"
+    part_isolating = False
 
 
 def create_app(
@@ -58,7 +66,8 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = mock
     app.register_blueprint(control.blueprint, url_prefix=CONTROL_PREFIX)
-    for rule in ("/", "/<path:subpath>"):
+    app.url_map.converters["anything"] = AnyPath
+    for rule in ("/", "/<anything:subpath>"):
         app.add_url_rule(rule, "api", api_view, methods=ANY_METHOD,
                          provide_automatic_options=False)
     app.register_error_handler(ApiError, _api_error)
@@ -86,14 +95,7 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 
 def api_view(subpath: str = "") -> Response:
     mock = mock_of(current_app)
-    found = mock.contract.match(request.path)
-    if found is None:
-        raise NotFound(f"there is no resource at {request.path}")
-    route, raw_path = found
-    method = "get" if request.method == "HEAD" else request.method.lower()
-    operation = route.operations.get(method)
-    if operation is None:
-        raise MethodNotAllowed(request.method, route.allowed_methods)
+    operation, raw_path = _operation(mock)
     args = request.args.to_dict(flat=False)
     call = Call(mock.contract, mock.store, operation, {}, args)
     body, body_error = _json_body(operation)
@@ -109,9 +111,36 @@ def api_view(subpath: str = "") -> Response:
             params.query_values(operation, args)
     else:
         call.query_apikey = _single_apikey(args)
-        call.form = request.form.to_dict() if request.mimetype.endswith("form-urlencoded") else {}
+        call.form = (request.form.to_dict(flat=False)
+                     if request.mimetype == "application/x-www-form-urlencoded" else {})
     reply = HANDLERS[operation.operation_id](call)
     return json_response(reply.status, reply.body, reply.headers)
+
+
+def _operation(mock: MockState) -> tuple[Operation, dict[str, str]]:
+    """The spec operation for this method and path; else 404, or 405 with the path's methods."""
+    found = mock.contract.match(request.path)
+    if found is None:
+        _control_method_not_allowed()
+        raise NotFound(f"there is no resource at {request.path}")
+    route, raw_path = found
+    method = "get" if request.method == "HEAD" else request.method.lower()
+    operation = route.operations.get(method)
+    if operation is None:
+        raise MethodNotAllowed(request.method, route.allowed_methods)
+    return operation, raw_path
+
+
+def _control_method_not_allowed() -> None:
+    """A control-plane path asked with a method it does not serve reaches this catch-all view."""
+    allowed = {
+        method
+        for rule in current_app.url_map.iter_rules()
+        if rule.endpoint.startswith("control.") and rule.rule == request.path
+        for method in rule.methods or ()
+    }
+    if allowed:
+        raise MethodNotAllowed(request.method, sorted(allowed - {"HEAD"}))
 
 
 def _json_body(operation) -> tuple[Any, ApiError | None]:
@@ -150,10 +179,16 @@ def _api_error(error: ApiError) -> Response:
 
 
 def _http_error(error: HTTPException) -> Response:
+    """Werkzeug's errors in the API's terms: a body over the spec's max-body-bytes is a 400
+    (the API has no 413), any other status outside the documented set becomes 400."""
     if isinstance(error, RequestEntityTooLarge):
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        limit = request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]
         return _api_error(BadRequest.field("body", f"is larger than {limit} bytes"))
-    if error.code == 405:
+    if error.code == 405:  # a method the router does not know (FOO, PROPFIND): ask the spec
+        try:
+            _operation(mock_of(current_app))
+        except ApiError as api_error:
+            return _api_error(api_error)
         allowed = sorted(getattr(error, "valid_methods", None) or ["GET"])
         return _api_error(MethodNotAllowed(request.method, allowed))
     status = error.code if error.code in (400, 401, 403, 404) else 400

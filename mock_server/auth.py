@@ -6,7 +6,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from .errors import Unauthorized
+from .errors import SECOND_QUESTION_MARK_HINT, Unauthorized
 from .store import CalendarStore, User
 
 
@@ -23,7 +23,8 @@ def check_apikey(store: CalendarStore, apikey: str | None) -> None:
     if not apikey:
         raise Unauthorized("apikey is missing: pass it as a query parameter", {"apikey": ["is required"]})
     if not store.apikey_known(apikey):
-        raise Unauthorized("apikey is not valid", {"apikey": ["is not a known API key"]})
+        hint = SECOND_QUESTION_MARK_HINT if "?" in apikey else ""
+        raise Unauthorized("apikey is not valid" + hint, {"apikey": ["is not a known API key"]})
 
 
 def authenticate(store: CalendarStore, credentials: Credentials) -> User:
@@ -50,7 +51,7 @@ def _basic_user(store: CalendarStore, header: str) -> User:
                            {"Authorization": ["must use the Basic scheme"]})
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, ValueError):  # ValueError: non-ASCII text, undecodable UTF-8
         raise Unauthorized("the Authorization header is not valid Basic credentials",
                            {"Authorization": ["is not base64 of email:password"]}) from None
     email, separator, password = decoded.partition(":")

@@ -76,6 +76,8 @@ def _reject_lone_surrogates(value: Any) -> None:
 
 
 def require_json_media_type(mimetype: str) -> None:
+    """POST/PUT bodies must say `application/json` (charset allowed); anything else is a 400,
+    never a 415, which the API does not use."""
     if mimetype != "application/json":
         shown = mimetype or "none"
         raise BadRequest.field(

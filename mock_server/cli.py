@@ -9,7 +9,7 @@ import sys
 
 from .app import create_app, mock_of
 from .errors import SeedError
-from .server import DEFAULT_THREADS, make_server
+from .server import DEFAULT_THREADS, base_url, make_server
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,24 +41,28 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, SeedError, ValueError) as error:
         print(f"calendar-mock: cannot load the seed data: {error}", file=sys.stderr)
         return 2
-    server = make_server(app, args.host, args.port, args.threads)
-    base_url = f"http://{args.host}:{server.effective_port}"
+    try:
+        server = make_server(app, args.host, args.port, args.threads)
+    except OSError as error:
+        print(f"calendar-mock: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 2
     store = mock_of(app).store
-    print(_banner(base_url, store.dump()["apikeys"], store.seed_credentials()), flush=True)
+    url = base_url(args.host, server.effective_port)  # the real port, also for --port 0
+    print(_banner(url, store.dump()["apikeys"], store.seed_credentials()), flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
     return 0
 
 
-def _banner(base_url: str, apikeys: list[str], users: list[dict]) -> str:
+def _banner(url: str, apikeys: list[str], users: list[dict]) -> str:
     apikey = apikeys[0] if apikeys else "KEY"
-    lines = [f"Calendar mock listening on {base_url}", "", f"  apikey    {apikey}"]
+    lines = [f"Calendar mock listening on {url}", "", f"  apikey    {apikey}"]
     lines += [f"  user      {u['email']} / {u['password']}  (groups {u['group_ids']})" for u in users]
     if users:
         first = users[0]
         lines += ["", f"  try: curl -u '{first['email']}:{first['password']}' "
-                      f"'{base_url}/api/v1/groups/{first['group_id']}/calendars?apikey={apikey}'"]
-    lines.append(f"  control plane: {base_url}/_mock/state  /_mock/requests  POST /_mock/reset")
+                      f"'{url}/api/v1/groups/{first['group_id']}/calendars?apikey={apikey}'"]
+    lines.append(f"  control plane: {url}/_mock/state  /_mock/requests  POST /_mock/reset")
     return "\n".join(lines)
 
 

@@ -115,7 +115,7 @@ class Contract:
     def _compile_route(self, template: str, item: dict[str, Any]) -> Route:
         suffixes = "|".join(re.escape(suffix) for suffix in self.suffixes)
         body = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+?)", re.escape(template))
-        pattern = re.compile(f"^{body}(?:{suffixes})?$" if suffixes else f"^{body}$")
+        pattern = re.compile(f"{body}(?:{suffixes})?" if suffixes else body)
         route = Route(template, pattern)
         pointer = "#/paths/" + template.replace("~", "~0").replace("/", "~1")
         for method in HTTP_METHODS:
@@ -173,6 +173,7 @@ class Contract:
         self.calendar_fields: tuple[str, ...] = tuple(calendar["properties"])
         self.field_types: dict[str, str] = {}
         self.defaults: dict[str, Any] = {}
+        self.maximums: dict[str, int] = {}
         for name, prop in calendar["properties"].items():
             merged = self.merged(prop)
             kinds = merged.get("type", "string")
@@ -180,6 +181,8 @@ class Contract:
             self.field_types[name] = next(kind for kind in kinds if kind != "null")
             if "default" in merged:
                 self.defaults[name] = merged["default"]
+            if "maximum" in merged:
+                self.maximums[name] = merged["maximum"]
         self.ignored_fields = frozenset(
             name
             for name, prop in writable["properties"].items()
@@ -193,7 +196,7 @@ class Contract:
 
     def match(self, path: str) -> tuple[Route, dict[str, str]] | None:
         for route in self.routes:
-            found = route.pattern.match(path)
+            found = route.pattern.fullmatch(path)  # not `$`: it would accept a trailing newline
             if found:
                 return route, found.groupdict()
         return None

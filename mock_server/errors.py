@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Appended to the message of a refused query value that holds a second "?" (a client habit).
+SECOND_QUESTION_MARK_HINT = " (the query has a second '?': separate parameters with '&')"
+
 
 class ApiError(Exception):
     """A request the API refuses: `status`, a human sentence, and problems per field."""

@@ -9,8 +9,8 @@ from typing import Any
 from . import params
 from .auth import check_apikey
 from .contract import Contract, Operation
-from .errors import BadRequest, NotFound, Unauthorized
-from .problems import field_problems, summary
+from .errors import NotFound, Unauthorized
+from .problems import field_problems
 from .store import CalendarStore, User
 
 
@@ -25,7 +25,7 @@ class Call:
     args: Mapping[str, Sequence[str]]
     user: User | None = None
     body: dict[str, Any] = field(default_factory=dict)
-    form: Mapping[str, str] = field(default_factory=dict)
+    form: Mapping[str, Sequence[str]] = field(default_factory=dict)
     query_apikey: str | None = None
 
     @property
@@ -79,17 +79,27 @@ def delete_calendar(call: Call) -> Reply:
     return Reply(200, call.store.delete_calendar(call.group_id, call.calendar_id))
 
 
+LOGIN_FORM_KEYS = ("apikey", "pro[email]", "pro[password]")
+
+
 def login(call: Call) -> Reply:
-    """Credentials in the query (as the docs show) or form-encoded (as clients send them)."""
-    check_apikey(call.store, call.query_apikey or call.form.get("apikey"))
+    """Credentials in the query (as the docs show) or form-encoded (as clients send them).
+
+    Every problem with the query and the form is reported in one 400. A form key this handler
+    reads, given twice, is as ambiguous as a repeated query key (400); other keys are ignored.
+    """
+    form = {key: given[0] for key, given in call.form.items()}
+    check_apikey(call.store, call.query_apikey or form.get("apikey"))
+    values, problems = params.parse_query(call.operation, call.args)
     form_validator = call.operation.body_validators.get("application/x-www-form-urlencoded")
-    if form_validator is not None and call.form:
-        problems = field_problems(form_validator.iter_errors(dict(call.form)), "body")
-        if problems:
-            raise BadRequest(summary(problems), problems)
-    values = params.query_values(call.operation, call.args)
-    email = values.get("pro[email]") or call.form.get("pro[email]")
-    digest = values.get("pro[password]") or call.form.get("pro[password]")
+    if form_validator is not None and form:
+        problems.update(field_problems(form_validator.iter_errors(form), "body", nested_in_root=False))
+    problems.update({key: ["is given more than once"] for key in LOGIN_FORM_KEYS
+                     if len(call.form.get(key, ())) > 1})
+    if problems:
+        raise params.query_error(problems, call.args)
+    email = values.get("pro[email]") or form.get("pro[email]")
+    digest = values.get("pro[password]") or form.get("pro[password]")
     if not email or not digest:
         raise Unauthorized("pro[email] and pro[password] (its SHA1 hex digest) are required",
                            {"pro[email]": ["is required"], "pro[password]": ["is required"]})

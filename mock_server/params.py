@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .contract import Contract, Operation, Parameter
-from .errors import BadRequest, NotFound
+from .errors import SECOND_QUESTION_MARK_HINT, BadRequest, NotFound
 from .listing import Condition, ListQuery, like_pattern
 from .problems import field_problems, summary
 
@@ -31,24 +31,38 @@ def coerce(raw: str, schema: Mapping[str, Any]) -> Any:
     return raw
 
 
-def _validated(param: Parameter, value: Any, error: type[BadRequest] | type[NotFound]) -> Any:
-    problems = field_problems(param.validator.iter_errors(value), param.name)
-    if problems:
-        raise error(summary(problems), problems)
-    return value
+def _problems(param: Parameter, value: Any) -> dict[str, list[str]]:
+    return field_problems(param.validator.iter_errors(value), param.name)
 
 
 def path_values(operation: Operation, raw: Mapping[str, str]) -> dict[str, Any]:
     """Path ids; one that is not a valid id answers 404, like an id that does not exist."""
     values = {}
     for param in operation.path_params:
-        values[param.name] = _validated(param, coerce(raw[param.name], param.schema), NotFound)
+        values[param.name] = value = coerce(raw[param.name], param.schema)
+        problems = _problems(param, value)
+        if problems:
+            raise NotFound(summary(problems), problems)
     return values
 
 
 def query_values(operation: Operation, args: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    """Declared query parameters, typed; repeated scalar keys are refused as ambiguous."""
+    """Declared query parameters, typed; every invalid one is reported in a single 400.
+
+    Keys the operation does not declare are ignored; a scalar key given twice is refused.
+    """
+    values, problems = parse_query(operation, args)
+    if problems:
+        raise query_error(problems, args)
+    return values
+
+
+def parse_query(
+    operation: Operation, args: Mapping[str, Sequence[str]]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The typed values and, per parameter, what is wrong; repeated scalar keys are ambiguous."""
     values: dict[str, Any] = {}
+    problems: dict[str, list[str]] = {}
     for param in operation.query_params:
         given = args.get(param.name)
         if not given:
@@ -57,24 +71,41 @@ def query_values(operation: Operation, args: Mapping[str, Sequence[str]]) -> dic
             items = param.schema.get("items", {})
             value: Any = [coerce(item, items) for item in given]
         elif len(given) > 1:
-            raise BadRequest.field(param.name, "is given more than once")
+            problems[param.name] = ["is given more than once"]
+            continue
         else:
             value = coerce(given[0], param.schema)
-        try:
-            values[param.name] = _validated(param, value, BadRequest)
-        except BadRequest as error:
-            if any("?" in item for item in given):
-                error.message += " (the query has a second '?': separate parameters with '&')"
-            raise
-    return values
+        found = _problems(param, value)
+        if found:
+            problems.update(found)
+        else:
+            values[param.name] = value
+    return values, problems
+
+
+def query_error(problems: dict[str, list[str]], args: Mapping[str, Sequence[str]]) -> BadRequest:
+    """One 400 for all `problems`, with a hint when a refused value holds a second '?'."""
+    message = summary(problems)
+    refused = [given for key, given in args.items() if any(name.startswith(key) for name in problems)]
+    if any("?" in item for given in refused for item in given):
+        message += SECOND_QUESTION_MARK_HINT
+    return BadRequest(message, problems)
 
 
 def list_query(
     contract: Contract, operation: Operation, args: Mapping[str, Sequence[str]]
 ) -> ListQuery:
-    """The list operation's query: declared parameters (spec defaults filled in) and conditions."""
+    """The list operation's query: declared parameters (spec defaults filled in) and conditions.
+
+    Every problem, with the parameters and with the conditions, is reported in one 400.
+    """
     defaults = {p.name: p.schema["default"] for p in operation.query_params if "default" in p.schema}
-    values = {**defaults, **query_values(operation, args)}
+    values, problems = parse_query(operation, args)
+    parsed, condition_problems = conditions(contract, args)
+    problems.update(condition_problems)
+    if problems:
+        raise query_error(problems, args)
+    values = {**defaults, **values}
     results = values.get("results")
     return ListQuery(
         intervention_ids=tuple(values.get("intervention_ids[]", ())),
@@ -84,58 +115,75 @@ def list_query(
         sort=values.get("sort"),
         dir=values.get("dir"),
         search=values.get("search"),
-        conditions=conditions(contract, args),
+        conditions=parsed,
     )
 
 
-def conditions(contract: Contract, args: Mapping[str, Sequence[str]]) -> tuple[Condition, ...]:
-    """`conditions[i][field|op|value]`, numbered 0, 1, 2 ... with no gap, each one complete."""
+def conditions(
+    contract: Contract, args: Mapping[str, Sequence[str]]
+) -> tuple[tuple[Condition, ...], dict[str, list[str]]]:
+    """`conditions[i][field|op|value]`, numbered 0, 1, 2 ... with no gap, each one complete.
+
+    Returns the parsed conditions and, keyed by parameter, every problem found. Keys that
+    merely start with "conditions" (`conditions_x`) are unknown keys, ignored like others.
+    """
     parts: dict[int, dict[str, str]] = {}
+    problems: dict[str, list[str]] = {}
     for key, given in args.items():
-        if not key.startswith("conditions"):
+        if key != "conditions" and not key.startswith("conditions["):
             continue
         match = _CONDITION_KEY.fullmatch(key)
         if match is None:
-            raise BadRequest.field(key, "is not of the form conditions[i][field|op|value]")
-        if len(given) > 1:
-            raise BadRequest.field(key, "is given more than once")
-        parts.setdefault(int(match[1]), {})[match[2]] = given[0]
-    if not parts:
-        return ()
+            problems[key] = ["is not of the form conditions[i][field|op|value]"]
+        elif len(given) > 1:
+            problems[key] = ["is given more than once"]
+        else:
+            parts.setdefault(int(match[1]), {})[match[2]] = given[0]
     limit = contract.limits.get("max-conditions", 50)
     if len(parts) > limit:
-        raise BadRequest.field("conditions", f"has more than {limit} conditions")
-    if sorted(parts) != list(range(len(parts))):
-        raise BadRequest.field("conditions", "must be numbered 0, 1, 2 ... without gaps")
-    return tuple(_condition(contract, index, parts[index]) for index in sorted(parts))
+        problems["conditions"] = [f"has more than {limit} conditions"]
+    elif sorted(parts) != list(range(len(parts))):
+        problems["conditions"] = ["must be numbered 0, 1, 2 ... without gaps"]
+    if problems:
+        return (), problems
+    parsed = []
+    for index in sorted(parts):
+        condition, found = _condition(contract, index, parts[index])
+        problems.update(found)
+        if condition is not None:
+            parsed.append(condition)
+    return tuple(parsed), problems
 
 
-def _condition(contract: Contract, index: int, raw: dict[str, str]) -> Condition:
+def _condition(
+    contract: Contract, index: int, raw: dict[str, str]
+) -> tuple[Condition | None, dict[str, list[str]]]:
     name = f"conditions[{index}]"
     problems = field_problems(contract.condition_validator.iter_errors(raw), name)
     if problems:
-        renamed = {
+        return None, {
             f"{name}[{key.removeprefix(name + '.')}]" if key.startswith(name + ".") else key: value
             for key, value in problems.items()
         }
-        raise BadRequest(summary(renamed), renamed)
     field, op, text = raw["field"], raw["op"], raw["value"]
     kind = contract.field_types[field]
-    where = f"{name}[value]"
-    if op in ("like", "not like"):
-        return Condition(field, op, like_pattern(text))
-    if op in ("in", "not in"):
-        return Condition(field, op, tuple(_typed(item.strip(), kind, where) for item in text.split(",")))
-    return Condition(field, op, _typed(text, kind, where))
+    try:
+        if op in ("like", "not like"):
+            return Condition(field, op, like_pattern(text)), {}
+        if op in ("in", "not in"):
+            return Condition(field, op, tuple(_typed(item.strip(), kind) for item in text.split(","))), {}
+        return Condition(field, op, _typed(text, kind)), {}
+    except ValueError as error:
+        return None, {f"{name}[value]": [str(error)]}
 
 
-def _typed(text: str, kind: str, where: str) -> Any:
+def _typed(text: str, kind: str) -> Any:
     if kind == "integer":
         if not _INTEGER.fullmatch(text):
-            raise BadRequest.field(where, "must be an integer for this field")
+            raise ValueError("must be an integer for this field")
         return int(text)
     if kind == "boolean":
         if text.lower() not in _BOOLEAN_WORDS:
-            raise BadRequest.field(where, "must be true, false, 1 or 0 for this field")
+            raise ValueError("must be true, false, 1 or 0 for this field")
         return _BOOLEAN_WORDS[text.lower()]
     return text

@@ -73,7 +73,8 @@ def _describe(keyword: str, expected: Any, error: ValidationError) -> str:
     if keyword == "const":
         return f"must be {expected!r}"
     if keyword == "pattern":
-        return error.schema.get("description") or "has an invalid format"
+        described = error.schema.get("description")
+        return f"has an invalid format ({described.rstrip('.')})" if described else "has an invalid format"
     if keyword in ("anyOf", "oneOf"):
         return "must be " + " or ".join(_alternative(branch) for branch in expected)
     return error.message

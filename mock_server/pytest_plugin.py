@@ -61,9 +61,8 @@ class CalendarMock:
         return self._state.store.dump()
 
     def reset(self, seed: dict[str, Any] | None = None) -> None:
-        if seed is not None:
-            self._state.load(seed)
-        self._state.reset()
+        """Back to the demo data, default switches and an empty journal; or load `seed`."""
+        self._state.reset(seed)
 
     def inject(self, action: str, **match: object) -> dict[str, Any]:
         """Make matching requests fail: `inject("error", method="GET", path="/calendars$", times=1)`.
@@ -95,7 +94,6 @@ def calendar_mock(_calendar_mock_server: RunningServer) -> Iterator[CalendarMock
     """A real mock on 127.0.0.1 (one per test session), reset to the demo data for this test."""
     mock = CalendarMock(_calendar_mock_server.app, _calendar_mock_server.base_url)
     mock.reset()
-    mock.configure(intervention_match="all", deleted_calendars="listed")
     yield mock
 
 

@@ -35,6 +35,11 @@ class RunningServer:
         self.stop()
 
 
+def base_url(host: str, port: int) -> str:
+    """The URL a client uses: IPv6 addresses in brackets, the port the socket really got."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = DEFAULT_THREADS):
     """A waitress server bound to `host:port` (port 0: any free port), not yet running."""
     return create_server(
@@ -48,5 +53,5 @@ def serve_in_thread(app: Flask, host: str = "127.0.0.1", port: int = 0,
     server = make_server(app, host, port, threads)
     thread = threading.Thread(target=server.run, name="calendar-mock", daemon=True)
     thread.start()
-    base_url = f"http://{host}:{server.effective_port}"  # type: ignore[attr-defined]
-    return RunningServer(app, base_url, server, thread)
+    url = base_url(host, server.effective_port)  # type: ignore[attr-defined]
+    return RunningServer(app, url, server, thread)

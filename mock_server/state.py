@@ -19,6 +19,8 @@ Seed = dict[str, Any] | str | Path | None
 
 
 class MockState:
+    """One mock's contract, store, journal and the seed data and switches it started with."""
+
     def __init__(
         self,
         contract: Contract,
@@ -36,10 +38,14 @@ class MockState:
             data,
             fields=contract.calendar_fields,
             defaults=contract.defaults,
+            maximums=contract.maximums,
             clock=clock,
             session_ttl=session_ttl,
         )
-        self.configure(intervention_match=intervention_match, deleted_calendars=deleted_calendars)
+        self._initial_seed = data
+        self._initial_switches = {"intervention_match": intervention_match,
+                                  "deleted_calendars": deleted_calendars}
+        self.configure(**self._initial_switches)
         self.journal = Journal(journal_size)
         self.faults = FaultInjector()
 
@@ -56,6 +62,7 @@ class MockState:
         return data
 
     def load(self, seed: Seed) -> None:
+        """Replace the data by `seed`; the journal and the switches stay as they are."""
         self.store.load(self.checked_seed(seed))
 
     def configure(self, **switches: str) -> Settings:
@@ -70,7 +77,11 @@ class MockState:
             setattr(self.store.settings, name, value)
         return self.store.settings
 
-    def reset(self) -> None:
-        self.store.reset()
+    def reset(self, seed: Seed = None) -> None:
+        """A clean slate: the data this mock was created with (or `seed`), its start-up
+        switches, no sessions, no faults and an empty journal. A bad `seed` changes nothing."""
+        data = self._initial_seed if seed is None else self.checked_seed(seed)
+        self.store.load(data)
+        self.configure(**self._initial_switches)
         self.journal.clear()
         self.faults.clear()

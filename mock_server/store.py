@@ -72,6 +72,7 @@ class CalendarStore:
         *,
         fields: tuple[str, ...],
         defaults: dict[str, Any],
+        maximums: dict[str, int] | None = None,
         clock: Clock = utc_now,
         session_ttl: float = 3600.0,
         max_sessions: int = 10_000,
@@ -79,6 +80,7 @@ class CalendarStore:
         self._lock = threading.RLock()
         self._fields = fields
         self._defaults = defaults
+        self._maximums = maximums or {}
         self._clock = clock
         self._session_ttl = session_ttl
         self._max_sessions = max_sessions
@@ -182,6 +184,9 @@ class CalendarStore:
             return dict(self._calendar(group_id, calendar_id))
 
     def create_calendar(self, group_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        """A new calendar: spec defaults, then `values`. An omitted `sort` is the group's largest
+        + 1, held at the spec's maximum for `sort` (equal sorts are allowed; their order is
+        left open), so a group already at the maximum never yields an invalid calendar."""
         with self._lock:
             state = self._state
             self._check_references(group_id, values)
@@ -192,13 +197,17 @@ class CalendarStore:
             record.update(id=state.next_id, group_id=group_id, created_at=now, updated_at=now)
             if "sort" not in values:
                 sorts = [state.calendars[cid]["sort"] for cid in state.group_calendars.get(group_id, ())]
-                record["sort"] = max((s for s in sorts if s is not None), default=0) + 1
+                largest = max((s for s in sorts if s is not None), default=0)
+                record["sort"] = min(largest + 1, self._maximums.get("sort", largest + 1))
             state.add(record)
             return dict(record)
 
     def update_calendar(
         self, group_id: int, calendar_id: int, values: dict[str, Any]
     ) -> dict[str, Any]:
+        """Partial update. `updated_at` moves only when a value really changes (so a PUT that
+        changes nothing, a second DELETE or restoring a live calendar leave it alone);
+        `deleted: true` soft-deletes, `deleted: false` restores."""
         with self._lock:
             record = self._calendar(group_id, calendar_id)
             self._check_references(group_id, values)
@@ -208,6 +217,7 @@ class CalendarStore:
             return dict(record)
 
     def delete_calendar(self, group_id: int, calendar_id: int) -> dict[str, Any]:
+        """Soft delete, idempotent: the same as a PUT of `deleted: true`."""
         return self.update_calendar(group_id, calendar_id, {"deleted": True})
 
     # -- helpers -------------------------------------------------------------------------
@@ -221,6 +231,13 @@ class CalendarStore:
         return record
 
     def _check_references(self, group_id: int, values: dict[str, Any]) -> None:
+        """Cross-field rules the spec cannot express (CONTRACT.md leaves the status open).
+
+        A body `group_id` other than the path's answers 403, not 400: the spec cannot say that
+        the two must match, so a 400 would fail schemathesis' positive_data_acceptance on
+        schema-valid bodies. A `calendarset_id` that is not one of the group's answers 404,
+        like any reference the user cannot see.
+        """
         if "group_id" in values and values["group_id"] != group_id:
             raise Forbidden(
                 f"calendar.group_id {values['group_id']} differs from the path's group {group_id};"

@@ -179,7 +179,7 @@ PATH_CASES = [
     get("id-not-numeric", "", "calendar_id", status=404, path=f"{LIST}/abc"),
     get("id-negative", "", "calendar_id", status=404, path=f"{LIST}/-1"),
     get("id-zero", "", "calendar_id", status=404, path=f"{LIST}/0"),
-    get("id-past-2-pow-63", "", "99999999999999999999999", status=404,
+    get("id-past-2-pow-63", "", "calendar_id", status=404,
         path=f"{LIST}/99999999999999999999999"),
     get("id-float", "", "calendar_id", status=404, path=f"{LIST}/1.5"),
     get("group-not-numeric", "", "group_id", status=404, path="/api/v1/groups/abc/calendars"),

@@ -1,0 +1,50 @@
+"""Shared fixtures: a fresh in-process mock per test, reached through a spec-checking client.
+
+Nothing here starts a server; tests that need real HTTP start their own (or use the
+`calendar_mock` fixture of the kit's pytest plugin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from spec_validation import ApiClient
+
+from mock_server import create_app
+
+
+class ManualClock:
+    """A clock for `create_app(clock=...)` that moves only when a test says so."""
+
+    def __init__(self, start: datetime = datetime(2025, 1, 6, 9, 0, 0, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def make_client() -> Callable[..., ApiClient]:
+    """`make_client(**create_app_kwargs)`: a client over a new mock built with those options."""
+
+    def build(**options: Any) -> ApiClient:
+        return ApiClient(create_app(**options))
+
+    return build
+
+
+@pytest.fixture
+def client(make_client: Callable[..., ApiClient]) -> ApiClient:
+    """A client over a fresh mock seeded with the demo data (apikey and pro@demo.test by default)."""
+    return make_client()
