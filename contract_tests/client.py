@@ -1,0 +1,150 @@
+"""The Calendar API as the suite calls it: one identity, one transport, every exchange kept."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .http import Exchange, Params, Transport, basic_header, encode_query
+
+DEFAULT: Any = object()
+UNSET: Any = object()
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Identity:
+    apikey: str
+    user: str
+    password: str
+    group_id: int
+
+    @property
+    def password_sha1(self) -> str:
+        return hashlib.sha1(self.password.encode("utf-8")).hexdigest()
+
+
+def collection_path(group_id: Any, suffix: str = "") -> str:
+    return f"/api/v1/groups/{group_id}/calendars{suffix}"
+
+
+def calendar_path(group_id: Any, calendar_id: Any, suffix: str = "") -> str:
+    return f"/api/v1/groups/{group_id}/calendars/{calendar_id}{suffix}"
+
+
+LOGIN_PATH = "/api/v1/sessions/login"
+
+
+class Api:
+    """Requests as `identity`: apikey in the query and HTTP Basic, unless a call says otherwise."""
+
+    def __init__(self, transport: Transport, identity: Identity, journal: list[Exchange]) -> None:
+        self.transport = transport
+        self.identity = identity
+        self.journal = journal
+        # Called with every exchange: the suite uses it to remember whatever a POST created.
+        self.observer: Any = None
+
+    @property
+    def group_id(self) -> int:
+        return self.identity.group_id
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params = None,
+        raw_query: str | None = None,
+        json_body: Any = UNSET,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        apikey: Any = DEFAULT,
+        auth: Any = DEFAULT,
+        cookie: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Exchange:
+        """Send one request. `apikey=None` / `auth=None` leave them out; `auth=(user, pw)` overrides."""
+        query = raw_query if raw_query is not None else encode_query(params)
+        key = self.identity.apikey if apikey is DEFAULT else apikey
+        if key is not None:
+            prefix = encode_query([("apikey", key)])
+            query = f"{prefix}&{query}" if query else prefix
+        sent_headers: dict[str, str] = {}
+        credentials = (self.identity.user, self.identity.password) if auth is DEFAULT else auth
+        if credentials is not None:
+            sent_headers["Authorization"] = basic_header(*credentials)
+        if json_body is not UNSET:
+            body = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+            content_type = content_type or JSON
+        if content_type:
+            sent_headers["Content-Type"] = content_type
+        if cookie:
+            sent_headers["Cookie"] = cookie
+        sent_headers.update(headers or {})
+        status, response_headers, content = self.transport.send(method, path, query, sent_headers, body)
+        exchange = Exchange(
+            method,
+            self.transport.base_url,
+            path,
+            query,
+            sent_headers,
+            body,
+            status,
+            response_headers,
+            content,
+        )
+        self.journal.append(exchange)
+        if self.observer is not None:
+            self.observer(self, exchange)
+        return exchange
+
+    # -- the operations ---------------------------------------------------------------------------
+    def list(self, params: Params = None, *, group: Any = None, suffix: str = "", **kw: Any) -> Exchange:
+        return self.request("GET", collection_path(self._group(group), suffix), params=params, **kw)
+
+    def show(self, calendar_id: Any, *, group: Any = None, suffix: str = "", **kw: Any) -> Exchange:
+        return self.request("GET", calendar_path(self._group(group), calendar_id, suffix), **kw)
+
+    def create(self, fields: Any, *, group: Any = None, wrap: bool = True, **kw: Any) -> Exchange:
+        payload = {"calendar": fields} if wrap else fields
+        return self.request("POST", collection_path(self._group(group)), json_body=payload, **kw)
+
+    def update(
+        self, calendar_id: Any, fields: Any, *, group: Any = None, wrap: bool = True, **kw: Any
+    ) -> Exchange:
+        payload = {"calendar": fields} if wrap else fields
+        return self.request("PUT", calendar_path(self._group(group), calendar_id), json_body=payload, **kw)
+
+    def delete(self, calendar_id: Any, *, group: Any = None, **kw: Any) -> Exchange:
+        return self.request("DELETE", calendar_path(self._group(group), calendar_id), **kw)
+
+    def login(
+        self,
+        *,
+        suffix: str = "",
+        form: bool = False,
+        email: str | None = None,
+        password_sha1: str | None = None,
+        **kw: Any,
+    ) -> Exchange:
+        """POST /api/v1/sessions/login: credentials in the query (docs) or form-encoded (clients)."""
+        fields = [
+            ("pro[email]", email or self.identity.user),
+            ("pro[password]", password_sha1 or self.identity.password_sha1),
+        ]
+        kw.setdefault("auth", None)
+        if form:
+            return self.request(
+                "POST",
+                LOGIN_PATH + suffix,
+                body=encode_query(fields).encode(),
+                content_type="application/x-www-form-urlencoded",
+                **kw,
+            )
+        return self.request("POST", LOGIN_PATH + suffix, params=fields, **kw)
+
+    def _group(self, group: Any) -> Any:
+        return self.identity.group_id if group is None else group

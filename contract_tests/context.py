@@ -1,0 +1,312 @@
+"""What every rule check shares: the API clients, what discovery learnt, and `expect`."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import calendar_spec
+
+from .client import Api, Identity
+from .http import Exchange, Transport
+from .model import CheckFailed, Skip
+
+if TYPE_CHECKING:
+    from .runner import SuiteOptions
+
+CALENDAR_FIELDS = (
+    "id",
+    "group_id",
+    "calendarset_id",
+    "name",
+    "publicname",
+    "address",
+    "zipcode",
+    "city",
+    "sort",
+    "generate_interval",
+    "mintime_rdv",
+    "maxrdv_period",
+    "mintime_annulation",
+    "deleted",
+    "created_at",
+    "updated_at",
+)
+# An id that no deployment hands out in practice (the largest 32-bit id); used as "unknown".
+UNKNOWN_ID = 2147483647
+_COLLECTION = re.compile(r"^/api/v1/groups/([^/]+)/calendars(?:\.json)?$")
+_CALENDAR = re.compile(r"^/api/v1/groups/[^/]+/calendars/([^/]+?)(?:\.json)?$")
+
+
+def short(value: Any, limit: int = 200) -> str:
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class SuiteContext:
+    def __init__(self, options: SuiteOptions, transport: Transport) -> None:
+        self.options = options
+        self.level = options.level
+        level_rules = calendar_spec.rules(options.level)
+        self.active_rules = {rule["id"] for rule in level_rules}
+        # Whether this level holds the deployment to our assumptions (ASM) too.
+        self.assumptions = any(rule["tag"] == "ASM" for rule in level_rules)
+        self.transport = transport
+        self.journal: list[Exchange] = []
+        self.identity = Identity(options.apikey, options.user, options.password, int(options.group_id))
+        self.api = Api(transport, self.identity, self.journal)
+        self.other_api: Api | None = None
+        if options.other_user and options.other_password and options.other_group_id is not None:
+            other = Identity(
+                options.apikey, options.other_user, options.other_password, int(options.other_group_id)
+            )
+            self.other_api = Api(transport, other, self.journal)
+            self.other_api.observer = self._observe
+        self.api.observer = self._observe
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        self.run_id = f"{stamp}-{secrets.token_hex(2)}"
+        self.prefix = f"contract-kit-{self.run_id}"
+        self.created: dict[int, int] = {}  # id -> group, created with the main identity
+        self.other_created: dict[int, int] = {}  # created with the second identity
+        self.changed_at: dict[int, float] = {}  # monotonic time of our last change to a calendar
+        self.baseline: list[dict[str, Any]] = []
+        self.calendarsets: list[int] = []
+        self.interventions: dict[int, list[int]] = {}  # intervention id -> ids it lists
+        self.cache: dict[str, Any] = {}
+        self.checks_run = 0
+        self._names = 0
+
+    @property
+    def group_id(self) -> int:
+        return self.identity.group_id
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self.options.read_only)
+
+    def applies(self, rule_id: str) -> bool:
+        return rule_id in self.active_rules
+
+    # -- stating what must hold ---------------------------------------------------------------------
+    def expect(
+        self,
+        condition: Any,
+        message: str,
+        *,
+        expected: str = "",
+        actual: str = "",
+        exchange: Exchange | None = None,
+        operation: str = "",
+    ) -> None:
+        self.checks_run += 1
+        if not condition:
+            if exchange is not None and not actual:
+                actual = exchange.summary()
+            raise CheckFailed(
+                message, expected=expected, actual=actual, exchange=exchange, operation=operation
+            )
+
+    def expect_status(self, exchange: Exchange, *statuses: int, what: str = "") -> Exchange:
+        wanted = " or ".join(str(s) for s in statuses)
+        self.expect(
+            exchange.status in statuses,
+            what or f"{exchange.operation} answers {wanted}",
+            expected=f"status {wanted}",
+            exchange=exchange,
+        )
+        return exchange
+
+    def expect_2xx(self, exchange: Exchange, what: str = "") -> Exchange:
+        self.expect(
+            200 <= exchange.status < 300,
+            what or f"{exchange.operation} succeeds",
+            expected="a 2xx status",
+            exchange=exchange,
+        )
+        return exchange
+
+    def json_object(self, exchange: Exchange, what: str = "") -> dict[str, Any]:
+        body = exchange.json()
+        self.expect(
+            isinstance(body, dict),
+            what or "the answer is a JSON object",
+            expected="a JSON object",
+            exchange=exchange,
+        )
+        return body
+
+    def calendar_body(self, exchange: Exchange, what: str = "") -> dict[str, Any]:
+        body = self.json_object(exchange, what)
+        self.expect(
+            isinstance(body.get("id"), int),
+            what or "the answer is a bare calendar with an id",
+            expected="a bare calendar object with an integer id",
+            exchange=exchange,
+        )
+        return body
+
+    # -- reading ------------------------------------------------------------------------------------
+    def list_page(
+        self, params: Any = None, *, api: Api | None = None, group: Any = None, **kw: Any
+    ) -> tuple[dict[str, Any], Exchange]:
+        exchange = (api or self.api).list(params, group=group, **kw)
+        self.expect_status(exchange, 200)
+        body = self.json_object(exchange)
+        self.expect(
+            isinstance(body.get("records"), list),
+            "the list answers an envelope with records",
+            expected="`records` is an array",
+            exchange=exchange,
+        )
+        self.expect(
+            all(isinstance(r, dict) and isinstance(r.get("id"), int) for r in body["records"]),
+            "every listed record is an object with an integer id",
+            expected="records of calendars",
+            exchange=exchange,
+        )
+        return body, exchange
+
+    def records(
+        self, params: Any = None, *, api: Api | None = None, group: Any = None, **kw: Any
+    ) -> list[dict[str, Any]]:
+        """Every record the list answers for `params` with `results=all`."""
+        pairs = list(params.items()) if isinstance(params, dict) else list(params or [])
+        body, _ = self.list_page([*pairs, ("results", "all")], api=api, group=group, **kw)
+        return body["records"]
+
+    def record_ids(self, params: Any = None, **kw: Any) -> list[int]:
+        return [record["id"] for record in self.records(params, **kw)]
+
+    def show_body(self, calendar_id: int, *, api: Api | None = None, group: Any = None) -> dict[str, Any]:
+        exchange = (api or self.api).show(calendar_id, group=group)
+        self.expect_status(exchange, 200)
+        return self.calendar_body(exchange)
+
+    # -- our own calendars --------------------------------------------------------------------------
+    def name(self, label: str) -> str:
+        self._names += 1
+        return f"{self.prefix}-{label}-{self._names}"
+
+    def require_writes(self) -> None:
+        if self.read_only:
+            raise Skip("--read-only: no writes")
+
+    def new_calendar(
+        self, label: str, fields: dict[str, Any] | None = None, *, api: Api | None = None, group: Any = None
+    ) -> dict[str, Any]:
+        """Create a calendar of ours (name `contract-kit-<run>-<label>-n`) and return it as shown."""
+        self.require_writes()
+        api = api or self.api
+        values = {"name": self.name(label), **(fields or {})}
+        exchange = api.create(values, group=group)
+        self.expect_2xx(exchange, "creating a calendar for the suite succeeds")
+        body = self.calendar_body(exchange)
+        return body
+
+    def _observe(self, api: Api, exchange: Exchange) -> None:
+        """Whatever a POST of ours created (even one that should have been refused) is ours to
+        clean up at the end."""
+        if exchange.method in ("PUT", "DELETE") and 200 <= exchange.status < 300:
+            found = _CALENDAR.match(exchange.path)
+            if found and found[1].isdigit():
+                self.changed_at[int(found[1])] = time.monotonic()
+        if exchange.method != "POST" or not 200 <= exchange.status < 300:
+            return
+        match = _COLLECTION.match(exchange.path)
+        body = exchange.json()
+        if match and isinstance(body, dict) and isinstance(body.get("id"), int):
+            group = int(match[1]) if match[1].isdigit() else api.group_id
+            self.remember_created(body["id"], api, group)
+
+    def remember_created(self, calendar_id: int, api: Api | None = None, group: Any = None) -> None:
+        api = api or self.api
+        target = self.other_created if api is self.other_api else self.created
+        target[calendar_id] = int(group if group is not None else api.group_id)
+        self.changed_at[calendar_id] = time.monotonic()
+
+    def own_calendar(self, key: str = "main", fields: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A calendar of ours shared by read-mostly checks (created once per run)."""
+        cache_key = f"own:{key}"
+        if cache_key not in self.cache:
+            self.cache[cache_key] = self.new_calendar(key, fields)
+        return self.cache[cache_key]
+
+    def some_calendar_id(self) -> int:
+        """A calendar of the group to read: the first one listed, else one of ours."""
+        if self.baseline:
+            return self.baseline[0]["id"]
+        if self.read_only:
+            raise Skip("the group has no calendar to read and --read-only forbids creating one")
+        return self.own_calendar()["id"]
+
+    def full_fields(self, label: str) -> dict[str, Any]:
+        """Every writable field with a valid value that differs from its default."""
+        fields: dict[str, Any] = {
+            "name": self.name(label),
+            "publicname": f"Contract Kit {label.title()} Public",
+            "address": "1 rue du Contrat",
+            "zipcode": "75011",
+            "city": "Paris",
+            "sort": 40 + self._names,
+            "generate_interval": 20,
+            "mintime_rdv": 30,
+            "maxrdv_period": 100000,
+            "mintime_annulation": 1440,
+        }
+        if self.calendarsets:
+            fields["calendarset_id"] = self.calendarsets[0]
+        return fields
+
+    def wait_after_change(self, calendar_id: int, seconds: float = 1.05) -> None:
+        """Sleep until `seconds` have passed since our last change of `calendar_id` (timestamps have
+        one-second resolution)."""
+        last = self.changed_at.get(calendar_id)
+        if last is not None:
+            remaining = seconds - (time.monotonic() - last)
+            if remaining > 0:
+                time.sleep(remaining)
+
+    def touched(self, calendar_id: int) -> None:
+        self.changed_at[calendar_id] = time.monotonic()
+
+    # -- "changes nothing" ---------------------------------------------------------------------------
+    def snapshot(self, extra_ids: Iterable[int] = ()) -> dict[str, Any]:
+        """The group's calendar ids (results=all) and the full records of our own calendars."""
+        records = self.records()
+        own = {record["id"]: record for record in records if record["id"] in self.created}
+        for calendar_id in extra_ids:
+            if calendar_id not in own:
+                own[calendar_id] = self.show_body(calendar_id)
+        return {"ids": sorted(record["id"] for record in records), "own": own}
+
+    def expect_unchanged(self, before: dict[str, Any], what: str, exchange: Exchange | None) -> None:
+        after = self.snapshot(before["own"])
+        added = sorted(set(after["ids"]) - set(before["ids"]))
+        removed = sorted(set(before["ids"]) - set(after["ids"]))
+        self.expect(
+            not added and not removed,
+            f"{what} changes nothing: no calendar appears or vanishes",
+            expected="the same calendar ids before and after",
+            actual=f"added {added}, removed {removed}; the request answered "
+            f"{exchange.summary() if exchange else '-'}",
+            exchange=exchange,
+        )
+        for calendar_id, record in before["own"].items():
+            now = after["own"].get(calendar_id)
+            diff = {
+                k: (record.get(k), now.get(k))
+                for k in set(record) | set(now or {})
+                if now is not None and record.get(k) != now.get(k)
+            }
+            self.expect(
+                now is not None and not diff,
+                f"{what} changes nothing: calendar {calendar_id} is as before",
+                expected="the calendar unchanged",
+                actual=f"changed fields (before, after): {short(diff, 400)}; the request answered "
+                f"{exchange.summary() if exchange else '-'}",
+                exchange=exchange,
+            )

@@ -1,0 +1,39 @@
+"""What the suite learns from the API before it checks anything; it assumes no fixture data.
+
+- the group's calendars (`results=all`): ids, the calendarsets in use (read from the records);
+- the interventions in use: ids given as options, else probed through the list's own
+  `intervention_ids[]` filter (1 .. probe limit); an id whose filter answers calendars is in use.
+"""
+
+from __future__ import annotations
+
+from .context import SuiteContext
+from .model import CheckFailed
+
+DEFAULT_INTERVENTION_PROBES = 100
+
+
+def discover(ctx: SuiteContext) -> list[str]:
+    """Fill `ctx.baseline`, `ctx.calendarsets`, `ctx.interventions`; return notes for the summary."""
+    notes: list[str] = []
+    ctx.baseline = ctx.records()
+    given_sets = list(ctx.options.calendarset_ids or ())
+    in_use = sorted({r["calendarset_id"] for r in ctx.baseline if isinstance(r.get("calendarset_id"), int)})
+    ctx.calendarsets = list(dict.fromkeys([*given_sets, *in_use]))
+    ids = list(ctx.options.intervention_ids or ())
+    probed = not ids
+    if probed:
+        ids = list(range(1, int(ctx.options.intervention_probes or DEFAULT_INTERVENTION_PROBES) + 1))
+    for intervention_id in ids:
+        try:
+            found = ctx.record_ids([("intervention_ids[]", intervention_id)])
+        except CheckFailed:
+            continue
+        if found or not probed:
+            ctx.interventions[intervention_id] = found
+    notes.append(
+        f"discovered {len(ctx.baseline)} calendars in group {ctx.group_id}, calendarsets in use "
+        f"{ctx.calendarsets or 'none'}, interventions in use {sorted(ctx.interventions) or 'none'}"
+        + (f" (probed ids 1..{len(ids)})" if probed else " (given)")
+    )
+    return notes

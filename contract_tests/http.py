@@ -1,0 +1,253 @@
+"""One small HTTP client for the suite's own requests: real HTTP (requests) or in-process (WSGI).
+
+Every request becomes an `Exchange`: what was sent, what came back, and a curl line with the
+secrets masked (`[Filtered]`, as schemathesis prints them). The client never stores cookies:
+a check that wants the session cookie sends it explicitly, so "no credentials" means none.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.cookiejar
+import json
+import re
+import shlex
+import urllib.request
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import requests
+
+MASK = "[Filtered]"
+SECRET_QUERY_KEYS = frozenset({"apikey", "pro[password]"})
+SECRET_BODY_KEYS = frozenset({"apikey", "password", "pro[password]"})
+WSGI_BASE_URL = "http://localhost"
+_NO_JSON = object()
+Params = Sequence[tuple[str, Any]] | Mapping[str, Any] | None
+
+# Path templates of the spec, most specific first; used to name the operation of a request.
+_TEMPLATES = (
+    (
+        re.compile(r"^/api/v1/groups/[^/]+/calendars/[^/]+?(\.json)?$"),
+        "/api/v1/groups/{group_id}/calendars/{calendar_id}",
+    ),
+    (re.compile(r"^/api/v1/groups/[^/]+/calendars(\.json)?$"), "/api/v1/groups/{group_id}/calendars"),
+    (re.compile(r"^/api/v1/sessions/login(\.json)?$"), "/api/v1/sessions/login"),
+)
+
+
+class Unreachable(Exception):
+    """The server could not be reached at all (connection refused, DNS, timeout)."""
+
+
+def operation_label(method: str, path: str) -> str:
+    for pattern, template in _TEMPLATES:
+        if pattern.match(path):
+            return f"{method.upper()} {template}"
+    return f"{method.upper()} {path}"
+
+
+@dataclass
+class Exchange:
+    """One request the suite sent and the answer it got."""
+
+    method: str
+    base_url: str
+    path: str
+    query: str
+    request_headers: dict[str, str]
+    request_body: bytes | None
+    status: int
+    headers: dict[str, str]  # lower-case names
+    content: bytes
+    _json: Any = field(default=_NO_JSON, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}{self.path}" + (f"?{self.query}" if self.query else "")
+
+    @property
+    def operation(self) -> str:
+        return operation_label(self.method, self.path)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    def json(self) -> Any:
+        """The decoded body, or None when it is not JSON."""
+        if self._json is _NO_JSON:
+            try:
+                self._json = json.loads(self.content.decode("utf-8")) if self.content.strip() else None
+            except (ValueError, UnicodeDecodeError):
+                self._json = None
+        return self._json
+
+    def is_json(self) -> bool:
+        if not self.content.strip():
+            return False
+        try:
+            json.loads(self.content.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return True
+
+    def body_text(self, limit: int = 300) -> str:
+        text = self.content.decode("utf-8", "replace")
+        return text if len(text) <= limit else text[:limit] + "…"
+
+    def summary(self) -> str:
+        """`STATUS body` as shown in a failure report."""
+        return f"{self.status} {self.body_text()}".strip()
+
+    def curl(self) -> str:
+        return curl_line(self)
+
+
+def _masked_query(query: str) -> str:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(key in SECRET_QUERY_KEYS for key, _ in pairs):
+        return query
+    return urlencode([(key, MASK if key in SECRET_QUERY_KEYS else value) for key, value in pairs])
+
+
+def _mask_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: MASK if k in SECRET_BODY_KEYS else _mask_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_json(item) for item in value]
+    return value
+
+
+def _masked_body(body: bytes, content_type: str) -> str:
+    text = body.decode("utf-8", "replace")
+    if "json" in content_type:
+        try:
+            return json.dumps(_mask_json(json.loads(text)), ensure_ascii=False)
+        except ValueError:
+            return text
+    if "form-urlencoded" in content_type:
+        return _masked_query(text)
+    return text
+
+
+def curl_line(exchange: Exchange) -> str:
+    """The request as a curl command, apikey / password / session masked."""
+    query = _masked_query(exchange.query)
+    url = f"{exchange.base_url}{exchange.path}" + (f"?{query}" if query else "")
+    parts = ["curl", "-X", exchange.method, shlex.quote(url)]
+    content_type = ""
+    for name, value in exchange.request_headers.items():
+        lower = name.lower()
+        if lower == "authorization":
+            scheme, _, encoded = value.partition(" ")
+            try:
+                user = base64.b64decode(encoded).decode("utf-8").partition(":")[0]
+            except ValueError:
+                user = ""
+            if scheme.lower() == "basic" and user:
+                parts += ["-u", shlex.quote(f"{user}:{MASK}")]
+            else:
+                parts += ["-H", shlex.quote(f"Authorization: {MASK}")]
+            continue
+        if lower == "cookie":
+            value = re.sub(r"(_session_id=)[^;]*", rf"\1{MASK}", value)
+        if lower == "content-type":
+            content_type = value
+        parts += ["-H", shlex.quote(f"{name}: {value}")]
+    if exchange.request_body:
+        parts += ["-d", shlex.quote(_masked_body(exchange.request_body, content_type))]
+    return " ".join(parts)
+
+
+class Transport:
+    base_url: str
+
+    def send(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes | None
+    ) -> tuple[int, dict[str, str], bytes]:
+        raise NotImplementedError
+
+    def close(self) -> None:  # pragma: no cover - trivial
+        pass
+
+
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    def set_ok(self, cookie, request):
+        return False
+
+
+class HttpTransport(Transport):
+    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.cookies.set_policy(_NoCookies())
+        # No ~/.netrc credentials (they would turn "no credentials" checks into Basic requests);
+        # proxies from the environment are still honoured.
+        self.session.trust_env = False
+        host = urlsplit(self.base_url).hostname or ""
+        if host not in ("127.0.0.1", "localhost", "::1") and not urllib.request.proxy_bypass(host):
+            proxies = urllib.request.getproxies()
+            self.session.proxies.update({k: v for k, v in proxies.items() if k in ("http", "https")})
+
+    def send(self, method, path, query, headers, body):
+        url = f"{self.base_url}{path}" + (f"?{query}" if query else "")
+        request = requests.Request(method, url, headers=headers, data=body)
+        prepared = self.session.prepare_request(request)
+        # requests adds no Content-Type by itself for bytes; keep exactly what the check chose.
+        try:
+            response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise Unreachable(f"{method} {url}: {error}") from error
+        return (response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.content)
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class WsgiTransport(Transport):
+    """Calls a WSGI app (the Flask mock, or a variant of it) in-process."""
+
+    def __init__(self, app: Any) -> None:
+        from werkzeug.test import Client
+
+        self.app = app
+        self.base_url = WSGI_BASE_URL
+        self.client = Client(app, use_cookies=False)
+
+    def send(self, method, path, query, headers, body):
+        response = self.client.open(
+            path, method=method, query_string=query or None, headers=list(headers.items()), data=body
+        )
+        try:
+            content = response.get_data()
+            return (response.status_code, {k.lower(): v for k, v in response.headers.items()}, content)
+        finally:
+            response.close()
+
+
+def encode_query(params: Params) -> str:
+    if not params:
+        return ""
+    pairs: Iterable[tuple[str, Any]] = params.items() if isinstance(params, Mapping) else params
+    flat: list[tuple[str, str]] = []
+    for key, value in pairs:
+        if isinstance(value, list | tuple):
+            flat.extend((key, _text(item)) for item in value)
+        elif value is not None:
+            flat.append((key, _text(value)))
+    return urlencode(flat)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def basic_header(user: str, password: str) -> str:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return f"Basic {token}"

@@ -1,0 +1,77 @@
+"""What a run produces: failures with their evidence, and one outcome per rule and operation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+LAYERS = ("conformance", "stateful", "semantic", "auth")
+
+
+@dataclass
+class Failure:
+    """One broken rule: which rule (and its CONTRACT tag), where, the request, expected vs got."""
+
+    rule_id: str
+    tag: str
+    layer: str
+    operation: str
+    message: str
+    curl: str = ""
+    expected: str = ""
+    actual: str = ""
+    occurrences: int = 1
+
+    def describe(self) -> str:
+        lines = [f"[{self.layer}] {self.rule_id} ({self.tag}) on {self.operation or '-'}"]
+        if self.message:
+            lines.append(f"  {self.message}")
+        if self.expected:
+            lines.append(f"  expected: {self.expected}")
+        if self.actual:
+            lines.append(f"  got:      {self.actual}")
+        if self.curl:
+            lines.append(f"  request:  {self.curl}")
+        if self.occurrences > 1:
+            lines.append(f"  (seen {self.occurrences} times)")
+        return "\n".join(lines)
+
+
+@dataclass
+class Outcome:
+    """The result of one unit the summary lists: a rule (semantic/auth) or an operation (schemathesis)."""
+
+    layer: str
+    name: str  # rule id, or "GET /api/v1/..." for conformance, or "stateful" links
+    status: str = "passed"  # passed | failed | skipped
+    checks: int = 0
+    seconds: float = 0.0
+    reason: str = ""
+    failures: list[Failure] = field(default_factory=list)
+    rules: set[str] = field(default_factory=set)
+
+    @property
+    def testcase(self) -> str:
+        return f"{self.layer}::{self.name}"
+
+
+class CheckFailed(Exception):
+    """A rule does not hold; raised by `SuiteContext.expect`."""
+
+    def __init__(
+        self, message: str, *, expected: str = "", actual: str = "", exchange: Any = None, operation: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expected = expected
+        self.actual = actual
+        self.exchange = exchange
+        self.operation = operation or (exchange.operation if exchange is not None else "")
+
+
+class Skip(Exception):
+    """The check cannot run here (read-only, no second identity, nothing to probe with)."""
+
+
+class SuiteUsageError(Exception):
+    """Bad options or an unreachable server: the CLI exits 2."""

@@ -1,0 +1,34 @@
+"""Rules over every exchange the semantic and auth checks made (run last)."""
+
+from __future__ import annotations
+
+from ..context import SuiteContext
+from ..registry import rule
+
+LAYER = "semantic"
+STATUSES = frozenset({200, 201, 400, 401, 403, 404, 405, 500})
+
+
+@rule("transport.json-responses", layer=LAYER, final=True)
+def json_responses(ctx: SuiteContext) -> None:
+    for exchange in list(ctx.journal):
+        if not exchange.content.strip():
+            continue
+        ctx.expect(
+            exchange.content_type.split(";")[0].strip() == "application/json" and exchange.is_json(),
+            "every response with a body is application/json",
+            expected="Content-Type application/json and a JSON body",
+            actual=f"{exchange.status}, Content-Type {exchange.content_type!r}: {exchange.body_text(120)}",
+            exchange=exchange,
+        )
+
+
+@rule("transport.status-set", layer=LAYER, final=True)
+def status_set(ctx: SuiteContext) -> None:
+    for exchange in list(ctx.journal):
+        ctx.expect(
+            exchange.status in STATUSES,
+            "only 200, 201, 400, 401, 403, 404, 405 and 500 are answered",
+            expected=", ".join(map(str, sorted(STATUSES))),
+            exchange=exchange,
+        )

@@ -1,0 +1,229 @@
+"""The meta-test: the contract suite must fail every planted fault, and name the right rule.
+
+Each fault of tests/planted_faults.py breaks one behaviour of a fresh mock. For each one:
+- the fault is real: a probe observes something different on the broken app than on a
+  healthy one (so a suite that "catches" it is not catching noise);
+- the suite, run in-process at strict level on the layer expected to catch it, fails and
+  names at least one of the fault's rules;
+- when the fault breaks a DOC or INF rule, the suite fails it at documented level too (and
+  names no ASM rule there); when it breaks ASM rules only, the documented run passes.
+A control run per layer and level shows the suite passes the healthy mock with the same options.
+
+The contract runs go to worker processes (one per core, at most 4) as soon as the first one
+is needed, so the file takes about a minute and a half on 2 cores. The detection rates are
+printed at the end of the session and stored in the pytest cache under
+`planted_faults/report` (`.pytest_cache/v/planted_faults/report`).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+import pytest
+from planted_faults import (
+    CATALOGUE,
+    LAYERS,
+    RULE_TAGS,
+    Api,
+    Fault,
+    SteppingClock,
+    run_case,
+)
+
+from mock_server import create_app
+
+SEED = 20240115
+# Hypothesis examples per generated operation, by layer: enough for a schema or status
+# deviation to show, few enough to keep the whole file well under four minutes.
+MAX_EXAMPLES = {"conformance": 3, "stateful": 5, "semantic": 5, "auth": 5}
+FAULTS = list(CATALOGUE.values())
+DOCUMENTED_FAULTS = [f for f in FAULTS if f.documented]
+ASSUMED_FAULTS = [f for f in FAULTS if not f.documented]  # they break ASM rules only
+
+
+def _ids(fault: Fault) -> str:
+    return fault.name
+
+
+# -- the catalogue itself ------------------------------------------------------------------
+def test_catalogue_is_broad():
+    assert len(FAULTS) >= 25
+    assert {f.layer for f in FAULTS} == set(LAYERS), "every layer has a fault to catch"
+    assert len({rule for f in FAULTS for rule in f.rules}) >= 20
+    assert any(not f.documented for f in FAULTS) and len(DOCUMENTED_FAULTS) >= 20
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=_ids)
+def test_fault_is_documented(fault: Fault):
+    assert fault.summary, f"{fault.name} needs a docstring saying what it breaks"
+    assert fault.rules and all(rule in RULE_TAGS for rule in fault.rules)
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=_ids)
+def test_each_fault_really_deviates(fault: Fault):
+    """The probe sees the healthy mock and the broken one answer differently."""
+    healthy = fault.probe(Api(create_app(clock=SteppingClock())))
+    broken = fault.probe(Api(fault.build(clock=SteppingClock())))
+    assert broken != healthy, f"{fault.name} changes nothing its probe can see: {healthy!r}"
+
+
+def test_faults_stay_in_their_own_app():
+    """Planting and exercising every fault leaves a fresh healthy app as healthy as before."""
+    before = [f.probe(Api(create_app(clock=SteppingClock()))) for f in FAULTS]
+    broken = [f.probe(Api(f.build(clock=SteppingClock()))) for f in FAULTS]
+    after = [f.probe(Api(create_app(clock=SteppingClock()))) for f in FAULTS]
+    assert broken != before and after == before
+
+
+# -- the suite against the faults ------------------------------------------------------------
+# Every contract run is independent (its own app), so the runs the selected tests need are
+# started together in worker processes when the first one is asked for; each test then
+# waits for its own run. PLANTED_FAULTS_WORKERS overrides the number of workers.
+WORKERS = int(os.environ.get("PLANTED_FAULTS_WORKERS") or min(os.cpu_count() or 1, 4))
+STRICT_TEST, DOCUMENTED_TEST, ASSUMED_TEST, CONTROL_TEST = (
+    "test_suite_catches_fault_at_strict_level",
+    "test_suite_catches_documented_fault_at_documented_level",
+    "test_suite_lets_assumed_fault_pass_at_documented_level",
+    "test_suite_passes_the_healthy_mock",
+)
+RunKey = tuple[str | None, str, tuple[str, ...]]  # fault name (None: healthy), level, layers
+
+
+def _fault_key(fault: Fault, level: str) -> RunKey:
+    return fault.name, level, (fault.layer,)
+
+
+def _control_key(level: str, layer: str) -> RunKey:
+    return None, level, (layer,)
+
+
+def _planned(items: list[pytest.Item]) -> list[RunKey]:
+    keys: list[RunKey] = []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        name = getattr(item, "originalname", "")
+        if params is None or item.module is None or item.module.__name__ != __name__:
+            continue
+        if name == STRICT_TEST:
+            keys.append(_fault_key(params.params["fault"], "strict"))
+        elif name in (DOCUMENTED_TEST, ASSUMED_TEST):
+            keys.append(_fault_key(params.params["fault"], "documented"))
+        elif name == CONTROL_TEST:
+            keys.append(_control_key(params.params["level"], params.params["layer"]))
+    # the slow schemathesis layers first, so the workers finish together
+    return sorted(dict.fromkeys(keys), key=lambda key: key[2][0] not in ("conformance", "stateful"))
+
+
+@pytest.fixture(scope="session")
+def suite_runs(request: pytest.FixtureRequest) -> Iterator[dict[RunKey, Future]]:
+    pytest.importorskip("contract_tests.runner", reason="contract_tests/runner.py is not there yet")
+    pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        yield {
+            key: pool.submit(run_case, key[0], key[1], key[2], MAX_EXAMPLES[key[2][0]], SEED)
+            for key in _planned(request.session.items)
+        }
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(scope="session")
+def detection(request: pytest.FixtureRequest) -> Iterator[dict[tuple[str, str], dict[str, Any]]]:
+    """Outcomes per (fault, level); reported once the session is over."""
+    outcomes: dict[tuple[str, str], dict[str, Any]] = {}
+    started = time.perf_counter()
+    yield outcomes
+    if outcomes:
+        _report(request.config, outcomes, time.perf_counter() - started)
+
+
+def _report(config: pytest.Config, outcomes: dict[tuple[str, str], dict[str, Any]], wall: float) -> None:
+    lines = ["", f"planted faults: detection by the contract suite ({WORKERS} workers, {wall:.0f}s)"]
+    summary: dict[str, Any] = {}
+    for level, required in (("strict", FAULTS), ("documented", DOCUMENTED_FAULTS)):
+        ran = [f for f in required if (f.name, level) in outcomes]
+        caught = [f for f in ran if outcomes[(f.name, level)]["caught"]]
+        summary[level] = {"caught": len(caught), "ran": len(ran), "catalogue": len(required)}
+        lines.append(f"  {level:<10} caught with the right rule: {len(caught)}/{len(ran)}"
+                     f" (catalogue: {len(required)})")
+    for (name, level), outcome in sorted(outcomes.items()):
+        if not outcome["caught"]:
+            lines.append(f"  MISSED {name} at {level}: expected {outcome['expected']},"
+                         f" suite named {outcome['named'] or 'nothing'}")
+    config.cache.set("planted_faults/report", {
+        "summary": summary,
+        "outcomes": [{"fault": name, "level": level, **outcome}
+                     for (name, level), outcome in sorted(outcomes.items())],
+    })
+    capture = config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print("\n".join(lines))
+
+
+def _describe(result: dict[str, Any]) -> str:
+    failures = [
+        f"  - [{f['layer']}] {f['rule_id']} ({f['tag']}) {f['operation']}: {f['message']}"
+        + (f"\n      {f['curl']}" if f["curl"] else "")
+        for f in result["failures"]
+    ]
+    return (f"passed={result['passed']} checks_run={result['checks_run']} ({result['seconds']}s)\n"
+            + ("\n".join(failures) or "  (no failures)"))
+
+
+def _check_caught(fault: Fault, level: str, suite_runs, detection) -> None:
+    expected = fault.rules if level == "strict" else fault.documented_rules
+    result = suite_runs[_fault_key(fault, level)].result()
+    named = sorted({f["rule_id"] for f in result["failures"]})
+    caught = result["passed"] is False and any(rule in expected for rule in named)
+    detection[(fault.name, level)] = {
+        "caught": caught, "expected": list(expected), "named": named, "layer": fault.layer,
+        "seconds": result["seconds"],
+    }
+    assert result["passed"] is False, (
+        f"the suite passed {fault.name} ({fault.summary}) at {level} level\n{_describe(result)}")
+    assert caught, (
+        f"the suite failed {fault.name} at {level} level but named none of {list(expected)}\n"
+        f"{_describe(result)}")
+    if level == "documented":
+        assumed = sorted({f["rule_id"] for f in result["failures"] if f["tag"] == "ASM"})
+        assert not assumed, f"at documented level the suite named ASM rules {assumed}\n{_describe(result)}"
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=_ids)
+def test_suite_catches_fault_at_strict_level(fault: Fault, suite_runs, detection):
+    _check_caught(fault, "strict", suite_runs, detection)
+
+
+@pytest.mark.parametrize("fault", DOCUMENTED_FAULTS, ids=_ids)
+def test_suite_catches_documented_fault_at_documented_level(fault: Fault, suite_runs, detection):
+    _check_caught(fault, "documented", suite_runs, detection)
+
+
+@pytest.mark.parametrize("fault", ASSUMED_FAULTS, ids=_ids)
+def test_suite_lets_assumed_fault_pass_at_documented_level(fault: Fault, suite_runs):
+    """A fault that breaks only ASM rules is no failure at documented level: the suite holds a
+    deployment to what the docs say, and the fault changes nothing the docs settle."""
+    result = suite_runs[_fault_key(fault, "documented")].result()
+    assert result["passed"] is True, (
+        f"{fault.name} breaks only {list(fault.rules)} (ASM), yet the documented run failed\n"
+        f"{_describe(result)}")
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+@pytest.mark.parametrize("level", ["strict", "documented"])
+def test_suite_passes_the_healthy_mock(level: str, layer: str, suite_runs):
+    """The control: each layer with the options the faults use, on an unbroken mock."""
+    result = suite_runs[_control_key(level, layer)].result()
+    assert result["passed"] is True, _describe(result)
+    assert result["checks_run"] > 0
+
+
+if __name__ == "__main__":  # a quick listing of the catalogue
+    print(json.dumps([{"name": f.name, "rules": f.tags, "layer": f.layer, "documented": f.documented}
+                      for f in FAULTS], indent=1))
