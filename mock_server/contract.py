@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
+import jsonschema_rs
 from calendar_spec import load_spec
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+
+from .schema_check import SchemaCheck
 
 SPEC_URI = "urn:calendar-contract-kit:spec"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -28,7 +29,7 @@ class Parameter:
     location: str
     required: bool
     schema: dict[str, Any]
-    validator: Draft202012Validator
+    validator: SchemaCheck
 
     @property
     def is_array(self) -> bool:
@@ -42,7 +43,7 @@ class Operation:
     path: str
     path_params: tuple[Parameter, ...]
     query_params: tuple[Parameter, ...]
-    body_validators: dict[str, Draft202012Validator]
+    body_validators: dict[str, SchemaCheck]
     success_status: int
     security: tuple[frozenset[str], ...]
 
@@ -65,8 +66,8 @@ class Contract:
 
     def __init__(self, spec: dict[str, Any] | None = None) -> None:
         self.spec = spec if spec is not None else load_spec("strict")
-        resource = Resource.from_contents(self.spec, default_specification=DRAFT202012)
-        self.registry = Registry().with_resource(SPEC_URI, resource)
+        self.registry = jsonschema_rs.Registry([(SPEC_URI, self.spec)])
+        self._python_registry: Any = None
         aliases = self.spec.get("x-clicrdv-path-aliases", {})
         self.suffixes: tuple[str, ...] = tuple(aliases.get("suffixes", ()))
         self.limits: dict[str, int] = {
@@ -85,8 +86,22 @@ class Contract:
         self._describe_calendar_fields()
 
     # -- schema access -----------------------------------------------------------------
-    def validator_for(self, pointer: str) -> Draft202012Validator:
-        return Draft202012Validator({"$ref": SPEC_URI + pointer}, registry=self.registry)
+    def validator_for(self, pointer: str) -> SchemaCheck:
+        pointer = quote(pointer, safe="#/~")  # path templates put braces into pointers
+        fast = jsonschema_rs.validator_for({"$ref": SPEC_URI + pointer}, registry=self.registry)
+        return SchemaCheck(fast, lambda: self._explainer_for(pointer))
+
+    def _explainer_for(self, pointer: str) -> Any:
+        """jsonschema's validator for `pointer`: imported and built only to explain a refusal."""
+        from jsonschema import Draft202012Validator
+
+        if self._python_registry is None:
+            from referencing import Registry, Resource
+            from referencing.jsonschema import DRAFT202012
+
+            resource = Resource.from_contents(self.spec, default_specification=DRAFT202012)
+            self._python_registry = Registry().with_resource(SPEC_URI, resource)
+        return Draft202012Validator({"$ref": SPEC_URI + pointer}, registry=self._python_registry)
 
     def resolve(self, node: Any) -> Any:
         """Follow `$ref`s (and single-member `allOf`s) down to a concrete node."""
