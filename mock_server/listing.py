@@ -114,7 +114,7 @@ def select(
     hide_deleted: bool,
 ) -> list[Record]:
     """The ordered records of `candidates` that every filter of `query` keeps."""
-    allowed_ids = _intervention_filter(query.intervention_ids, intervention_calendars,
+    allowed_ids = intervention_filter(query.intervention_ids, intervention_calendars,
                                        match_all_interventions)
     calendarsets = set(query.calendarset_ids)
     kept = [
@@ -129,7 +129,7 @@ def select(
     return order(kept, query.sort, query.dir)
 
 
-def _intervention_filter(
+def intervention_filter(
     ids: Sequence[int], calendars_of: Callable[[int], set[int]], match_all: bool
 ) -> set[int] | None:
     if not ids:
@@ -138,7 +138,12 @@ def _intervention_filter(
     return set.intersection(*sets) if match_all else set.union(*sets)
 
 
-def paginate(matches: list[Record], query: ListQuery) -> Page:
+def is_index_only(query: ListQuery) -> bool:
+    """True when the id-ordered indexes answer `query` without reading any record."""
+    return query.sort is None and query.search is None and not query.conditions
+
+
+def paginate(matches: list[Any], query: ListQuery) -> Page:
     total = len(matches)
     size = total if query.results is None else query.results
     start = query.start_index

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from .errors import Forbidden, NotFound, SeedError
-from .listing import ListQuery, Page, paginate, select
+from .listing import ListQuery, Page, intervention_filter, is_index_only, paginate, select
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 Clock = Callable[[], datetime]
@@ -169,15 +169,36 @@ class CalendarStore:
     def list_calendars(self, group_id: int, query: ListQuery) -> Page:
         with self._lock:
             state = self._state
+            hide_deleted = self.settings.deleted_calendars == "hidden"
+            match_all = self.settings.intervention_match == "all"
+            if is_index_only(query) and not hide_deleted:
+                ids = self._indexed_ids(group_id, query, match_all)
+                page = paginate(ids, query)
+                return Page(**{**page.__dict__,
+                               "records": [dict(state.calendars[cid]) for cid in page.records]})
             matches = select(
                 (state.calendars[cid] for cid in state.group_calendars.get(group_id, ())),
                 query,
                 intervention_calendars=lambda iid: state.intervention_calendars.get(iid, set()),
-                match_all_interventions=self.settings.intervention_match == "all",
-                hide_deleted=self.settings.deleted_calendars == "hidden",
+                match_all_interventions=match_all,
+                hide_deleted=hide_deleted,
             )
             page = paginate(matches, query)
             return Page(**{**page.__dict__, "records": [dict(r) for r in page.records]})
+
+    def _indexed_ids(self, group_id: int, query: ListQuery, match_all: bool) -> list[int]:
+        """Matching ids in id order, from the indexes alone: costs what the filters keep."""
+        state = self._state
+        group_ids = state.group_calendars.get(group_id, [])
+        allowed = intervention_filter(
+            query.intervention_ids, lambda iid: state.intervention_calendars.get(iid, set()), match_all
+        )
+        if query.calendarset_ids:
+            in_sets = set().union(*(state.calendarset_calendars.get(cs, ()) for cs in query.calendarset_ids))
+            allowed = in_sets if allowed is None else allowed & in_sets
+        if allowed is None:
+            return group_ids
+        return sorted(cid for cid in allowed if state.calendars[cid]["group_id"] == group_id)
 
     def get_calendar(self, group_id: int, calendar_id: int) -> dict[str, Any]:
         with self._lock:
@@ -196,8 +217,7 @@ class CalendarStore:
             record.update(values)
             record.update(id=state.next_id, group_id=group_id, created_at=now, updated_at=now)
             if "sort" not in values:
-                sorts = [state.calendars[cid]["sort"] for cid in state.group_calendars.get(group_id, ())]
-                largest = max((s for s in sorts if s is not None), default=0)
+                largest = state.max_sort(group_id) or 0
                 record["sort"] = min(largest + 1, self._maximums.get("sort", largest + 1))
             state.add(record)
             return dict(record)
@@ -265,16 +285,41 @@ class _State:
         self.interventions: dict[int, dict[str, Any]] = {}
         self.intervention_calendars: dict[int, set[int]] = {}
         self.calendars: dict[int, dict[str, Any]] = {}
-        self.group_calendars: dict[int, list[int]] = {}
+        self.group_calendars: dict[int, list[int]] = {}  # in id order: ids only grow
+        self.calendarset_calendars: dict[int, set[int]] = {}
+        self.group_max_sort: dict[int, int | None] = {}
         self.next_id = 1
 
     def add(self, record: dict[str, Any]) -> None:
-        self.calendars[record["id"]] = record
-        self.group_calendars.setdefault(record["group_id"], []).append(record["id"])
-        self.next_id = max(self.next_id, record["id"] + 1)
+        calendar_id, group_id = record["id"], record["group_id"]
+        self.calendars[calendar_id] = record
+        self.group_calendars.setdefault(group_id, []).append(calendar_id)
+        if record.get("calendarset_id") is not None:
+            self.calendarset_calendars.setdefault(record["calendarset_id"], set()).add(calendar_id)
+        self._raise_max_sort(group_id, record.get("sort"))
+        self.next_id = max(self.next_id, calendar_id + 1)
 
     def change(self, record: dict[str, Any], changes: dict[str, Any]) -> None:
+        calendar_id, group_id = record["id"], record["group_id"]
+        if "calendarset_id" in changes:
+            self.calendarset_calendars.get(record["calendarset_id"], set()).discard(calendar_id)
+            if changes["calendarset_id"] is not None:
+                self.calendarset_calendars.setdefault(changes["calendarset_id"], set()).add(calendar_id)
+        lowered_max = "sort" in changes and record.get("sort") == self.group_max_sort.get(group_id)
         record.update(changes)
+        if lowered_max:
+            self.group_max_sort[group_id] = max(
+                (s for cid in self.group_calendars[group_id]
+                 if (s := self.calendars[cid].get("sort")) is not None), default=None)
+        self._raise_max_sort(group_id, record.get("sort"))
+
+    def max_sort(self, group_id: int) -> int | None:
+        return self.group_max_sort.get(group_id)
+
+    def _raise_max_sort(self, group_id: int, value: int | None) -> None:
+        current = self.group_max_sort.get(group_id)
+        if value is not None and (current is None or value > current):
+            self.group_max_sort[group_id] = value
 
     @classmethod
     def from_seed(cls, seed: dict[str, Any], fields: tuple[str, ...]) -> _State:
