@@ -13,7 +13,7 @@ import calendar_spec
 
 from .client import Api, Identity
 from .http import Exchange, Transport
-from .model import CheckFailed, Skip
+from .model import CheckFailed, Skip, deleted_flag
 
 if TYPE_CHECKING:
     from .runner import SuiteOptions
@@ -138,6 +138,10 @@ class SuiteContext:
             exchange=exchange,
         )
         return body
+
+    def deleted(self, record: dict[str, Any]) -> bool | None:
+        """The record's soft-delete flag, read as this level allows (0/1 only when documented)."""
+        return deleted_flag(record, booleans_only=self.assumptions)
 
     def calendar_body(self, exchange: Exchange, what: str = "") -> dict[str, Any]:
         body = self.json_object(exchange, what)

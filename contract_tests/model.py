@@ -8,6 +8,25 @@ from typing import Any
 LAYERS = ("conformance", "stateful", "semantic", "auth")
 
 
+def deleted_flag(record: dict[str, Any], *, booleans_only: bool) -> bool | None:
+    """A record's `deleted` as True/False, or None when it is neither.
+
+    The docs say "boolean" without showing the JSON; a deployment serialising it as 0/1 (as
+    Rails does for sibling resources) keeps the documented contract, so only the strict
+    level insists on JSON booleans.
+    """
+    value = record.get("deleted")
+    if isinstance(value, bool):
+        return value
+    if booleans_only:
+        return None
+    if value in (1, "1", "true"):
+        return True
+    if value in (0, "0", "false"):
+        return False
+    return None
+
+
 @dataclass
 class Failure:
     """One broken rule: which rule (and its CONTRACT tag), where, the request, expected vs got."""

@@ -317,7 +317,7 @@ def _clean_up(ctx: SuiteContext) -> list[str]:
         for calendar_id, group in sorted(created.items()):
             shown = api.show(calendar_id, group=group)
             body = shown.json()
-            if shown.status == 200 and isinstance(body, dict) and body.get("deleted") is True:
+            if shown.status == 200 and isinstance(body, dict) and ctx.deleted(body) is True:
                 done += 1
                 continue
             answer = api.delete(calendar_id, group=group)

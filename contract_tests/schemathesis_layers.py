@@ -275,7 +275,7 @@ def contract_soft_delete(ctx, response, case):
     calendar_id, group = case.path_parameters["calendar_id"], case.path_parameters["group_id"]
     shown = policy.ctx.api.show(calendar_id, group=group)
     body = shown.json() if isinstance(shown.json(), dict) else {}
-    if shown.status == 200 and body.get("deleted") is True:
+    if shown.status == 200 and policy.ctx.deleted(body) is True:
         return True
     listed = policy.ctx.api.list([("results", "all")], group=group).json()
     records = listed.get("records") if isinstance(listed, dict) else None
@@ -337,7 +337,7 @@ def contract_write_persisted(ctx, response, case):
             f"{shown.status} with (PUT answer, shown) differences {differs}"
         )
     sent = case.body.get("calendar") if isinstance(case.body, dict) else None
-    if isinstance(sent, dict) and sent.get("deleted") is False and body.get("deleted") is not False:
+    if isinstance(sent, dict) and policy.ctx.deleted(sent) is False and policy.ctx.deleted(body) is not False:
         raise AssertionError(
             "[rule:restore.put-deleted-false] PUT {calendar: {deleted: false}} must "
             "restore the calendar (deleted false)"

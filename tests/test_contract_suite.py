@@ -428,3 +428,40 @@ def test_curl_lines_mask_secrets():
     for secret in ("s3cret", "abc123", "hunter2", "deadbeef"):
         assert secret not in line
     assert "-u 'a@b.c:[Filtered]'" in line and "apikey=%5BFiltered%5D" in line
+
+
+def _deleted_as_integers(wsgi_app: Callable) -> Callable:
+    """A deployment that serialises `deleted` as 0/1, as Rails does for sibling resources."""
+    import json
+
+    def flip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: int(v) if k == "deleted" and isinstance(v, bool) else flip(v)
+                    for k, v in value.items()}
+        return [flip(item) for item in value] if isinstance(value, list) else value
+
+    def middleware(environ: dict, start_response: Callable) -> Any:
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> None:
+            captured.update(status=status, headers=headers)
+
+        body = b"".join(wsgi_app(environ, capture))
+        if "json" in dict(captured["headers"]).get("Content-Type", "") and body:
+            body = json.dumps(flip(json.loads(body))).encode()
+        headers = [(k, str(len(body)) if k == "Content-Length" else v) for k, v in captured["headers"]]
+        start_response(captured["status"], headers)
+        return [body]
+
+    return middleware
+
+
+def test_deleted_as_0_or_1_keeps_the_documented_contract_only():
+    app = create_app()
+    app.wsgi_app = _deleted_as_integers(app.wsgi_app)
+    documented = run_suite(options(app, level="documented", layers=("semantic", "stateful")))
+    assert documented.passed, [f.describe() for f in documented.failures]
+    app = create_app()
+    app.wsgi_app = _deleted_as_integers(app.wsgi_app)
+    strict = run_suite(options(app, layers=("semantic", "stateful")))
+    assert not strict.passed, "strict holds deployments to JSON booleans (an assumption)"

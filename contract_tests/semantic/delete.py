@@ -38,7 +38,7 @@ def soft(ctx: SuiteContext) -> None:
     ctx.expect_status(exchange, 200, what="after DELETE the calendar still exists (show answers 200)")
     after = ctx.calendar_body(exchange)
     ctx.expect(
-        after.get("deleted") is True,
+        ctx.deleted(after) is True,
         "after DELETE the calendar shows deleted true",
         expected="deleted true",
         actual=f"deleted {after.get('deleted')!r}",
@@ -60,7 +60,7 @@ def body(ctx: SuiteContext) -> None:
     ctx.expect_2xx(exchange)
     answered = ctx.calendar_body(exchange, "DELETE answers the calendar")
     ctx.expect(
-        answered.get("id") == calendar["id"] and answered.get("deleted") is True,
+        answered.get("id") == calendar["id"] and ctx.deleted(answered) is True,
         "DELETE answers the calendar with deleted true",
         expected=f"id {calendar['id']}, deleted true",
         exchange=exchange,
@@ -74,7 +74,7 @@ def idempotent(ctx: SuiteContext) -> None:
     again = ctx.api.delete(calendar["id"])
     ctx.expect_status(again, 200, what="DELETE of a deleted calendar answers 200 again")
     ctx.expect(
-        ctx.show_body(calendar["id"]).get("deleted") is True, "it stays deleted", expected="deleted true"
+        ctx.deleted(ctx.show_body(calendar["id"])) is True, "it stays deleted", expected="deleted true"
     )
 
 
@@ -86,7 +86,7 @@ def restore(ctx: SuiteContext) -> None:
     exchange = ctx.api.update(calendar["id"], {"deleted": False})
     ctx.expect_status(exchange, 200, what="PUT {calendar: {deleted: false}} answers 200")
     ctx.expect(
-        ctx.calendar_body(exchange).get("deleted") is False,
+        ctx.deleted(ctx.calendar_body(exchange)) is False,
         "the PUT answer shows deleted false",
         expected="deleted false",
         exchange=exchange,
@@ -95,7 +95,7 @@ def restore(ctx: SuiteContext) -> None:
     ctx.expect_status(shown, 200)
     after = ctx.calendar_body(shown)
     ctx.expect(
-        after.get("deleted") is False,
+        ctx.deleted(after) is False,
         "after the restore the calendar shows deleted false",
         expected="deleted false",
         exchange=shown,
@@ -111,7 +111,7 @@ def put_deleted_true(ctx: SuiteContext) -> None:
     shown = ctx.api.show(calendar["id"])
     ctx.expect_status(shown, 200, what="the calendar still exists")
     ctx.expect(
-        ctx.calendar_body(shown).get("deleted") is True,
+        ctx.deleted(ctx.calendar_body(shown)) is True,
         "PUT deleted true soft-deletes",
         expected="deleted true",
         exchange=shown,

@@ -195,7 +195,7 @@ def deleted_listed(ctx: SuiteContext) -> None:
     body, exchange = ctx.list_page([("results", "all")])
     listed = {r["id"]: r for r in body["records"]}
     ctx.expect(
-        calendar["id"] in listed and listed[calendar["id"]].get("deleted") is True,
+        calendar["id"] in listed and ctx.deleted(listed[calendar["id"]]) is True,
         "a soft-deleted calendar stays in the list, with deleted true",
         expected=f"calendar {calendar['id']} listed with deleted true",
         actual=f"listed: {short(listed.get(calendar['id']))}",

@@ -49,14 +49,14 @@ def show_matches_list(ctx: SuiteContext) -> None:
 
 @rule("show.deleted", layer=LAYER)
 def show_deleted_listed(ctx: SuiteContext) -> None:
-    deleted = [r for r in ctx.baseline if r.get("deleted") is True][:5]
+    deleted = [r for r in ctx.baseline if ctx.deleted(r) is True][:5]
     if not deleted:
         raise Skip("no soft-deleted calendar listed to show")
     for record in deleted:
         exchange = ctx.api.show(record["id"])
         ctx.expect_status(exchange, 200, what="a soft-deleted calendar still answers 200")
         ctx.expect(
-            ctx.calendar_body(exchange).get("deleted") is True,
+            ctx.deleted(ctx.calendar_body(exchange)) is True,
             "it shows deleted true",
             expected="deleted true",
             exchange=exchange,
@@ -70,7 +70,7 @@ def show_deleted_own(ctx: SuiteContext) -> None:
     exchange = ctx.api.show(calendar["id"])
     ctx.expect_status(exchange, 200, what="a soft-deleted calendar still answers 200")
     ctx.expect(
-        ctx.calendar_body(exchange).get("deleted") is True,
+        ctx.deleted(ctx.calendar_body(exchange)) is True,
         "it shows deleted true",
         expected="deleted true",
         exchange=exchange,
