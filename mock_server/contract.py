@@ -65,7 +65,7 @@ class Contract:
     """The compiled spec (strict level: the mock enforces every rule, ours included)."""
 
     def __init__(self, spec: dict[str, Any] | None = None) -> None:
-        self.spec = spec if spec is not None else load_spec("strict")
+        self.spec = spec if spec is not None else load_spec("mock")
         self.registry = jsonschema_rs.Registry([(SPEC_URI, self.spec)])
         self._python_registry: Any = None
         aliases = self.spec.get("x-clicrdv-path-aliases", {})

@@ -1,8 +1,10 @@
-"""The ClicRDV Calendar contract: the OpenAPI 3.1 document and its two evidence levels.
+"""The ClicRDV Calendar contract: the OpenAPI 3.1 document and its views.
 
-`strict` is the document as written: every rule, ours included. `documented` drops each
-constraint the document marks with `x-assumed` and every behaviour rule tagged ASM, so a
-run against a real deployment holds it only to what the ClicRDV docs state or imply.
+- `mock`: the document as written, the kit's own resource bounds included (what the mock
+  enforces);
+- `strict`: drops what `x-mock-only` marks - every rule of CONTRACT.md, ours (ASM) included;
+- `documented`: also drops what `x-assumed` marks and every behaviour rule tagged ASM, so a
+  run against a real deployment holds it only to what the ClicRDV docs state or imply.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import yaml
 
 SPEC_PATH = Path(__file__).with_name("openapi.yaml")
 SOURCES_DIR = Path(__file__).with_name("sources")
-LEVELS = ("documented", "strict")
+LEVELS = ("documented", "strict")  # what a contract run can hold a deployment to
+VIEWS = (*LEVELS, "mock")
 DOCUMENTED_TAGS = frozenset({"DOC", "INF"})
 TAGS = frozenset({"DOC", "INF", "ASM"})
 
@@ -30,10 +33,13 @@ def _load_raw() -> dict[str, Any]:
 
 
 def load_spec(level: str = "strict") -> dict[str, Any]:
-    """A fresh copy of the spec at `level` ("strict" or "documented")."""
-    if level not in LEVELS:
-        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    """A fresh copy of the spec viewed at `level` ("documented", "strict" or "mock")."""
+    if level not in VIEWS:
+        raise ValueError(f"level must be one of {VIEWS}, not {level!r}")
     spec = copy.deepcopy(_load_raw())
+    if level == "mock":
+        return spec
+    spec = _drop_marked(spec, "x-mock-only")
     return documented_view(spec) if level == "documented" else spec
 
 
@@ -57,27 +63,27 @@ def documented_view(spec: dict[str, Any]) -> dict[str, Any]:
     spec["x-contract-rules"] = [
         rule for rule in spec.get("x-contract-rules", []) if rule["tag"] in DOCUMENTED_TAGS
     ]
-    _drop_assumed(spec)
-    return spec
+    return _drop_marked(spec, "x-assumed")
 
 
-def _drop_assumed(node: Any) -> Any:
+def _drop_marked(node: Any, marker: str) -> Any:
+    """Drop, in place, what `marker` marks: a whole node (true) or some of its keywords (a list)."""
     if isinstance(node, list):
         for index, item in enumerate(node):
-            node[index] = _drop_assumed(item)
+            node[index] = _drop_marked(item, marker)
         return node
     if not isinstance(node, dict):
         return node
-    assumed = node.get("x-assumed")
-    if assumed is True:
+    marked = node.get(marker)
+    if marked is True:
         kept = {key: node[key] for key in ("description", "x-source") if key in node}
-        return {**kept, "x-assumed-dropped": True}
-    if isinstance(assumed, list):
-        for keyword in assumed:
+        return {**kept, f"{marker}-dropped": True}
+    if isinstance(marked, list):
+        for keyword in marked:
             node.pop(keyword, None)
-        node["x-assumed-dropped"] = list(assumed)
-        del node["x-assumed"]
+        node[f"{marker}-dropped"] = list(marked)
+        del node[marker]
     for key, value in list(node.items()):
         if key != "x-contract-rules":
-            node[key] = _drop_assumed(value)
+            node[key] = _drop_marked(value, marker)
     return node

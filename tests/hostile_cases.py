@@ -102,7 +102,7 @@ BODY_CASES = [
     post("deleted-as-1", _calendar(name="x", deleted=1), "deleted"),
     post("deleted-as-string", _calendar(name="x", deleted="true"), "deleted"),
     post("negative-annulation", _calendar(name="x", mintime_annulation=-1), "mintime_annulation"),
-    post("zero-interval", _calendar(name="x", generate_interval=0), "generate_interval"),
+    post("negative-interval", _calendar(name="x", generate_interval=-1), "generate_interval"),
     post("group-id-mismatch", _calendar(name="x", group_id=5), "group_id", status=403),
     post("foreign-calendarset", _calendar(name="x", calendarset_id=14), "calendarset", status=404),
     post("calendarset-zero", _calendar(name="x", calendarset_id=0), "calendarset_id"),

@@ -28,7 +28,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-SPEC = load_spec("strict")
+SPEC = load_spec("mock")
 SPEC_URI = "urn:tests:calendar-spec"
 REGISTRY = Registry().with_resource(
     SPEC_URI, Resource.from_contents(SPEC, default_specification=DRAFT202012)

@@ -32,7 +32,7 @@ BAD_CALENDARS = [
     ("sort-fraction", {"name": "x", "sort": 1.5}, "calendar.sort"),
     ("sort-bool", {"name": "x", "sort": True}, "calendar.sort"),
     ("sort-too-big", {"name": "x", "sort": 2**31}, "calendar.sort"),
-    ("generate_interval-0", {"name": "x", "generate_interval": 0}, "calendar.generate_interval"),
+    ("generate_interval-negative", {"name": "x", "generate_interval": -5}, "calendar.generate_interval"),
     ("mintime_rdv-negative", {"name": "x", "mintime_rdv": -1}, "calendar.mintime_rdv"),
     ("maxrdv_period-negative", {"name": "x", "maxrdv_period": -1}, "calendar.maxrdv_period"),
     ("mintime_annulation-negative", {"name": "x", "mintime_annulation": -5},

@@ -53,7 +53,7 @@ def test_create_applies_defaults_and_the_next_sort(timed):
 def test_create_keeps_the_values_sent(client):
     sent = {"name": "Cabinet", "publicname": "Cabinet public", "calendarset_id": 12,
             "address": "1 place X", "zipcode": "75001", "city": "Paris", "sort": 40,
-            "generate_interval": 5, "mintime_rdv": 0, "maxrdv_period": 0,
+            "generate_interval": 0, "mintime_rdv": 0, "maxrdv_period": 0,
             "mintime_annulation": 0, "deleted": False, "group_id": 4}
     record = create(client, sent)
     assert {key: record[key] for key in sent} == sent

@@ -36,6 +36,12 @@ def strict() -> dict[str, Any]:
     return load_spec("strict")
 
 
+@pytest.fixture(scope="module")
+def full() -> dict[str, Any]:
+    """The document as written, every marker in place (the mock's view)."""
+    return load_spec("mock")
+
+
 # --- CONTRACT.md tables <-> x-contract-rules -------------------------------------------------
 
 @dataclass(frozen=True)
@@ -263,8 +269,8 @@ def _constraints(node: dict[str, Any]) -> list[str]:
             if key in node and (key != "additionalProperties" or node[key] is False)]
 
 
-def test_schema_walk_reaches_nested_schemas(strict):
-    pointers = {pointer for pointer, _node in schema_nodes(strict)}
+def test_schema_walk_reaches_nested_schemas(full):
+    pointers = {pointer for pointer, _node in schema_nodes(full)}
     assert {
         "/components/schemas/Error/properties/errors/additionalProperties/items",
         "/components/parameters/Results/schema/anyOf/1",
@@ -272,29 +278,37 @@ def test_schema_walk_reaches_nested_schemas(strict):
         "/components/parameters/InterventionIds/schema/items",
         "/paths/~1api~1v1~1sessions~1login/post/responses/200/headers/Set-Cookie/schema",
     } <= pointers
-    assert sum(bool(_constraints(node)) for _pointer, node in schema_nodes(strict)) > 50
+    assert sum(bool(_constraints(node)) for _pointer, node in schema_nodes(full)) > 50
 
 
-def test_every_constraint_node_names_its_source(strict):
-    assert [pointer for pointer, node in schema_nodes(strict)
+def test_every_constraint_node_names_its_source(full):
+    assert [pointer for pointer, node in schema_nodes(full)
             if _constraints(node) and not node.get("x-source", "").strip()] == []
 
 
-def test_asm_sourced_schema_nodes_are_wholly_assumed(strict):
-    assert [pointer for pointer, node in schema_nodes(strict)
+def test_asm_sourced_schema_nodes_are_wholly_assumed(full):
+    assert [pointer for pointer, node in schema_nodes(full)
             if "x-source" in node and source_tag(node["x-source"]) == "ASM"
-            and node.get("x-assumed") is not True] == []
+            and node.get("x-assumed") is not True and node.get("x-mock-only") is not True] == []
 
 
-def test_assumed_markers_are_well_formed(strict):
-    marked = [(pointer, node) for pointer, node in walk(strict) if "x-assumed" in node]
-    assert len(marked) > 20
+@pytest.mark.parametrize(("marker", "at_least"), [("x-assumed", 15), ("x-mock-only", 15)])
+def test_markers_are_well_formed(full, marker, at_least):
+    marked = [(pointer, node) for pointer, node in walk(full) if marker in node]
+    assert len(marked) >= at_least
     for pointer, node in marked:
-        assumed = node["x-assumed"]
-        assert assumed is True or (isinstance(assumed, list) and assumed), pointer
+        value = node[marker]
+        assert value is True or (isinstance(value, list) and value), pointer
         assert "x-source" in node, pointer
-        if isinstance(assumed, list):
-            assert [keyword for keyword in assumed if keyword not in node] == [], pointer
+        if isinstance(value, list):
+            assert [keyword for keyword in value if keyword not in node] == [], pointer
+
+
+def test_no_keyword_is_marked_twice(full):
+    for pointer, node in walk(full):
+        both = {"x-assumed", "x-mock-only"} <= set(node)
+        if both and isinstance(node["x-assumed"], list) and isinstance(node["x-mock-only"], list):
+            assert not set(node["x-assumed"]) & set(node["x-mock-only"]), pointer
 
 
 # --- the sources are the shared ones ---------------------------------------------------------

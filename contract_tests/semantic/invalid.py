@@ -78,7 +78,7 @@ def rules(ctx: SuiteContext) -> None:
         ("POST", {"calendar": {"name": name, "mintime_rdv": -1}}, "mintime_rdv"),
         ("POST", {"calendar": {"name": name, "maxrdv_period": -1}}, "maxrdv_period"),
         ("POST", {"calendar": {"name": name, "mintime_annulation": -1}}, "mintime_annulation"),
-        ("POST", {"calendar": {"name": name, "generate_interval": 0}}, "generate_interval"),
+        ("POST", {"calendar": {"name": name, "generate_interval": -1}}, "generate_interval"),
         ("POST", {"calendar": {"name": name, "deleted": "yes"}}, "deleted"),
         ("PUT", {"calendar": {"colour": "red"}}, "colour"),
         ("PUT", {"city": "Brest"}, "calendar"),
