@@ -922,20 +922,6 @@ def unserved_method_404(app: Flask) -> None:
         return response
 
 
-@fault("transport.non-json-body-refused", layer="semantic",
-       probe=lambda api: api.call("POST", "/api/v1/groups/4/calendars", raw=b'{"calendar": {"name": "x"}}',
-                                  content_type="text/plain").status)
-def non_json_body_accepted(app: Flask) -> None:
-    """A POST/PUT body sent as text/plain (or without Content-Type) is parsed as JSON anyway."""
-
-    def as_json(environ, start_response):
-        if environ.get("REQUEST_METHOD") in ("POST", "PUT") and "/calendars" in environ.get("PATH_INFO", ""):
-            environ["CONTENT_TYPE"] = "application/json"
-        return None
-
-    _wsgi(app, as_json)
-
-
 @fault("clients.apikey-in-body", layer="semantic",
        probe=lambda api: api.call("POST", "/api/v1/groups/4/calendars", apikey=None,
                                   body={"apikey": APIKEY, "calendar": {"name": "x"}}).status)

@@ -93,7 +93,19 @@ def defaults(ctx: SuiteContext) -> None:
 
 @rule("create.defaults-assumed", layer=LAYER, writes=True)
 def defaults_assumed(ctx: SuiteContext) -> None:
-    _check_defaults(ctx, assumed_defaults(), "omitted fields take the kit's defaults")
+    """Omitted optional text is "" or null: the kit answers null, CONTRACT.md allows either."""
+    wanted = assumed_defaults()
+    exchange = ctx.api.create({"name": ctx.name("defaults")})
+    ctx.expect_2xx(exchange, "POST with only a name succeeds")
+    body = ctx.calendar_body(exchange)
+    differs = {
+        key: (value, body.get(key, "<missing>"))
+        for key, value in wanted.items()
+        if body.get(key, "<missing>") != value
+        and not (value is None and key not in ("calendarset_id",) and body.get(key) == "")
+    }
+    ctx.expect(not differs, "omitted fields take the kit's defaults", expected=short(wanted, 400),
+               actual=f"(expected, got): {short(differs, 400)}", exchange=exchange)
 
 
 def _check_defaults(ctx: SuiteContext, wanted: dict[str, Any], what: str) -> None:

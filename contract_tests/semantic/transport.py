@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from ..context import SuiteContext, short
@@ -97,34 +96,6 @@ def json_body(ctx: SuiteContext) -> None:
         expected="city 'Nantes'",
         exchange=updated,
     )
-
-
-@rule("transport.non-json-body-refused", layer=LAYER, writes=True)
-def non_json_body_refused(ctx: SuiteContext) -> None:
-    target = ctx.own_calendar()["id"]
-    before = ctx.snapshot([target])
-    text = json.dumps({"calendar": {"name": ctx.name("not-json")}}).encode()
-    attempts = [
-        ctx.api.request(
-            "POST", f"/api/v1/groups/{ctx.group_id}/calendars", body=text, content_type="text/plain"
-        ),
-        ctx.api.request("POST", f"/api/v1/groups/{ctx.group_id}/calendars", body=text),
-        ctx.api.request(
-            "POST",
-            f"/api/v1/groups/{ctx.group_id}/calendars",
-            body=f"calendar[name]={ctx.name('form')}".encode(),
-            content_type="application/x-www-form-urlencoded",
-        ),
-        ctx.api.request(
-            "PUT",
-            f"/api/v1/groups/{ctx.group_id}/calendars/{target}",
-            body=b'{"calendar": {"city": "Brest"}}',
-            content_type="text/plain",
-        ),
-    ]
-    for exchange in attempts:
-        ctx.expect_status(exchange, 400, what="a body that is not declared application/json is refused")
-        ctx.expect_unchanged(before, "a body with the wrong Content-Type", exchange)
 
 
 @rule("transport.date-format", layer=LAYER)
