@@ -143,6 +143,18 @@ class SuiteContext:
         """The record's soft-delete flag, read as this level allows (0/1 only when documented)."""
         return deleted_flag(record, booleans_only=self.assumptions)
 
+    def expect_deleted(self, exchange: Exchange, flag: bool, message: str) -> dict[str, Any]:
+        """The calendar `exchange` answered shows `deleted` as `flag`; returns that calendar."""
+        body = self.calendar_body(exchange)
+        self.expect(
+            self.deleted(body) is flag,
+            message,
+            expected=f"deleted {str(flag).lower()}",
+            actual=f"deleted {body.get('deleted')!r}",
+            exchange=exchange,
+        )
+        return body
+
     def calendar_body(self, exchange: Exchange, what: str = "") -> dict[str, Any]:
         body = self.json_object(exchange, what)
         self.expect(

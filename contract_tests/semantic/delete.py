@@ -36,14 +36,7 @@ def soft(ctx: SuiteContext) -> None:
     ctx.expect_2xx(deleted, "DELETE of our calendar succeeds")
     exchange = ctx.api.show(calendar["id"])
     ctx.expect_status(exchange, 200, what="after DELETE the calendar still exists (show answers 200)")
-    after = ctx.calendar_body(exchange)
-    ctx.expect(
-        ctx.deleted(after) is True,
-        "after DELETE the calendar shows deleted true",
-        expected="deleted true",
-        actual=f"deleted {after.get('deleted')!r}",
-        exchange=exchange,
-    )
+    after = ctx.expect_deleted(exchange, True, "after DELETE the calendar shows deleted true")
     _same_except(ctx, before, after, "DELETE changes nothing else of the calendar", exchange)
 
 
@@ -85,21 +78,10 @@ def restore(ctx: SuiteContext) -> None:
     ctx.expect_2xx(ctx.api.delete(calendar["id"]), "DELETE of our calendar succeeds")
     exchange = ctx.api.update(calendar["id"], {"deleted": False})
     ctx.expect_status(exchange, 200, what="PUT {calendar: {deleted: false}} answers 200")
-    ctx.expect(
-        ctx.deleted(ctx.calendar_body(exchange)) is False,
-        "the PUT answer shows deleted false",
-        expected="deleted false",
-        exchange=exchange,
-    )
+    ctx.expect_deleted(exchange, False, "the PUT answer shows deleted false")
     shown = ctx.api.show(calendar["id"])
     ctx.expect_status(shown, 200)
-    after = ctx.calendar_body(shown)
-    ctx.expect(
-        ctx.deleted(after) is False,
-        "after the restore the calendar shows deleted false",
-        expected="deleted false",
-        exchange=shown,
-    )
+    after = ctx.expect_deleted(shown, False, "after the restore the calendar shows deleted false")
     _same_except(ctx, before, after, "delete then restore gives the calendar back as it was", shown)
 
 
@@ -110,9 +92,4 @@ def put_deleted_true(ctx: SuiteContext) -> None:
     ctx.expect_status(exchange, 200, what="PUT {calendar: {deleted: true}} answers 200")
     shown = ctx.api.show(calendar["id"])
     ctx.expect_status(shown, 200, what="the calendar still exists")
-    ctx.expect(
-        ctx.deleted(ctx.calendar_body(shown)) is True,
-        "PUT deleted true soft-deletes",
-        expected="deleted true",
-        exchange=shown,
-    )
+    ctx.expect_deleted(shown, True, "PUT deleted true soft-deletes")

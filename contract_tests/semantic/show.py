@@ -55,12 +55,7 @@ def show_deleted_listed(ctx: SuiteContext) -> None:
     for record in deleted:
         exchange = ctx.api.show(record["id"])
         ctx.expect_status(exchange, 200, what="a soft-deleted calendar still answers 200")
-        ctx.expect(
-            ctx.deleted(ctx.calendar_body(exchange)) is True,
-            "it shows deleted true",
-            expected="deleted true",
-            exchange=exchange,
-        )
+        ctx.expect_deleted(exchange, True, "it shows deleted true")
 
 
 @rule("show.deleted", layer=LAYER, writes=True)
@@ -69,9 +64,4 @@ def show_deleted_own(ctx: SuiteContext) -> None:
     ctx.expect_2xx(ctx.api.delete(calendar["id"]), "DELETE of our calendar succeeds")
     exchange = ctx.api.show(calendar["id"])
     ctx.expect_status(exchange, 200, what="a soft-deleted calendar still answers 200")
-    ctx.expect(
-        ctx.deleted(ctx.calendar_body(exchange)) is True,
-        "it shows deleted true",
-        expected="deleted true",
-        exchange=exchange,
-    )
+    ctx.expect_deleted(exchange, True, "it shows deleted true")
