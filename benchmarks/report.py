@@ -183,23 +183,30 @@ def _environment(results: dict) -> str:
     ])
 
 
+MOCK_CODE = ("mock_server", "spec", "fixtures")
+
+
 def _code_note(results: dict) -> str:
-    """Whether every section measured the same mock (and, for the contract run, suite)."""
+    """Whether every section measured the same mock (and the contract run one suite)."""
     code = results.get("code", {})
     if not code:
         return "- measured code: not fingerprinted"
-    mock_parts = ("mock_server", "spec", "fixtures")
-    changed = [s for s, c in code.items() if c["before"] != c["after"]]
-    mocks = {tuple(c["before"].get(k) for k in mock_parts) for s, c in code.items()}
+
+    def relevant(section: str) -> tuple[str, ...]:
+        return (*MOCK_CODE, "contract_tests") if section == "contract" else MOCK_CODE
+
+    changed = {s: [k for k in relevant(s) if c["before"].get(k) != c["after"].get(k)]
+               for s, c in code.items()}
+    changed = {s: parts for s, parts in changed.items() if parts}
+    mocks = {tuple(c["before"].get(k) for k in MOCK_CODE) for c in code.values()}
+    prints = ", ".join(f"{k} {v}" for k, v in next(iter(code.values()))["before"].items())
     if not changed and len(mocks) == 1:
-        prints = ", ".join(f"{k} {v}" for k, v in next(iter(code.values()))["before"].items())
-        return f"- every section measured the same code (fingerprints: {prints})"
-    notes = [f"`{s}` ({', '.join(k for k in c['before'] if c['before'][k] != c['after'][k])} changed "
-             f"while it ran)" for s, c in code.items() if s in changed]
+        return f"- every section measured the same mock, spec and fixtures (fingerprints: {prints})"
+    notes = [f"`{s}` ({', '.join(parts)} changed while it ran)" for s, parts in changed.items()]
     if len(mocks) > 1:
         notes.append("the sections did not all measure the same mock_server/spec/fixtures")
     return ("- **the measured code changed while the benchmark ran**, as others edited the tree: "
-            + "; ".join(notes) + ". Compare sections with care, or rerun on a quiet tree.")
+            + "; ".join(notes) + ". Compare those numbers with care, or rerun on a quiet tree.")
 
 
 def _cold_section(results: dict) -> str:
@@ -317,6 +324,8 @@ def _contract_section(results: dict) -> str:
         f"| test cases / checks | {contract['testcases']} / {contract['checks']} |",
         f"| passed | {contract['passed']} ({contract['failures']} failures) |",
         f"| other load on the machine meanwhile, cores | {contract.get('other_load', 0):.2f} |",
+        f"| contract_tests fingerprint | "
+        f"{results.get('code', {}).get('contract', {}).get('before', {}).get('contract_tests', '—')} |",
     ])
 
 
