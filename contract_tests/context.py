@@ -143,6 +143,17 @@ class SuiteContext:
         """The record's soft-delete flag, read as this level allows (0/1 only when documented)."""
         return deleted_flag(record, booleans_only=self.assumptions)
 
+    def expect_value(self, body: dict[str, Any], key: str, wanted: Any, message: str,
+                     exchange: Exchange) -> None:
+        """`body[key]` equals `wanted`."""
+        self.expect(
+            body.get(key) == wanted,
+            message,
+            expected=f"{key} {wanted}",
+            actual=f"{key} {body.get(key)}",
+            exchange=exchange,
+        )
+
     def expect_deleted(self, exchange: Exchange, flag: bool, message: str) -> dict[str, Any]:
         """The calendar `exchange` answered shows `deleted` as `flag`; returns that calendar."""
         body = self.calendar_body(exchange)

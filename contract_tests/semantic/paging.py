@@ -35,27 +35,9 @@ def _walk(ctx: SuiteContext, base: list[tuple[str, Any]], size: int, ids: list[i
             actual=f"ids {page}",
             exchange=exchange,
         )
-        ctx.expect(
-            body.get("totalRecords") == total,
-            "totalRecords does not depend on paging",
-            expected=f"totalRecords {total}",
-            actual=f"totalRecords {body.get('totalRecords')}",
-            exchange=exchange,
-        )
-        ctx.expect(
-            body.get("pageSize") == size,
-            "pageSize equals results",
-            expected=f"pageSize {size}",
-            actual=f"pageSize {body.get('pageSize')}",
-            exchange=exchange,
-        )
-        ctx.expect(
-            body.get("startIndex") == start,
-            "startIndex echoes the item offset asked for",
-            expected=f"startIndex {start}",
-            actual=f"startIndex {body.get('startIndex')}",
-            exchange=exchange,
-        )
+        ctx.expect_value(body, "totalRecords", total, "totalRecords does not depend on paging", exchange)
+        ctx.expect_value(body, "pageSize", size, "pageSize equals results", exchange)
+        ctx.expect_value(body, "startIndex", start, "startIndex echoes the item offset asked for", exchange)
         seen.extend(page)
     if len(starts) * size >= total:
         ctx.expect(
