@@ -1,4 +1,4 @@
-"""The Flask app factory: routes from the spec, one error path, a journal of requests."""
+"""The app factory: the API as a plain WSGI app, Flask for the control plane, faults around both."""
 
 from __future__ import annotations
 
@@ -7,31 +7,31 @@ import logging
 import time
 from functools import partial
 from typing import Any
-from urllib.parse import parse_qsl
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 
-from . import bodies, control, params
-from .auth import Credentials, authenticate
-from .contract import Contract, Operation
-from .errors import ApiError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
+from . import control
+from .api import ApiApp
+from .contract import Contract
+from .errors import ApiError, BadRequest, MethodNotAllowed, NotFound
 from .faults import FaultMiddleware
-from .handlers import HANDLERS, USER_OPERATIONS, Call, check_group_access
-from .journal import MAX_BODY_CHARS, mask_body, mask_pairs
+from .handlers import HANDLERS
+from .journal import Entry
 from .state import MockState, Seed
 from .store import Clock, utc_now
+from .wsgi_request import request_path, wsgi_text
 
 EXTENSION = "calendar_mock"
 CONTROL_PREFIX = "/_mock"
-# Every method reaches the API view, so an unserved one gets the API's own 405, not Flask's.
+# Every method reaches the catch-all view, so an unserved one gets a JSON 405, not Flask's.
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "QUERY"]
 log = logging.getLogger(__name__)
 
 
 class AnyPath(BaseConverter):
-    """Every path reaches the API view, also one with a newline (`path` stops at one)."""
+    """Every path reaches the catch-all view, also one with a newline (`path` stops at one)."""
 
     regex = "(?s:.+)"
     part_isolating = False
@@ -61,22 +61,22 @@ def create_app(
         session_ttl=session_ttl,
         clock=clock,
     )
+    max_body = contract.limits.get("max-body-bytes", 65536)
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = contract.limits.get("max-body-bytes", 65536)
+    app.config["MAX_CONTENT_LENGTH"] = max_body
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = mock
     app.register_blueprint(control.blueprint, url_prefix=CONTROL_PREFIX)
     app.url_map.converters["anything"] = AnyPath
     for rule in ("/", "/<anything:subpath>"):
-        app.add_url_rule(rule, "api", api_view, methods=ANY_METHOD,
+        app.add_url_rule(rule, "unknown", unknown_control_path, methods=ANY_METHOD,
                          provide_automatic_options=False)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
-    app.before_request(_start_clock)
-    app.after_request(_journal)
+    api = ApiApp(mock, app.wsgi_app, CONTROL_PREFIX, max_body)
     app.wsgi_app = FaultMiddleware(  # type: ignore[method-assign]
-        app.wsgi_app, mock.faults, CONTROL_PREFIX, on_fault=partial(_journal_fault, mock)
+        api, mock.faults, CONTROL_PREFIX, on_fault=partial(_journal_fault, mock)
     )
     return app
 
@@ -93,46 +93,8 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     return response
 
 
-def api_view(subpath: str = "") -> Response:
-    mock = mock_of(current_app)
-    operation, raw_path = _operation(mock)
-    args = request.args.to_dict(flat=False)
-    call = Call(mock.contract, mock.store, operation, {}, args)
-    body, body_error = _json_body(operation)
-    if operation.operation_id in USER_OPERATIONS:
-        call.user = authenticate(mock.store, _credentials(args, body))
-        call.path = params.path_values(operation, raw_path)
-        check_group_access(call)
-        if body_error is not None:
-            raise body_error
-        if "application/json" in operation.body_validators:
-            call.body = bodies.validated_body(mock.contract, operation, body)
-        if operation.operation_id != "listCalendars":
-            params.query_values(operation, args)
-    else:
-        call.query_apikey = _single_apikey(args)
-        call.form = (request.form.to_dict(flat=False)
-                     if request.mimetype == "application/x-www-form-urlencoded" else {})
-    reply = HANDLERS[operation.operation_id](call)
-    return json_response(reply.status, reply.body, reply.headers)
-
-
-def _operation(mock: MockState) -> tuple[Operation, dict[str, str]]:
-    """The spec operation for this method and path; else 404, or 405 with the path's methods."""
-    found = mock.contract.match(request.path)
-    if found is None:
-        _control_method_not_allowed()
-        raise NotFound(f"there is no resource at {request.path}")
-    route, raw_path = found
-    method = "get" if request.method == "HEAD" else request.method.lower()
-    operation = route.operations.get(method)
-    if operation is None:
-        raise MethodNotAllowed(request.method, route.allowed_methods)
-    return operation, raw_path
-
-
-def _control_method_not_allowed() -> None:
-    """A control-plane path asked with a method it does not serve reaches this catch-all view."""
+def unknown_control_path(subpath: str = "") -> Response:
+    """A control-plane path that does not exist (404), or a method it does not serve (405)."""
     allowed = {
         method
         for rule in current_app.url_map.iter_rules()
@@ -141,56 +103,25 @@ def _control_method_not_allowed() -> None:
     }
     if allowed:
         raise MethodNotAllowed(request.method, sorted(allowed - {"HEAD"}))
+    raise NotFound(f"there is no resource at {request.path}")
 
 
-def _json_body(operation) -> tuple[Any, ApiError | None]:
-    """The decoded JSON body, or the error to answer once the caller is authenticated."""
-    if "application/json" not in operation.body_validators:
-        return None, None
-    try:
-        bodies.require_json_media_type(request.mimetype)
-        return bodies.decode_json(request.get_data(cache=True)), None
-    except ApiError as error:
-        return None, error
-
-
-def _single_apikey(args: dict[str, list[str]]) -> str | None:
-    values = args.get("apikey") or []
-    if len(set(values)) > 1:
-        raise Unauthorized("apikey is given more than once with different values",
-                           {"apikey": ["is given more than once"]})
-    return values[0] if values else None
-
-
-def _credentials(args: dict[str, list[str]], body: Any) -> Credentials:
-    apikey = _single_apikey(args)
-    if apikey is None and isinstance(body, dict) and isinstance(body.get("apikey"), str):
-        apikey = body["apikey"]  # the official PHP client sends it there
-    return Credentials(
-        apikey=apikey,
-        authorization=request.headers.get("Authorization"),
-        session_id=request.cookies.get("_session_id"),
-    )
-
-
-# -- errors: the one place an exception becomes an HTTP answer ----------------------------
+# -- errors: the one place a control-plane exception becomes an HTTP answer ---------------
 def _api_error(error: ApiError) -> Response:
     return json_response(error.status, error.body(), error.headers())
 
 
 def _http_error(error: HTTPException) -> Response:
-    """Werkzeug's errors in the API's terms: a body over the spec's max-body-bytes is a 400
-    (the API has no 413), any other status outside the documented set becomes 400."""
+    """Werkzeug's errors in the API's terms: a body over the size limit is a 400, a method
+    the router does not know (FOO, PROPFIND) a 405, any other status outside 400–404 a 400."""
     if isinstance(error, RequestEntityTooLarge):
         limit = request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]
         return _api_error(BadRequest.field("body", f"is larger than {limit} bytes"))
-    if error.code == 405:  # a method the router does not know (FOO, PROPFIND): ask the spec
+    if error.code == 405:
         try:
-            _operation(mock_of(current_app))
+            unknown_control_path()
         except ApiError as api_error:
             return _api_error(api_error)
-        allowed = sorted(getattr(error, "valid_methods", None) or ["GET"])
-        return _api_error(MethodNotAllowed(request.method, allowed))
     status = error.code if error.code in (400, 401, 403, 404) else 400
     return json_response(status, {"error": error.description or error.name})
 
@@ -200,51 +131,11 @@ def _unexpected_error(error: Exception) -> Response:
     return json_response(500, {"error": "internal error in the mock; see its log"})
 
 
-# -- journal ----------------------------------------------------------------------------
-def _start_clock() -> None:
-    g.started = time.perf_counter()
-
-
-def _journal(response: Response) -> Response:
-    if request.path.startswith(CONTROL_PREFIX):
-        return response
-    mock_of(current_app).journal.record({
-        "time": time.time(),
-        "method": request.method,
-        "path": request.path,
-        "query": mask_pairs(request.args.items(multi=True)),
-        "body": _journal_body(),
-        "status": response.status_code,
-        "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 3),
-    })
-    return response
-
-
-def _journal_body() -> Any:
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if not request.content_length or request.content_length > limit:
-        return None
-    raw = request.get_data(cache=True)
-    if len(raw) > MAX_BODY_CHARS:
-        return raw[:MAX_BODY_CHARS].decode("utf-8", "replace") + "…"
-    try:
-        return mask_body(json.loads(raw))
-    except (ValueError, RecursionError):
-        if request.mimetype.endswith("form-urlencoded"):
-            return dict(mask_pairs(request.form.items(multi=True)))
-        return mask_body(raw.decode("utf-8", "replace"))
-
-
 def _journal_fault(mock: MockState, environ: dict[str, Any], fault) -> None:
-    """A faulted request never reaches Flask; journal it here, with the fault that hit it."""
-    query = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-    mock.journal.record({
-        "time": time.time(),
-        "method": environ.get("REQUEST_METHOD", ""),
-        "path": environ.get("PATH_INFO", ""),
-        "query": mask_pairs(query),
-        "body": None,
-        "status": fault.status if fault.action == "error" else None,
-        "fault": {"id": fault.id, "action": fault.action},
-        "duration_ms": 0.0,
-    })
+    """A faulted request never reaches the API; journal it here, with the fault that hit it."""
+    mock.journal.record(Entry(
+        time=time.time(), method=environ.get("REQUEST_METHOD", "").upper(),
+        path=request_path(environ), query_string=wsgi_text(environ.get("QUERY_STRING") or ""),
+        body=None, mimetype="", status=fault.status if fault.action == "error" else None,
+        duration_ms=0.0, fault={"id": fault.id, "action": fault.action},
+    ))

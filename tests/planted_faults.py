@@ -2,8 +2,8 @@
 
 Every fault is a small function that takes a fresh `create_app()` and plants exactly ONE
 deviation from the contract into that instance only: it wraps methods on the instance's
-store, rewrites requests or responses with a WSGI middleware or a before/after-request hook
-registered on that app, or swaps a validator of that app's own compiled contract. Nothing
+store, rewrites requests or responses with a WSGI middleware (or a before/after hook on
+one) wrapped around that app, or swaps a validator of that app's own compiled contract. Nothing
 in mock_server's modules is touched, so broken and healthy apps can run side by side.
 
 Each fault records the `x-contract-rules` ids it breaks (the "right rules" a contract run
@@ -26,6 +26,7 @@ import contextlib
 import copy
 import dataclasses
 import hashlib
+import io
 import json
 import re
 import time
@@ -35,7 +36,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from calendar_spec import DOCUMENTED_TAGS, rules
-from flask import Flask, Response, request
+from flask import Flask
+from werkzeug.wrappers import Request, Response
 
 from mock_server import create_app, mock_of
 from mock_server.contract import Contract
@@ -210,11 +212,51 @@ def _all_matches(original: Lister, group_id: int, query: ListQuery) -> list[dict
     return original(group_id, dataclasses.replace(query, results=None, start_index=0)).records
 
 
+
+def _buffered(environ: dict[str, Any]) -> Request:
+    """The request, its body read once and put back so the app still reads it."""
+    request = Request(environ)
+    environ["wsgi.input"] = io.BytesIO(request.get_data(cache=True))
+    return request
+
+
+def _after_request(app: Flask) -> Callable[[Callable[[Request, Response], Response]], Any]:
+    """Register `hook(request, response) -> response`, run on every answer of this app."""
+
+    def register(hook: Callable[[Request, Response], Response]) -> Any:
+        inner = app.wsgi_app
+
+        def wrapped(environ, start_response):
+            request = _buffered(environ)
+            return hook(request, Response.from_app(inner, environ))(environ, start_response)
+
+        app.wsgi_app = wrapped
+        return hook
+
+    return register
+
+
+def _before_request(app: Flask) -> Callable[[Callable[[Request], Response | None]], Any]:
+    """Register `hook(request)`, which answers itself (a Response) or lets the app answer."""
+
+    def register(hook: Callable[[Request], Response | None]) -> Any:
+        inner = app.wsgi_app
+
+        def wrapped(environ, start_response):
+            answer = hook(_buffered(environ))
+            return (inner if answer is None else answer)(environ, start_response)
+
+        app.wsgi_app = wrapped
+        return hook
+
+    return register
+
+
 def _rewrite_json(app: Flask, change: Callable[[Any], Any]) -> None:
     """An after-request hook that rewrites the JSON body of API responses."""
 
-    @app.after_request
-    def rewrite(response: Response) -> Response:
+    @_after_request(app)
+    def rewrite(request: Request, response: Response) -> Response:
         if request.path.startswith("/_mock") or not response.is_json:
             return response
         body = response.get_json(silent=True)
@@ -263,7 +305,7 @@ def _contract_with(app: Flask, edit: Callable[[dict[str, Any]], None]) -> None:
 _CALENDAR_PATH = re.compile(r"^/api/v1/groups/(\d+)/calendars(?:/(\d+))?(?:\.json)?$")
 
 
-def _path_ids() -> tuple[int | None, int | None]:
+def _path_ids(request: Request) -> tuple[int | None, int | None]:
     found = _CALENDAR_PATH.match(request.path)
     if not found:
         return None, None
@@ -298,8 +340,8 @@ def delete_is_hard(app: Flask) -> None:
 def delete_answers_204(app: Flask) -> None:
     """A successful DELETE answers 204 No Content (the soft delete itself still happens)."""
 
-    @app.after_request
-    def no_content(response: Response) -> Response:
+    @_after_request(app)
+    def no_content(request: Request, response: Response) -> Response:
         if request.method == "DELETE" and response.status_code == 200:
             response.status_code = 204
             response.set_data(b"")
@@ -365,8 +407,8 @@ def create_not_persisted(app: Flask) -> None:
 def create_answers_200(app: Flask) -> None:
     """A successful POST answers 200 instead of 201 Created."""
 
-    @app.after_request
-    def ok_not_created(response: Response) -> Response:
+    @_after_request(app)
+    def ok_not_created(request: Request, response: Response) -> Response:
         if request.method == "POST" and response.status_code == 201:
             response.status_code = 200
         return response
@@ -759,7 +801,7 @@ def _valid_subset(app: Flask, calendar: Any, operation_id: str) -> dict[str, Any
     return kept
 
 
-def _refused_body() -> Any:
+def _refused_body(request: Request) -> Any:
     try:
         return json.loads(request.get_data(cache=True) or b"null")
     except ValueError:
@@ -777,12 +819,12 @@ def rejected_create_persists(app: Flask) -> None:
     """A POST answered 400 still creates a calendar from the body's valid keys."""
     store = _store(app)
 
-    @app.after_request
-    def create_anyway(response: Response) -> Response:
-        group_id, calendar_id = _path_ids()
+    @_after_request(app)
+    def create_anyway(request: Request, response: Response) -> Response:
+        group_id, calendar_id = _path_ids(request)
         if request.method == "POST" and group_id is not None and calendar_id is None \
                 and response.status_code == 400 and store.group_exists(group_id):
-            body = _refused_body()
+            body = _refused_body(request)
             calendar = body.get("calendar") if isinstance(body, dict) else None
             values = _valid_subset(app, calendar, "createCalendar")
             values.pop("group_id", None)
@@ -802,11 +844,11 @@ def rejected_update_applies(app: Flask) -> None:
     """A PUT answered 400 still applies the body's valid keys (over-long strings cut to size)."""
     store = _store(app)
 
-    @app.after_request
-    def apply_anyway(response: Response) -> Response:
-        group_id, calendar_id = _path_ids()
+    @_after_request(app)
+    def apply_anyway(request: Request, response: Response) -> Response:
+        group_id, calendar_id = _path_ids(request)
         if request.method == "PUT" and calendar_id is not None and response.status_code == 400:
-            body = _refused_body()
+            body = _refused_body(request)
             calendar = body.get("calendar") if isinstance(body, dict) else None
             values = _valid_subset(app, calendar, "updateCalendar")
             values.pop("group_id", None)
@@ -877,8 +919,8 @@ def json_suffix_404(app: Flask) -> None:
 def format_param_refused(app: Flask) -> None:
     """`?format=json` answers 400 instead of being accepted and ignored."""
 
-    @app.before_request
-    def refuse_format():
+    @_before_request(app)
+    def refuse_format(request: Request):
         if "format" in request.args and not request.path.startswith("/_mock"):
             return Response(json.dumps({"error": "format is not a known parameter"}), status=400,
                             content_type="application/json; charset=utf-8")
@@ -903,8 +945,8 @@ def dates_in_iso_format(app: Flask) -> None:
 def html_content_type(app: Flask) -> None:
     """Responses carry Content-Type text/html (the body is still JSON)."""
 
-    @app.after_request
-    def as_html(response: Response) -> Response:
+    @_after_request(app)
+    def as_html(request: Request, response: Response) -> Response:
         if not request.path.startswith("/_mock"):
             response.headers["Content-Type"] = "text/html; charset=utf-8"
         return response
@@ -915,8 +957,8 @@ def html_content_type(app: Flask) -> None:
 def unserved_method_404(app: Flask) -> None:
     """A method a path does not serve (PATCH, PUT on the collection...) answers 404, not 405."""
 
-    @app.after_request
-    def not_found(response: Response) -> Response:
+    @_after_request(app)
+    def not_found(request: Request, response: Response) -> Response:
         if response.status_code == 405:
             response.status_code = 404
         return response
@@ -928,8 +970,8 @@ def unserved_method_404(app: Flask) -> None:
 def apikey_in_body_refused(app: Flask) -> None:
     """An apikey at the top level of the JSON body is not taken: 401 unless it is in the query."""
 
-    @app.before_request
-    def query_only():
+    @_before_request(app)
+    def query_only(request: Request):
         if request.path.startswith("/api/") and request.method in ("POST", "PUT") \
                 and "apikey" not in request.args and "/sessions/" not in request.path:
             return Response(json.dumps({"error": "apikey is missing"}), status=401,

@@ -1,0 +1,97 @@
+"""One API request read straight off the WSGI environ, the way werkzeug would read it.
+
+The API path does not go through Flask's request object: building it was the largest
+single cost of a request (see benchmarks/RESULTS.md). The parsing rules are werkzeug's own
+helpers, so the API and the control plane read paths, queries, cookies and bodies alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+import werkzeug.urls  # noqa: F401  registers the "werkzeug.url_quote" codec error handler
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.http import parse_cookie, parse_options_header
+from werkzeug.wsgi import get_content_length, get_input_stream
+
+from .errors import BadRequest
+
+# Invalid UTF-8 in a percent escape stays percent-encoded, as in werkzeug's request.args.
+QUERY_ERRORS = "werkzeug.url_quote"
+
+
+def wsgi_text(value: str) -> str:
+    """A WSGI string (bytes as latin-1) as the UTF-8 text the client meant."""
+    return value.encode("latin-1").decode(errors="replace")
+
+
+def query_pairs(query_string: str) -> list[tuple[str, str]]:
+    return parse_qsl(query_string, keep_blank_values=True, errors=QUERY_ERRORS)
+
+
+def query_args(query_string: str) -> dict[str, list[str]]:
+    """Every value of every key, in the order given."""
+    args: dict[str, list[str]] = {}
+    for key, value in query_pairs(query_string):
+        args.setdefault(key, []).append(value)
+    return args
+
+
+def request_path(environ: dict[str, Any]) -> str:
+    return "/" + wsgi_text(environ.get("PATH_INFO") or "").lstrip("/")
+
+
+class ApiRequest:
+    """The parts of a request the API reads; the body is read once, on first use."""
+
+    __slots__ = ("_data", "environ", "max_body", "method", "path", "query_string")
+
+    def __init__(self, environ: dict[str, Any], max_body: int) -> None:
+        self.environ = environ
+        self.max_body = max_body
+        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        self.path = request_path(environ)
+        self.query_string = wsgi_text(environ.get("QUERY_STRING") or "")
+        self._data: bytes | None = None
+
+    def args(self) -> dict[str, list[str]]:
+        return query_args(self.query_string)
+
+    @property
+    def mimetype(self) -> str:
+        return parse_options_header(self.environ.get("CONTENT_TYPE", ""))[0].lower()
+
+    @property
+    def authorization(self) -> str | None:
+        return self.environ.get("HTTP_AUTHORIZATION")
+
+    def cookie(self, name: str) -> str | None:
+        header = self.environ.get("HTTP_COOKIE")
+        return parse_cookie(header).get(name) if header else None
+
+    def data(self) -> bytes:
+        """The body, at most `max_body` bytes; a larger one is refused (400, the API has no 413)."""
+        if self._data is None:
+            try:
+                stream = get_input_stream(self.environ, max_content_length=self.max_body)
+                self._data = stream.read()
+            except RequestEntityTooLarge:
+                raise BadRequest.field("body", f"is larger than {self.max_body} bytes") from None
+        return self._data
+
+    def form(self) -> dict[str, list[str]]:
+        """A form-encoded body's fields, every value of every key."""
+        return query_args(self.data().decode(errors="replace"))
+
+    def journal_body(self) -> bytes | None:
+        """The body for the journal: what was read, or a small unread one; never a large one."""
+        if self._data is None:
+            length = get_content_length(self.environ)
+            if not length or length > self.max_body:
+                return None
+            try:
+                self.data()
+            except BadRequest:
+                return None
+        return self._data
