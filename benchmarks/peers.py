@@ -66,11 +66,11 @@ class Peer:
     auth: str | None = BASIC
 
 
-def _mock(seed: Path | None = None) -> Callable[[int, Path], list[str]]:
+def _mock(seed: Path | None = None, server: str = "granian") -> Callable[[int, Path], list[str]]:
     def command(port: int, work: Path) -> list[str]:
         cli = Path(sys.executable).with_name("calendar-mock")
         extra = ["--fixtures", str(seed)] if seed else []
-        return [str(cli), "serve", "--host", HOST, "--port", str(port), *extra]
+        return [str(cli), "serve", "--host", HOST, "--port", str(port), "--server", server, *extra]
     return command
 
 
@@ -86,12 +86,13 @@ def _json_server(port: int, work: Path) -> list[str]:
             "--routes", str(routes), str(db)]
 
 
-def mock_peer(seed: Path | None = None, name: str = "mock") -> Peer:
-    return Peer(name, "calendar-mock serve (waitress)", _mock(seed))
+def mock_peer(seed: Path | None = None, name: str = "mock", server: str = "granian") -> Peer:
+    return Peer(name, f"calendar-mock serve --server {server}", _mock(seed, server))
 
 
 PEERS = (
     mock_peer(),
+    mock_peer(name="mock-waitress", server="waitress"),  # the other server the mock offers
     Peer("prism", "prism mock (defaults)", _prism()),
     Peer("prism-quiet", "prism mock --verboseLevel silent", _prism("--verboseLevel", "silent")),
     Peer("json-server", "json-server --routes", _json_server, JSON_SERVER_REQUESTS, None),

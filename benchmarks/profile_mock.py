@@ -1,7 +1,7 @@
 """Where the mock's time goes: cProfile over N in-process requests, called as WSGI.
 
 No HTTP server and no test client are involved (a prepared WSGI environ is handed to the
-app, as waitress would), so this is the mock's own cost per request, without waitress.
+app, as a WSGI server would), so this is the mock's own cost per request, without a server.
 Run alone: `python benchmarks/profile_mock.py [N]`.
 """
 
@@ -49,7 +49,7 @@ def profile(operation: str, count: int) -> dict:
         statuses.append(status)
 
     def once() -> None:
-        """One request straight into the WSGI app, as waitress would call it."""
+        """One request straight into the WSGI app, as a WSGI server would call it."""
         environ = dict(base, **{"wsgi.input": io.BytesIO(request.body or b"")})
         body = app(environ, start_response)
         b"".join(body)

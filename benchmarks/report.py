@@ -6,20 +6,24 @@ from pathlib import Path
 from typing import Any
 
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
-PEERS = ("mock", "prism", "prism-quiet", "json-server")
+PEERS = ("mock", "mock-waitress", "prism", "prism-quiet", "json-server")
 OTHERS = PEERS[1:]
+EXTERNAL = ("prism", "prism-quiet", "json-server")  # the tools a user would pick instead
 OPERATIONS = ("list", "show", "create", "update")
 OP_NAMES = {"list": "filtered list", "show": "show", "create": "create", "update": "update"}
 
 _PEER_ROWS = (
-    ("**mock** (`calendar-mock serve`, waitress, 8 threads)",
+    ("**mock** (`calendar-mock serve`: granian, one event loop)",
      "Stateful: creates, updates and soft deletes persist; filters, sort, paging, search and "
      "conditions are computed; every request is validated against the strict spec (query, path, "
      "body, media type); apikey and Basic/session auth are checked against the seed users; group "
      "isolation; a journal of the last 1000 requests.",
-     "Persist anything to disk; log each request (but waitress logs a \"Task queue depth\" warning "
-     "whenever more requests wait than its 8 threads take: see the log column above at 16 "
-     "connections)."),
+     "Persist anything to disk; log each request."),
+    ("**mock-waitress** (`calendar-mock serve --server waitress`, 8 threads)",
+     "The same mock under the pure-Python server it also offers (the in-thread server of the "
+     "pytest plugin), for the server choice.",
+     "As mock (waitress logs a \"Task queue depth\" warning whenever more requests wait than its "
+     "8 threads take: see the log column at 16 connections)."),
     ("**prism** (`prism mock spec/openapi.yaml`, defaults)",
      "Validates each request against the spec (parameters, body schema, presence of the security "
      "credentials) and answers 400/401 on a violation; otherwise answers the spec's static example "
@@ -102,7 +106,7 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
     rows: list[tuple[str, str, str, bool | None]] = []
     cold = results.get("cold", {})
     mock_cold = cold.get("mock", {}).get("median_s")
-    others = {p: cold.get(p, {}).get("median_s") for p in OTHERS if cold.get(p, {}).get("median_s")}
+    others = {p: cold.get(p, {}).get("median_s") for p in EXTERNAL if cold.get(p, {}).get("median_s")}
     if mock_cold is not None:
         rows.append(("cold start ≤ 0.3 s", f"{mock_cold:.3f} s", f"{mock_cold / 0.3:.2f}× the limit",
                      mock_cold <= 0.3))
@@ -342,7 +346,7 @@ def _profile_section(results: dict) -> str:
                            if share >= 0.02)
         parts += [
             f"### {OP_NAMES[operation]}: {data['us_per_request']:.0f} µs per request in-process "
-            f"({data['requests']:,} requests straight into the WSGI app, no waitress)",
+            f"({data['requests']:,} requests straight into the WSGI app, no server)",
             "",
             f"Self time by package: {shares}.",
             "",

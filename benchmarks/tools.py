@@ -127,7 +127,7 @@ def code_fingerprints() -> dict[str, str]:
 def environment() -> dict:
     root = Path(__file__).resolve().parent.parent
     python_packages = {name: metadata.version(name)
-                       for name in ("flask", "werkzeug", "waitress", "jsonschema")}
+                       for name in ("flask", "werkzeug", "granian", "waitress", "jsonschema")}
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _first_line(["git", "-C", str(root), "rev-parse", "--short", "HEAD"]),

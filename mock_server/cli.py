@@ -1,15 +1,22 @@
-"""`calendar-mock serve`: the mock on 127.0.0.1 behind a multi-threaded WSGI server."""
+"""`calendar-mock serve`: the mock on 127.0.0.1, under granian (default) or waitress.
+
+granian was chosen by measurement (benchmarks/RESULTS.md); waitress is the pure-Python
+fallback, with a thread pool. Nothing heavy is imported here: under granian this process
+only supervises, and the worker builds the mock.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import logging
+import socket
 import sys
+from typing import Any
 
-from .app import create_app, mock_of
-from .errors import SeedError
-from .server import DEFAULT_THREADS, base_url, make_server
+from .server import DEFAULT_THREADS, base_url
+
+SERVERS = ("granian", "waitress")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,20 +31,48 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--deleted-calendars", choices=("listed", "hidden"), default="listed",
                        help="soft-deleted calendars in lists: listed (default) or hidden")
     serve.add_argument("--journal-size", type=int, default=1000, help="requests kept in the journal")
-    serve.add_argument("--threads", type=int, default=DEFAULT_THREADS, help="worker threads")
+    serve.add_argument("--server", choices=SERVERS, default="granian",
+                       help="granian (default: fastest, one event loop) or waitress (a thread pool)")
+    serve.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                       help="waitress worker threads (granian answers on one event loop)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    app_options = {
+        "fixtures": args.fixtures,
+        "intervention_match": args.intervention_match,
+        "deleted_calendars": args.deleted_calendars,
+        "journal_size": args.journal_size,
+    }
+    if args.server == "waitress":
+        return _serve_waitress(args, app_options)
+    try:
+        port = _free_port(args.host, args.port)
+    except OSError as error:
+        print(f"calendar-mock: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 2
+    from .granian_server import serve
+
+    return serve(args.host, port, base_url(args.host, port), app_options)
+
+
+def _free_port(host: str, port: int) -> int:
+    """The port to serve on (port 0: one free now), checked free so a clash is reported here."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.create_server((host, port), family=family) as probe:
+        return probe.getsockname()[1]
+
+
+def _serve_waitress(args: argparse.Namespace, app_options: dict[str, Any]) -> int:
+    from .app import create_app, mock_of
+    from .errors import SeedError
+    from .server import make_server
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app = create_app(
-            args.fixtures,
-            intervention_match=args.intervention_match,
-            deleted_calendars=args.deleted_calendars,
-            journal_size=args.journal_size,
-        )
+        app = create_app(**app_options)
     except (OSError, SeedError, ValueError) as error:
         print(f"calendar-mock: cannot load the seed data: {error}", file=sys.stderr)
         return 2
@@ -48,13 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     store = mock_of(app).store
     url = base_url(args.host, server.effective_port)  # the real port, also for --port 0
-    print(_banner(url, store.dump()["apikeys"], store.seed_credentials()), flush=True)
+    print(banner(url, store.dump()["apikeys"], store.seed_credentials()), flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
     return 0
 
 
-def _banner(url: str, apikeys: list[str], users: list[dict]) -> str:
+def banner(url: str, apikeys: list[str], users: list[dict]) -> str:
     apikey = apikeys[0] if apikeys else "KEY"
     lines = [f"Calendar mock listening on {url}", "", f"  apikey    {apikey}"]
     lines += [f"  user      {u['email']} / {u['password']}  (groups {u['group_ids']})" for u in users]

@@ -24,8 +24,17 @@ MAX_FAULTS = 100
 MAX_DELAY_MS = 30_000
 
 
+# The environ key under which a server that picked the fault itself (and already waited
+# out its delay without holding a thread) hands it to the middleware.
+PICKED_FAULT = "calendar_mock.fault"
+
+
 class FaultSpecError(ValueError):
     """A fault description the injector refuses; nothing was added."""
+
+
+class ConnectionCut(ClientDisconnected):
+    """Raised to cut the connection (drop, truncate); waitress closes it without another byte."""
 
 
 @dataclass
@@ -183,13 +192,13 @@ class FaultMiddleware:
         self.on_fault = on_fault
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        fault = None
-        if not path.startswith(self.exempt_prefix):
-            fault = self.injector.pick(environ.get("REQUEST_METHOD", "GET"), path)
+        if PICKED_FAULT in environ:
+            fault, waited = environ[PICKED_FAULT], True
+        else:
+            fault, waited = self.pick(environ), False
         if fault is None:
             return self.app(environ, start_response)
-        if fault.delay_ms != (0, 0):
+        if fault.delay_ms != (0, 0) and not waited:
             time.sleep(fault.delay_seconds())
         if fault.action == "delay":
             return self.app(environ, start_response)
@@ -203,21 +212,30 @@ class FaultMiddleware:
             return [body]
         return self._broken(fault, start_response)
 
+    def pick(self, environ: dict[str, Any]) -> Fault | None:
+        """The fault this request meets, if any; control-plane requests meet none."""
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(self.exempt_prefix):
+            return None
+        return self.injector.pick(environ.get("REQUEST_METHOD", "GET"), path)
+
     @staticmethod
     def _broken(fault: Fault, start_response: Callable[..., Any]) -> Iterable[bytes]:
         """Close the connection: at once (drop), or halfway through a promised body (truncate).
 
         waitress closes a connection without another byte when the app raises its
-        ClientDisconnected; under another server the client still sees a broken response.
+        ClientDisconnected; under granian (mock_server.rsgi) a drop comes after the response
+        head and one byte of body; under any other server the client still sees a broken
+        response.
         """
         if fault.action == "drop":
-            raise ClientDisconnected(f"injected fault {fault.id}: drop")
+            raise ConnectionCut(f"injected fault {fault.id}: drop")
         body = json.dumps({"records": [], "note": "this body is cut short on purpose"}).encode()
         start_response("200 OK", [("Content-Type", "application/json; charset=utf-8"),
                                   ("Content-Length", str(len(body)))])
 
         def stream() -> Iterable[bytes]:
             yield body[: len(body) // 2]
-            raise ClientDisconnected(f"injected fault {fault.id}: truncate")
+            raise ConnectionCut(f"injected fault {fault.id}: truncate")
 
         return stream()

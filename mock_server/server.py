@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from flask import Flask
-from waitress.server import create_server
+if TYPE_CHECKING:  # imported lazily: the granian supervisor imports this module too
+    from flask import Flask
 
 DEFAULT_THREADS = 8
 
@@ -42,6 +43,8 @@ def base_url(host: str, port: int) -> str:
 
 def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = DEFAULT_THREADS):
     """A waitress server bound to `host:port` (port 0: any free port), not yet running."""
+    from waitress.server import create_server
+
     return create_server(
         app, host=host, port=port, threads=threads, ident="calendar-mock",
         clear_untrusted_proxy_headers=True, channel_timeout=30,

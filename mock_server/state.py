@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ class MockState:
             clock=clock,
             session_ttl=session_ttl,
         )
-        self._initial_seed = data
+        self._startup = self.store.pristine()
         self._initial_switches = {"intervention_match": intervention_match,
                                   "deleted_calendars": deleted_calendars}
         self.configure(**self._initial_switches)
@@ -51,7 +50,7 @@ class MockState:
 
     def checked_seed(self, seed: Seed) -> dict[str, Any]:
         """Seed data whose calendars are valid Calendar representations under the spec."""
-        data = copy.deepcopy(seed) if isinstance(seed, dict) else load_fixtures(seed)
+        data = seed if isinstance(seed, dict) else load_fixtures(seed)  # the store copies
         if not isinstance(data, dict):
             raise SeedError("seed data must be a JSON object")
         for record in data.get("calendars", ()):
@@ -80,8 +79,10 @@ class MockState:
     def reset(self, seed: Seed = None) -> None:
         """A clean slate: the data this mock was created with (or `seed`), its start-up
         switches, no sessions, no faults and an empty journal. A bad `seed` changes nothing."""
-        data = self._initial_seed if seed is None else self.checked_seed(seed)
-        self.store.load(data)
+        if seed is None:
+            self.store.restore(self._startup)
+        else:
+            self.store.load(self.checked_seed(seed))
         self.configure(**self._initial_switches)
         self.journal.clear()
         self.faults.clear()

@@ -89,22 +89,32 @@ class CalendarStore:
 
     # -- seed ----------------------------------------------------------------------------
     def load(self, seed: dict[str, Any]) -> None:
-        """Replace the whole state by `seed`, checked first so a bad seed changes nothing."""
-        state = _State.from_seed(seed, self._fields)
+        """Replace the whole state by `seed`, checked first so a bad seed changes nothing.
+
+        The store keeps what it needs of `seed`; nothing refers to `seed` afterwards."""
+        self.restore(_State.from_seed(seed, self._fields))
+
+    def pristine(self) -> _State:
+        """The state as last loaded or restored, for `restore` (it shares the records, which
+        are never changed in place: a change replaces the record)."""
+        return self._pristine
+
+    def restore(self, pristine: _State) -> None:
+        """Back to `pristine`, with no sessions."""
         with self._lock:
-            self._seed = copy.deepcopy(seed)
-            self._state = state
+            self._pristine = pristine
+            self._state = pristine.clone()
             self._sessions: OrderedDict[str, tuple[User, float]] = OrderedDict()
 
     def reset(self) -> None:
-        self.load(self._seed)
+        self.restore(self._pristine)
 
     def seed_credentials(self) -> list[dict[str, Any]]:
         """The seed's users with their plain passwords, for banners and test fixtures."""
         return [
             {"email": user["email"], "password": user["password"],
              "group_id": user["group_id"], "group_ids": user.get("group_ids", [user["group_id"]])}
-            for user in self._seed.get("users", ())
+            for user in self._state.seed_users
         ]
 
     def dump(self) -> dict[str, Any]:
@@ -233,7 +243,7 @@ class CalendarStore:
             self._check_references(group_id, values)
             changes = {key: value for key, value in values.items() if record.get(key) != value}
             if changes:
-                self._state.change(record, {**changes, "updated_at": self._now()})
+                record = self._state.change(record, {**changes, "updated_at": self._now()})
             return dict(record)
 
     def delete_calendar(self, group_id: int, calendar_id: int) -> dict[str, Any]:
@@ -281,6 +291,7 @@ class _State:
         self.apikeys: tuple[str, ...] = ()
         self.groups: dict[int, dict[str, Any]] = {}
         self.users: dict[str, User] = {}
+        self.seed_users: tuple[dict[str, Any], ...] = ()  # as given: plain passwords, for banners
         self.calendarsets: dict[int, dict[str, Any]] = {}
         self.interventions: dict[int, dict[str, Any]] = {}
         self.intervention_calendars: dict[int, set[int]] = {}
@@ -299,19 +310,38 @@ class _State:
         self._raise_max_sort(group_id, record.get("sort"))
         self.next_id = max(self.next_id, calendar_id + 1)
 
-    def change(self, record: dict[str, Any], changes: dict[str, Any]) -> None:
+    def clone(self) -> _State:
+        """A copy whose containers are its own; the records (never changed in place) shared."""
+        twin = _State()
+        twin.apikeys = self.apikeys
+        twin.groups = dict(self.groups)
+        twin.users = dict(self.users)
+        twin.seed_users = self.seed_users
+        twin.calendarsets = dict(self.calendarsets)
+        twin.interventions = dict(self.interventions)
+        twin.intervention_calendars = {key: set(ids) for key, ids in self.intervention_calendars.items()}
+        twin.calendars = dict(self.calendars)
+        twin.group_calendars = {key: list(ids) for key, ids in self.group_calendars.items()}
+        twin.calendarset_calendars = {key: set(ids) for key, ids in self.calendarset_calendars.items()}
+        twin.group_max_sort = dict(self.group_max_sort)
+        twin.next_id = self.next_id
+        return twin
+
+    def change(self, record: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        """The changed record, which replaces `record` (left as it was, for pristine states)."""
         calendar_id, group_id = record["id"], record["group_id"]
         if "calendarset_id" in changes:
             self.calendarset_calendars.get(record["calendarset_id"], set()).discard(calendar_id)
             if changes["calendarset_id"] is not None:
                 self.calendarset_calendars.setdefault(changes["calendarset_id"], set()).add(calendar_id)
         lowered_max = "sort" in changes and record.get("sort") == self.group_max_sort.get(group_id)
-        record.update(changes)
+        record = self.calendars[calendar_id] = {**record, **changes}
         if lowered_max:
             self.group_max_sort[group_id] = max(
                 (s for cid in self.group_calendars[group_id]
                  if (s := self.calendars[cid].get("sort")) is not None), default=None)
         self._raise_max_sort(group_id, record.get("sort"))
+        return record
 
     def max_sort(self, group_id: int) -> int | None:
         return self.group_max_sort.get(group_id)
@@ -326,7 +356,8 @@ class _State:
         state = cls()
         try:
             state.apikeys = tuple(str(entry["key"]) for entry in seed.get("apikeys", ()))
-            state.groups = {int(g["id"]): dict(g) for g in seed.get("groups", ())}
+            state.groups = {int(g["id"]): copy.deepcopy(g) for g in seed.get("groups", ())}
+            state.seed_users = tuple(copy.deepcopy(list(seed.get("users", ()))))
             for raw in seed.get("users", ()):
                 user = _user(raw)
                 unknown = user.group_ids - set(state.groups)
@@ -335,8 +366,10 @@ class _State:
                 state.users[user.email.lower()] = user
             for item in seed.get("calendarsets", ()):
                 state.calendarsets[int(item["id"])] = _in_group(item, state.groups, "calendarset")
+            # Equal strings (cities, zip codes, dates) are stored once: seeds repeat them a lot.
+            shared_strings: dict[str, str] = {}
             for record in sorted(seed.get("calendars", ()), key=lambda r: int(r["id"])):
-                _in_group(record, state.groups, "calendar")
+                _check_group(record, state.groups, "calendar")
                 calendarset_id = record.get("calendarset_id")
                 if calendarset_id is not None and (
                     state.calendarsets.get(calendarset_id, {}).get("group_id") != record["group_id"]
@@ -346,7 +379,7 @@ class _State:
                     )
                 if int(record["id"]) in state.calendars:
                     raise SeedError(f"calendar id {record['id']} appears twice")
-                state.add({name: record.get(name) for name in fields})
+                state.add({name: _shared(record.get(name), shared_strings) for name in fields})
             for item in seed.get("interventions", ()):
                 item = _in_group(item, state.groups, "intervention")
                 calendar_ids = set(item.pop("calendar_ids", ()))
@@ -377,7 +410,16 @@ def _user(raw: dict[str, Any]) -> User:
     )
 
 
-def _in_group(item: dict[str, Any], groups: dict[int, Any], kind: str) -> dict[str, Any]:
+def _check_group(item: dict[str, Any], groups: dict[int, Any], kind: str) -> None:
     if int(item["group_id"]) not in groups:
         raise SeedError(f"{kind} {item.get('id')} belongs to unknown group {item['group_id']}")
-    return dict(item)
+
+
+def _in_group(item: dict[str, Any], groups: dict[int, Any], kind: str) -> dict[str, Any]:
+    """A copy of `item`, which must belong to one of `groups`."""
+    _check_group(item, groups, kind)
+    return copy.deepcopy(item)
+
+
+def _shared(value: Any, strings: dict[str, str]) -> Any:
+    return strings.setdefault(value, value) if isinstance(value, str) else value

@@ -11,9 +11,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import werkzeug.urls  # noqa: F401  registers the "werkzeug.url_quote" codec error handler
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_cookie, parse_options_header
-from werkzeug.wsgi import get_content_length, get_input_stream
+from werkzeug.wsgi import get_content_length
 
 from .errors import BadRequest
 
@@ -73,12 +72,20 @@ class ApiRequest:
     def data(self) -> bytes:
         """The body, at most `max_body` bytes; a larger one is refused (400, the API has no 413)."""
         if self._data is None:
-            try:
-                stream = get_input_stream(self.environ, max_content_length=self.max_body)
-                self._data = stream.read()
-            except RequestEntityTooLarge:
-                raise BadRequest.field("body", f"is larger than {self.max_body} bytes") from None
+            length = get_content_length(self.environ)  # None: chunked, or no length given
+            if length is not None and length > self.max_body:
+                raise self._too_large()
+            if length is None and not self.environ.get("wsgi.input_terminated"):
+                data = b""  # a stream of unknown end is not read (werkzeug's safe fallback)
+            else:
+                data = self.environ["wsgi.input"].read(self.max_body + 1 if length is None else length)
+            if len(data) > self.max_body:
+                raise self._too_large()
+            self._data = data
         return self._data
+
+    def _too_large(self) -> BadRequest:
+        return BadRequest.field("body", f"is larger than {self.max_body} bytes")
 
     def form(self) -> dict[str, list[str]]:
         """A form-encoded body's fields, every value of every key."""
