@@ -1,11 +1,9 @@
-"""The app factory: the API as a plain WSGI app, Flask for the control plane, faults around both."""
+"""The app factory: the mock's WSGI stack (stack.py) with Flask serving its control plane."""
 
 from __future__ import annotations
 
 import json
 import logging
-import time
-from functools import partial
 from typing import Any
 
 from flask import Flask, Response, current_app, request
@@ -13,18 +11,13 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 
 from . import control
-from .api import ApiApp
 from .contract import Contract
 from .errors import ApiError, BadRequest, MethodNotAllowed, NotFound
-from .faults import FaultMiddleware
-from .handlers import HANDLERS
-from .journal import Entry
+from .stack import CONTROL_PREFIX, build_mock, wsgi_stack
 from .state import MockState, Seed
 from .store import Clock, utc_now
-from .wsgi_request import request_path, wsgi_text
 
 EXTENSION = "calendar_mock"
-CONTROL_PREFIX = "/_mock"
 # Every method reaches the catch-all view, so an unserved one gets a JSON 405, not Flask's.
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "QUERY"]
 log = logging.getLogger(__name__)
@@ -48,22 +41,24 @@ def create_app(
     contract: Contract | None = None,
 ) -> Flask:
     """A mock of the Calendar API with its own state, seeded from `fixtures` (default: demo)."""
-    contract = contract or Contract()
-    unhandled = set(contract.operations) ^ set(HANDLERS)
-    if unhandled:
-        raise RuntimeError(f"spec operations and handlers differ: {sorted(unhandled)}")
-    mock = MockState(
-        contract,
+    mock = build_mock(
         fixtures,
         intervention_match=intervention_match,
         deleted_calendars=deleted_calendars,
         journal_size=journal_size,
         session_ttl=session_ttl,
         clock=clock,
+        contract=contract,
     )
-    max_body = contract.limits.get("max-body-bytes", 65536)
+    app = control_app(mock)
+    app.wsgi_app = wsgi_stack(mock, app.wsgi_app)  # type: ignore[method-assign]
+    return app
+
+
+def control_app(mock: MockState) -> Flask:
+    """The Flask app of the control plane (and of nothing else) for `mock`."""
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = max_body
+    app.config["MAX_CONTENT_LENGTH"] = mock.contract.limits.get("max-body-bytes", 65536)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = mock
     app.register_blueprint(control.blueprint, url_prefix=CONTROL_PREFIX)
@@ -74,10 +69,6 @@ def create_app(
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
-    api = ApiApp(mock, app.wsgi_app, CONTROL_PREFIX, max_body)
-    app.wsgi_app = FaultMiddleware(  # type: ignore[method-assign]
-        api, mock.faults, CONTROL_PREFIX, on_fault=partial(_journal_fault, mock)
-    )
     return app
 
 
@@ -129,13 +120,3 @@ def _http_error(error: HTTPException) -> Response:
 def _unexpected_error(error: Exception) -> Response:
     log.exception("unexpected error while serving %s %s", request.method, request.path)
     return json_response(500, {"error": "internal error in the mock; see its log"})
-
-
-def _journal_fault(mock: MockState, environ: dict[str, Any], fault) -> None:
-    """A faulted request never reaches the API; journal it here, with the fault that hit it."""
-    mock.journal.record(Entry(
-        time=time.time(), method=environ.get("REQUEST_METHOD", "").upper(),
-        path=request_path(environ), query_string=wsgi_text(environ.get("QUERY_STRING") or ""),
-        body=None, mimetype="", status=fault.status if fault.action == "error" else None,
-        duration_ms=0.0, fault={"id": fault.id, "action": fault.action},
-    ))

@@ -36,19 +36,21 @@ def serve(host: str, port: int, url: str, app_options: dict[str, Any]) -> int:
 
 
 def worker_app() -> Any:
-    """granian's factory, run in the worker: the mock, or exit 2 with the reason on stderr."""
-    from .app import create_app, mock_of
+    """granian's factory, run in the worker: the mock, or exit 2 with the reason on stderr.
+
+    Flask is imported on the first control-plane request only: the API answers sooner."""
     from .cli import banner
     from .errors import SeedError
     from .rsgi import RsgiBridge
+    from .stack import LazyControlApp, build_mock, wsgi_stack
 
     options = json.loads(os.environ[OPTIONS_VARIABLE])
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app = create_app(**options["app"])
+        mock = build_mock(**options["app"])
     except (OSError, SeedError, ValueError) as error:
         print(f"calendar-mock: cannot load the seed data: {error}", file=sys.stderr, flush=True)
         os._exit(SEED_ERROR_EXIT)
-    store = mock_of(app).store
+    store = mock.store
     print(banner(options["url"], store.dump()["apikeys"], store.seed_credentials()), flush=True)
-    return RsgiBridge(app.wsgi_app)  # type: ignore[arg-type]
+    return RsgiBridge(wsgi_stack(mock, LazyControlApp(mock)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported lazily: the granian supervisor imports this module too
     from flask import Flask
@@ -22,11 +22,18 @@ class RunningServer:
     _thread: threading.Thread
 
     def stop(self) -> None:
-        """Let requests in flight finish, then close every socket so the serving loop ends."""
-        server = self._server
-        server.task_dispatcher.shutdown(timeout=5)  # type: ignore[attr-defined]
-        for channel in list(server._map.values()):  # type: ignore[attr-defined]
-            channel.close()
+        """Let requests in flight finish, then close every socket so the serving loop ends.
+
+        The sockets are closed from the loop's own thread (through waitress' trigger): closed
+        from here, the loop could be in select() on them and fail with EBADF."""
+        server: Any = self._server
+        server.task_dispatcher.shutdown(timeout=5)
+
+        def close_every_channel() -> None:
+            for channel in list(server._map.values()):
+                channel.close()
+
+        server.trigger.pull_trigger(close_every_channel)
         self._thread.join(timeout=5)
 
     def __enter__(self) -> RunningServer:

@@ -7,6 +7,7 @@ from typing import Any
 
 from calendar_fixtures import load_fixtures
 
+from .compact import KeySharing
 from .contract import Contract
 from .errors import SeedError
 from .faults import FaultInjector
@@ -32,7 +33,9 @@ class MockState:
         clock: Clock = utc_now,
     ) -> None:
         self.contract = contract
+        self._key_sharing = KeySharing()
         data = self.checked_seed(seed)
+        owned = not isinstance(seed, dict)  # read from a file here: nobody else holds it
         self.store = CalendarStore(
             data,
             fields=contract.calendar_fields,
@@ -40,6 +43,8 @@ class MockState:
             maximums=contract.maximums,
             clock=clock,
             session_ttl=session_ttl,
+            consume_seed=owned,
+            key_sharing=self._key_sharing,
         )
         self._startup = self.store.pristine()
         self._initial_switches = {"intervention_match": intervention_match,
@@ -50,7 +55,7 @@ class MockState:
 
     def checked_seed(self, seed: Seed) -> dict[str, Any]:
         """Seed data whose calendars are valid Calendar representations under the spec."""
-        data = seed if isinstance(seed, dict) else load_fixtures(seed)  # the store copies
+        data = seed if isinstance(seed, dict) else load_fixtures(seed, self._key_sharing.seed_hook())
         if not isinstance(data, dict):
             raise SeedError("seed data must be a JSON object")
         for record in data.get("calendars", ()):
@@ -62,7 +67,7 @@ class MockState:
 
     def load(self, seed: Seed) -> None:
         """Replace the data by `seed`; the journal and the switches stay as they are."""
-        self.store.load(self.checked_seed(seed))
+        self.store.load(self.checked_seed(seed), consume=not isinstance(seed, dict))
 
     def configure(self, **switches: str) -> Settings:
         """Change the ambiguity switches; an unknown name or value changes nothing."""
@@ -82,7 +87,7 @@ class MockState:
         if seed is None:
             self.store.restore(self._startup)
         else:
-            self.store.load(self.checked_seed(seed))
+            self.store.load(self.checked_seed(seed), consume=not isinstance(seed, dict))
         self.configure(**self._initial_switches)
         self.journal.clear()
         self.faults.clear()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from .compact import KeySharing
 from .errors import Forbidden, NotFound, SeedError
 from .listing import ListQuery, Page, intervention_filter, is_index_only, paginate, select
 
@@ -76,6 +77,8 @@ class CalendarStore:
         clock: Clock = utc_now,
         session_ttl: float = 3600.0,
         max_sessions: int = 10_000,
+        consume_seed: bool = False,
+        key_sharing: KeySharing | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self._fields = fields
@@ -85,14 +88,17 @@ class CalendarStore:
         self._session_ttl = session_ttl
         self._max_sessions = max_sessions
         self.settings = Settings()
-        self.load(seed)
+        self.key_sharing = key_sharing or KeySharing()
+        self.load(seed, consume=consume_seed)
 
     # -- seed ----------------------------------------------------------------------------
-    def load(self, seed: dict[str, Any]) -> None:
+    def load(self, seed: dict[str, Any], *, consume: bool = False) -> None:
         """Replace the whole state by `seed`, checked first so a bad seed changes nothing.
 
-        The store keeps what it needs of `seed`; nothing refers to `seed` afterwards."""
-        self.restore(_State.from_seed(seed, self._fields))
+        The store keeps what it needs of `seed`; nothing refers to `seed` afterwards. With
+        `consume`, the seed's calendars are let go of one by one as they are taken in, so a
+        large seed is not held twice (the caller must own `seed`: it is left without them)."""
+        self.restore(_State.from_seed(seed, self._fields, self.key_sharing, consume=consume))
 
     def pristine(self) -> _State:
         """The state as last loaded or restored, for `restore` (it shares the records, which
@@ -287,7 +293,8 @@ class CalendarStore:
 class _State:
     """One consistent snapshot of the data, with the indexes the list filters use."""
 
-    def __init__(self) -> None:
+    def __init__(self, key_sharing: KeySharing) -> None:
+        self.key_sharing = key_sharing
         self.apikeys: tuple[str, ...] = ()
         self.groups: dict[int, dict[str, Any]] = {}
         self.users: dict[str, User] = {}
@@ -303,7 +310,7 @@ class _State:
 
     def add(self, record: dict[str, Any]) -> None:
         calendar_id, group_id = record["id"], record["group_id"]
-        self.calendars[calendar_id] = record
+        self.calendars[calendar_id] = self.key_sharing.dict(record)
         self.group_calendars.setdefault(group_id, []).append(calendar_id)
         if record.get("calendarset_id") is not None:
             self.calendarset_calendars.setdefault(record["calendarset_id"], set()).add(calendar_id)
@@ -312,7 +319,7 @@ class _State:
 
     def clone(self) -> _State:
         """A copy whose containers are its own; the records (never changed in place) shared."""
-        twin = _State()
+        twin = _State(self.key_sharing)
         twin.apikeys = self.apikeys
         twin.groups = dict(self.groups)
         twin.users = dict(self.users)
@@ -335,7 +342,7 @@ class _State:
             if changes["calendarset_id"] is not None:
                 self.calendarset_calendars.setdefault(changes["calendarset_id"], set()).add(calendar_id)
         lowered_max = "sort" in changes and record.get("sort") == self.group_max_sort.get(group_id)
-        record = self.calendars[calendar_id] = {**record, **changes}
+        record = self.calendars[calendar_id] = self.key_sharing.dict({**record, **changes})
         if lowered_max:
             self.group_max_sort[group_id] = max(
                 (s for cid in self.group_calendars[group_id]
@@ -352,8 +359,9 @@ class _State:
             self.group_max_sort[group_id] = value
 
     @classmethod
-    def from_seed(cls, seed: dict[str, Any], fields: tuple[str, ...]) -> _State:
-        state = cls()
+    def from_seed(cls, seed: dict[str, Any], fields: tuple[str, ...], key_sharing: KeySharing,
+                  *, consume: bool = False) -> _State:
+        state = cls(key_sharing)
         try:
             state.apikeys = tuple(str(entry["key"]) for entry in seed.get("apikeys", ()))
             state.groups = {int(g["id"]): copy.deepcopy(g) for g in seed.get("groups", ())}
@@ -368,7 +376,12 @@ class _State:
                 state.calendarsets[int(item["id"])] = _in_group(item, state.groups, "calendarset")
             # Equal strings (cities, zip codes, dates) are stored once: seeds repeat them a lot.
             shared_strings: dict[str, str] = {}
-            for record in sorted(seed.get("calendars", ()), key=lambda r: int(r["id"])):
+            calendars = sorted(seed.get("calendars", ()), key=lambda r: int(r["id"]))
+            if consume:
+                seed["calendars"] = []
+            for index, record in enumerate(calendars):
+                if consume:
+                    calendars[index] = None  # type: ignore[call-overload]
                 _check_group(record, state.groups, "calendar")
                 calendarset_id = record.get("calendarset_id")
                 if calendarset_id is not None and (
