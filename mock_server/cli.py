@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import random
 import socket
 import sys
 from typing import Any
@@ -59,10 +60,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _free_port(host: str, port: int) -> int:
-    """The port to serve on (port 0: one free now), checked free so a clash is reported here."""
+    """The port to serve on, checked free so that a clash is reported here.
+
+    granian binds the port itself after this check, so for `--port 0` the port is picked
+    below Linux's ephemeral range (32768 and up), which outgoing connections never take in
+    between; only if all tried are taken does the kernel pick one."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.create_server((host, port), family=family) as probe:
-        return probe.getsockname()[1]
+    candidates = [port] if port else [*random.sample(range(20000, 32768), 20), 0]
+    for candidate in candidates:
+        try:
+            with socket.create_server((host, candidate), family=family) as probe:
+                return probe.getsockname()[1]
+        except OSError:
+            if candidate == candidates[-1]:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _serve_waitress(args: argparse.Namespace, app_options: dict[str, Any]) -> int:

@@ -39,11 +39,16 @@ def server(request) -> str:
 
 
 @pytest.fixture(scope="module")
-def base_url(server: str) -> Iterator[str]:
-    process = subprocess.Popen([*cli(), "serve", "--port", "0", "--server", server],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+def base_url(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp(server) / "stderr.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen([*cli(), "serve", "--port", "0", "--server", server],
+                                   stdout=subprocess.PIPE, stderr=stderr, text=True)
     try:
-        banner = read_banner(process)
+        try:
+            banner = read_banner(process)
+        except AssertionError as error:
+            raise AssertionError(f"{error}; stderr: {log.read_text()[-2000:]}") from None
         yield re.search(r"listening on (http://\S+)", banner)[1]
     finally:
         process.terminate()
