@@ -20,6 +20,7 @@ class RunningServer:
     base_url: str
     _server: object
     _thread: threading.Thread
+    _stopping: threading.Event
 
     def stop(self) -> None:
         """Let requests in flight finish, then close every socket so the serving loop ends.
@@ -27,13 +28,17 @@ class RunningServer:
         The sockets are closed from the loop's own thread (through waitress' trigger): closed
         from here, the loop could be in select() on them and fail with EBADF."""
         server: Any = self._server
+        self._stopping.set()
         server.task_dispatcher.shutdown(timeout=5)
 
         def close_every_channel() -> None:
             for channel in list(server._map.values()):
                 channel.close()
 
-        server.trigger.pull_trigger(close_every_channel)
+        try:
+            server.trigger.pull_trigger(close_every_channel)
+        except OSError:  # the trigger is closed already (the loop met an error): close here
+            close_every_channel()
         self._thread.join(timeout=5)
 
     def __enter__(self) -> RunningServer:
@@ -61,7 +66,17 @@ def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int
 def serve_in_thread(app: Flask, host: str = "127.0.0.1", port: int = 0,
                     threads: int = DEFAULT_THREADS) -> RunningServer:
     server = make_server(app, host, port, threads)
-    thread = threading.Thread(target=server.run, name="calendar-mock", daemon=True)
+    stopping = threading.Event()
+    thread = threading.Thread(target=_serve, args=(server, stopping), name="calendar-mock", daemon=True)
     thread.start()
     url = base_url(host, server.effective_port)  # type: ignore[attr-defined]
-    return RunningServer(app, url, server, thread)
+    return RunningServer(app, url, server, thread, stopping)
+
+
+def _serve(server: Any, stopping: threading.Event) -> None:
+    """waitress' loop, until stopped; a socket closed under it while stopping is no error."""
+    try:
+        server.run()
+    except OSError:
+        if not stopping.is_set():
+            raise
