@@ -16,9 +16,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .faults import PICKED_FAULT, ConnectionCut, FaultMiddleware
+from .wsgi_request import BODY_INCOMPLETE
 
 # Control-plane seeds may be 16 MiB (control.MAX_SEED_BYTES); a body is never read further.
 MAX_READ_BYTES = 16 * 1024 * 1024 + 1
+BODY_TIMEOUT_S = 30
 SPECIAL_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -32,7 +34,10 @@ class RsgiBridge:
     async def __call__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
             return
-        environ = wsgi_environ(scope, await read_body(scope.headers, proto))
+        body, complete = await read_body(scope.headers, proto)
+        environ = wsgi_environ(scope, body)
+        if not complete:
+            environ[BODY_INCOMPLETE] = True
         fault = self.app.pick(environ)
         environ[PICKED_FAULT] = fault
         if fault is not None and fault.delay_ms != (0, 0):
@@ -46,23 +51,30 @@ class RsgiBridge:
         proto.response_bytes(status, headers, b"".join(chunks))
 
 
-async def read_body(headers: Any, proto: Any) -> bytes:
-    """The request body, read no further than MAX_READ_BYTES (the app refuses it then).
+async def read_body(headers: Any, proto: Any) -> tuple[bytes, bool]:
+    """The request body, read no further than MAX_READ_BYTES (the app refuses it then), and
+    whether it came whole: a client that stops sending, or goes quiet for BODY_TIMEOUT_S
+    (waitress' channel timeout), leaves it incomplete and the app refuses it.
 
     Most requests declare a small length or none: those cost one call into granian, or none."""
     declared = headers.get("content-length")
-    if "transfer-encoding" not in headers:
-        if declared is None:
-            return b""
-        if declared.isdigit() and int(declared) < MAX_READ_BYTES:
-            return await proto()
-    parts, size = [], 0
-    async for chunk in proto:
-        parts.append(chunk)
-        size += len(chunk)
-        if size >= MAX_READ_BYTES:
-            break
-    return b"".join(parts)
+    parts: list[bytes] = []
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_S):
+            if "transfer-encoding" not in headers:
+                if declared is None:
+                    return b"", True
+                if declared.isdigit() and int(declared) < MAX_READ_BYTES:
+                    return await proto(), True
+            size = 0
+            async for chunk in proto:
+                parts.append(chunk)
+                size += len(chunk)
+                if size >= MAX_READ_BYTES:
+                    break
+    except (TimeoutError, RuntimeError):  # RuntimeError: granian's RSGIProtocolClosed
+        return b"".join(parts), False
+    return b"".join(parts), True
 
 
 def wsgi_environ(scope: Any, body: bytes) -> dict[str, Any]:

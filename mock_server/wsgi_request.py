@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl, quote
 
 from .errors import BadRequest
 
+# Set by a server that saw the body end early (a chunked body cut short, a client gone).
+BODY_INCOMPLETE = "calendar_mock.body_incomplete"
 _UNDECODABLE = re.compile("[\udc80-\udcff]+")
 _PLAIN_INT = re.compile(r"-?\d+", re.ASCII)
 _COOKIE_ESCAPE = re.compile(r"\\([0-3][0-7]{2}|.)")
@@ -116,6 +118,8 @@ class ApiRequest:
                 data = self.environ["wsgi.input"].read(self.max_body + 1 if length is None else length)
             if len(data) > self.max_body:
                 raise self._too_large()
+            if (length is not None and len(data) < length) or self.environ.get(BODY_INCOMPLETE):
+                raise BadRequest.field("body", "ended before it was complete (the client stopped sending)")
             self._data = data
         return self._data
 
