@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import sys
+import threading
+import time
 from typing import Any
 
 OPTIONS_VARIABLE = "CALENDAR_MOCK_SERVE_OPTIONS"
@@ -23,7 +26,7 @@ def serve(host: str, port: int, url: str, app_options: dict[str, Any]) -> int:
     from granian.constants import Interfaces
     from granian.server import Server
 
-    os.environ[OPTIONS_VARIABLE] = json.dumps({"url": url, "app": app_options})
+    os.environ[OPTIONS_VARIABLE] = json.dumps({"url": url, "host": host, "port": port, "app": app_options})
     server = Server(
         WORKER_TARGET, address=host, port=port, interface=Interfaces.RSGI, factory=True,
         workers=1, websockets=False, log_level="warning",  # type: ignore[arg-type]
@@ -52,5 +55,20 @@ def worker_app() -> Any:
         print(f"calendar-mock: cannot load the seed data: {error}", file=sys.stderr, flush=True)
         os._exit(SEED_ERROR_EXIT)
     store = mock.store
-    print(banner(options["url"], store.dump()["apikeys"], store.seed_credentials()), flush=True)
+    text = banner(options["url"], store.dump()["apikeys"], store.seed_credentials())
+    threading.Thread(target=announce_when_listening, args=(options["host"], options["port"], text),
+                     name="calendar-mock-banner", daemon=True).start()
     return RsgiBridge(wsgi_stack(mock, LazyControlApp(mock)))
+
+
+def announce_when_listening(host: str, port: int, text: str, deadline_s: float = 10.0) -> None:
+    """Print `text` once the port takes connections: the worker binds it only after this
+    factory returns, and whoever reads the banner may connect at once."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                break
+        except OSError:
+            time.sleep(0.005)
+    print(text, flush=True)

@@ -93,3 +93,20 @@ def test_serve_reports_a_port_in_use():
                              capture_output=True, text=True, timeout=30, check=False)
     assert run.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in run.stderr
+
+
+@pytest.mark.parametrize("server", ["granian", "waitress"])
+def test_the_banner_comes_once_the_port_takes_connections(server):
+    """Scripts wait for the banner and then connect at once; under granian the worker binds
+    the port only after building the mock, so the banner must wait for that."""
+    for _ in range(3):
+        process = subprocess.Popen([*cli(), "serve", "--port", "0", "--server", server],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            url = re.search(r"listening on (http://\S+)", read_banner(process))[1]
+            host, port = url.removeprefix("http://").rsplit(":", 1)
+            with socket.create_connection((host, int(port)), timeout=5):
+                pass
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
