@@ -18,12 +18,12 @@ from . import bodies, params
 from .auth import Credentials, authenticate
 from .contract import Operation
 from .errors import ApiError, MethodNotAllowed, NotFound, Unauthorized
+from .faults import WsgiApp
 from .handlers import HANDLERS, USER_OPERATIONS, Call, Reply, check_group_access
 from .journal import Entry
 from .state import MockState
-from .wsgi_request import ApiRequest, request_path
+from .wsgi_request import ApiRequest
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 JSON_TYPE = "application/json; charset=utf-8"
 FORM_TYPE = "application/x-www-form-urlencoded"
 STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
@@ -44,10 +44,10 @@ class ApiApp:
         self.max_body = max_body
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if request_path(environ).startswith(self.control_prefix):
-            return self.control_app(environ, start_response)
         started = time.perf_counter()
         request = ApiRequest(environ, self.max_body)
+        if request.path.startswith(self.control_prefix):
+            return self.control_app(environ, start_response)
         try:
             reply = answer(self.mock, request)
         except ApiError as error:

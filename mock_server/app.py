@@ -13,7 +13,7 @@ from werkzeug.routing import BaseConverter
 from . import control
 from .contract import Contract
 from .errors import ApiError, BadRequest, MethodNotAllowed, NotFound
-from .stack import CONTROL_PREFIX, build_mock, wsgi_stack
+from .stack import CONTROL_PREFIX, wsgi_stack
 from .state import MockState, Seed
 from .store import Clock, utc_now
 
@@ -41,14 +41,14 @@ def create_app(
     contract: Contract | None = None,
 ) -> Flask:
     """A mock of the Calendar API with its own state, seeded from `fixtures` (default: demo)."""
-    mock = build_mock(
+    mock = MockState(
+        contract,
         fixtures,
         intervention_match=intervention_match,
         deleted_calendars=deleted_calendars,
         journal_size=journal_size,
         session_ttl=session_ttl,
         clock=clock,
-        contract=contract,
     )
     app = control_app(mock)
     app.wsgi_app = wsgi_stack(mock, app.wsgi_app)  # type: ignore[method-assign]

@@ -66,15 +66,17 @@ def _free_port(host: str, port: int) -> int:
     below Linux's ephemeral range (32768 and up), which outgoing connections never take in
     between; only if all tried are taken does the kernel pick one."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    candidates = [port] if port else [*random.sample(range(20000, 32768), 20), 0]
-    for candidate in candidates:
-        try:
-            with socket.create_server((host, candidate), family=family) as probe:
-                return probe.getsockname()[1]
-        except OSError:
-            if candidate == candidates[-1]:
-                raise
-    raise AssertionError("unreachable")
+
+    def probe(candidate: int) -> int:
+        with socket.create_server((host, candidate), family=family) as bound:
+            return bound.getsockname()[1]
+
+    if port:
+        return probe(port)
+    for candidate in random.sample(range(20000, 32768), 20):
+        with contextlib.suppress(OSError):
+            return probe(candidate)
+    return probe(0)
 
 
 def _serve_waitress(args: argparse.Namespace, app_options: dict[str, Any]) -> int:

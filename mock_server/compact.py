@@ -41,7 +41,11 @@ class KeySharing:
         strings: dict[str, str] = {}
 
         def hook(parsed: dict[str, Any]) -> dict[str, Any]:
-            return self.dict({key: strings.setdefault(value, value) if isinstance(value, str) else value
-                              for key, value in parsed.items()})
+            return self.dict({key: shared(value, strings) for key, value in parsed.items()})
 
         return hook
+
+
+def shared(value: Any, strings: dict[str, str]) -> Any:
+    """`value`, or the equal string already in `strings` (where a new one is kept)."""
+    return strings.setdefault(value, value) if isinstance(value, str) else value

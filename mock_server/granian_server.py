@@ -45,12 +45,14 @@ def worker_app() -> Any:
     from .cli import banner
     from .errors import SeedError
     from .rsgi import RsgiBridge
-    from .stack import LazyControlApp, build_mock, wsgi_stack
+    from .stack import LazyControlApp, wsgi_stack
+    from .state import MockState
 
     options = json.loads(os.environ[OPTIONS_VARIABLE])
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        mock = build_mock(**options["app"])
+        app_options = options["app"]
+        mock = MockState(None, app_options.pop("fixtures"), **app_options)
     except (OSError, SeedError, ValueError) as error:
         print(f"calendar-mock: cannot load the seed data: {error}", file=sys.stderr, flush=True)
         os._exit(SEED_ERROR_EXIT)

@@ -12,17 +12,15 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
-from collections.abc import Callable, Iterable
 from typing import Any
 
-from .faults import PICKED_FAULT, ConnectionCut, FaultMiddleware
+from .faults import PICKED_FAULT, ConnectionCut, FaultMiddleware, WsgiApp
 from .wsgi_request import BODY_INCOMPLETE
 
 # Control-plane seeds may be 16 MiB (control.MAX_SEED_BYTES); a body is never read further.
 MAX_READ_BYTES = 16 * 1024 * 1024 + 1
 BODY_TIMEOUT_S = 30
 SPECIAL_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class RsgiBridge:

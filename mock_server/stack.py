@@ -1,4 +1,4 @@
-"""The mock as a WSGI stack, without Flask: its state, the API app and the fault middleware.
+"""A mock's WSGI stack, without Flask: the API app inside the fault middleware.
 
 Flask serves only the control plane; a server that wants the API answering fast from a cold
 start (the granian worker) builds the stack here and lets `LazyControlApp` import Flask on
@@ -14,42 +14,12 @@ from functools import partial
 from typing import Any
 
 from .api import ApiApp
-from .contract import Contract
-from .faults import Fault, FaultMiddleware
-from .handlers import HANDLERS
+from .faults import Fault, FaultMiddleware, WsgiApp
 from .journal import Entry
-from .state import MockState, Seed
-from .store import Clock, utc_now
+from .state import MockState
 from .wsgi_request import request_path, wsgi_text
 
 CONTROL_PREFIX = "/_mock"
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-def build_mock(
-    fixtures: Seed = None,
-    *,
-    intervention_match: str = "all",
-    deleted_calendars: str = "listed",
-    journal_size: int = 1000,
-    session_ttl: float = 3600.0,
-    clock: Clock = utc_now,
-    contract: Contract | None = None,
-) -> MockState:
-    """The state of one mock, seeded from `fixtures` (default: the demo data)."""
-    contract = contract or Contract()
-    unhandled = set(contract.operations) ^ set(HANDLERS)
-    if unhandled:
-        raise RuntimeError(f"spec operations and handlers differ: {sorted(unhandled)}")
-    return MockState(
-        contract,
-        fixtures,
-        intervention_match=intervention_match,
-        deleted_calendars=deleted_calendars,
-        journal_size=journal_size,
-        session_ttl=session_ttl,
-        clock=clock,
-    )
 
 
 def wsgi_stack(mock: MockState, control_app: WsgiApp) -> FaultMiddleware:

@@ -11,6 +11,7 @@ from .compact import KeySharing
 from .contract import Contract
 from .errors import SeedError
 from .faults import FaultInjector
+from .handlers import HANDLERS
 from .journal import Journal
 from .problems import field_problems, summary
 from .store import CalendarStore, Clock, Settings, utc_now
@@ -23,7 +24,7 @@ class MockState:
 
     def __init__(
         self,
-        contract: Contract,
+        contract: Contract | None = None,
         seed: Seed = None,
         *,
         intervention_match: str = "all",
@@ -32,18 +33,20 @@ class MockState:
         session_ttl: float = 3600.0,
         clock: Clock = utc_now,
     ) -> None:
+        contract = contract or Contract()
+        unhandled = set(contract.operations) ^ set(HANDLERS)
+        if unhandled:
+            raise RuntimeError(f"spec operations and handlers differ: {sorted(unhandled)}")
         self.contract = contract
         self._key_sharing = KeySharing()
-        data = self.checked_seed(seed)
-        owned = not isinstance(seed, dict)  # read from a file here: nobody else holds it
         self.store = CalendarStore(
-            data,
+            self.checked_seed(seed),
             fields=contract.calendar_fields,
             defaults=contract.defaults,
             maximums=contract.maximums,
             clock=clock,
             session_ttl=session_ttl,
-            consume_seed=owned,
+            consume_seed=_read_here(seed),
             key_sharing=self._key_sharing,
         )
         self._startup = self.store.pristine()
@@ -67,7 +70,7 @@ class MockState:
 
     def load(self, seed: Seed) -> None:
         """Replace the data by `seed`; the journal and the switches stay as they are."""
-        self.store.load(self.checked_seed(seed), consume=not isinstance(seed, dict))
+        self.store.load(self.checked_seed(seed), consume=_read_here(seed))
 
     def configure(self, **switches: str) -> Settings:
         """Change the ambiguity switches; an unknown name or value changes nothing."""
@@ -87,7 +90,13 @@ class MockState:
         if seed is None:
             self.store.restore(self._startup)
         else:
-            self.store.load(self.checked_seed(seed), consume=not isinstance(seed, dict))
+            self.load(seed)
         self.configure(**self._initial_switches)
         self.journal.clear()
         self.faults.clear()
+
+
+def _read_here(seed: Seed) -> bool:
+    """Whether the seed data is read from a file here, so nobody else holds it and the store
+    may let go of its calendars as it takes them in."""
+    return not isinstance(seed, dict)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from .compact import KeySharing
+from .compact import KeySharing, shared
 from .errors import Forbidden, NotFound, SeedError
 from .listing import ListQuery, Page, intervention_filter, is_index_only, paginate, select
 
@@ -392,7 +392,7 @@ class _State:
                     )
                 if int(record["id"]) in state.calendars:
                     raise SeedError(f"calendar id {record['id']} appears twice")
-                state.add({name: _shared(record.get(name), shared_strings) for name in fields})
+                state.add({name: shared(record.get(name), shared_strings) for name in fields})
             for item in seed.get("interventions", ()):
                 item = _in_group(item, state.groups, "intervention")
                 calendar_ids = set(item.pop("calendar_ids", ()))
@@ -432,7 +432,3 @@ def _in_group(item: dict[str, Any], groups: dict[int, Any], kind: str) -> dict[s
     """A copy of `item`, which must belong to one of `groups`."""
     _check_group(item, groups, kind)
     return copy.deepcopy(item)
-
-
-def _shared(value: Any, strings: dict[str, str]) -> Any:
-    return strings.setdefault(value, value) if isinstance(value, str) else value

@@ -240,13 +240,11 @@ def _before_request(app: Flask) -> Callable[[Callable[[Request], Response | None
     """Register `hook(request)`, which answers itself (a Response) or lets the app answer."""
 
     def register(hook: Callable[[Request], Response | None]) -> Any:
-        inner = app.wsgi_app
-
-        def wrapped(environ, start_response):
+        def answer_first(environ, start_response):
             answer = hook(_buffered(environ))
-            return (inner if answer is None else answer)(environ, start_response)
+            return None if answer is None else answer(environ, start_response)
 
-        app.wsgi_app = wrapped
+        _wsgi(app, answer_first)
         return hook
 
     return register

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -35,10 +38,11 @@ def read_banner(process: subprocess.Popen, deadline: float = 20.0) -> str:
     raise AssertionError(f"no banner from calendar-mock: {''.join(lines)!r}")
 
 
-@pytest.fixture
-def served():
-    process = subprocess.Popen([*cli(), "serve", "--port", "0", "--intervention-match", "any"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+@contextlib.contextmanager
+def serving(*options: str, stderr: Any = subprocess.DEVNULL) -> Iterator[subprocess.Popen]:
+    """`calendar-mock serve --port 0 *options` in a subprocess, stopped on leaving."""
+    process = subprocess.Popen([*cli(), "serve", "--port", "0", *options],
+                               stdout=subprocess.PIPE, stderr=stderr, text=True)
     try:
         yield process
     finally:
@@ -48,6 +52,12 @@ def served():
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture
+def served():
+    with serving("--intervention-match", "any") as process:
+        yield process
 
 
 def test_serve_prints_the_real_url_and_the_demo_credentials(served):
@@ -100,13 +110,8 @@ def test_the_banner_comes_once_the_port_takes_connections(server):
     """Scripts wait for the banner and then connect at once; under granian the worker binds
     the port only after building the mock, so the banner must wait for that."""
     for _ in range(3):
-        process = subprocess.Popen([*cli(), "serve", "--port", "0", "--server", server],
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        try:
+        with serving("--server", server) as process:
             url = re.search(r"listening on (http://\S+)", read_banner(process))[1]
             host, port = url.removeprefix("http://").rsplit(":", 1)
             with socket.create_connection((host, int(port)), timeout=5):
                 pass
-        finally:
-            process.terminate()
-            process.wait(timeout=10)

@@ -13,7 +13,6 @@ import http.client
 import json
 import re
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from urllib.parse import quote
 import pytest
 import requests
 from spec_validation import check_http_response
-from test_mock_cli import cli, read_banner
+from test_mock_cli import read_banner, serving
 
 from tests.hostile_cases import ACCEPTED_EDGES, KEY, REJECTED, Case
 
@@ -42,22 +41,12 @@ def server(request) -> str:
 @pytest.fixture(scope="module")
 def base_url(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp(server) / "stderr.log"
-    with log.open("w") as stderr:
-        process = subprocess.Popen([*cli(), "serve", "--port", "0", "--server", server],
-                                   stdout=subprocess.PIPE, stderr=stderr, text=True)
-    try:
+    with log.open("w") as stderr, serving("--server", server, stderr=stderr) as process:
         try:
             banner = read_banner(process)
         except AssertionError as error:
             raise AssertionError(f"{error}; stderr: {log.read_text()[-2000:]}") from None
         yield re.search(r"listening on (http://\S+)", banner)[1]
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture
