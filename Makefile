@@ -1,24 +1,51 @@
-# `make serve` and `make test` work on a fresh machine with Python 3.11 and make.
-PYTHON ?= python3.11
+# `make serve` and `make test` work on a fresh machine with make and Python 3.11 or newer.
+# They use the newest of python3.14 ... python3.11 (or python3) on PATH that runs and is >= 3.11;
+# `make test PYTHON=python3.12` (a name or a path) picks another one.
+# Prints the interpreter's full version, or nothing when it is older than 3.11.
+PY_VERSION_CODE := import sys; sys.version_info >= (3, 11) and print("%d.%d.%d" % sys.version_info[:3])
+ifeq ($(origin PYTHON),undefined)
+# A name that is on PATH but does not run (a pyenv shim for an inactive version) is skipped.
+FOUND := $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; do \
+	v=$$($$p -c '$(PY_VERSION_CODE)' 2>/dev/null) && [ -n "$$v" ] && { echo "$$p $$v"; break; }; done)
+PYTHON := $(word 1,$(FOUND))
+PYTHON_VERSION := $(word 2,$(FOUND))
+else
+PYTHON_VERSION := $(shell $(PYTHON) -c '$(PY_VERSION_CODE)' 2>/dev/null)
+endif
+ifeq ($(PYTHON_VERSION),)
+ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),install)),)
+ifeq ($(PYTHON),)
+$(error No Python >= 3.11 on PATH (tried python3.14 python3.13 python3.12 python3.11 python3): install one, or run make PYTHON=/path/to/python3.x)
+else
+$(error PYTHON=$(PYTHON) does not run or is older than 3.11: install Python >= 3.11, or run make PYTHON=/path/to/python3.x)
+endif
+endif
+endif
+
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# The stamp names the Python version: another PYTHON rebuilds the venv, the same one reuses it.
+STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: serve test lint contract bench clean
 
 $(STAMP): pyproject.toml
+	@if [ -e $(VENV) ] && [ "$$($(BIN)/python -c '$(PY_VERSION_CODE)' 2>/dev/null)" != "$(PYTHON_VERSION)" ]; then \
+		echo "$(VENV) was not built by $(PYTHON) ($(PYTHON_VERSION)): rebuilding it"; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/calendar-mock serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+lint: $(STAMP)
 	$(BIN)/ruff check .
+
+test: lint
 	$(BIN)/python -m pytest
 
 contract: $(STAMP)
