@@ -14,9 +14,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
-
-def fold_case(text: str) -> str:
-    return text.casefold()
+from calendar_spec.like import LikePattern, fold_case
 
 
 def fold_accents(text: str) -> str:
@@ -50,16 +48,15 @@ def is_ordered(values: Sequence[Any], descending: bool = False) -> bool:
     return False
 
 
-def like_regex(pattern: str, *, ignore_case: bool, ignore_accents: bool = False) -> re.Pattern[str]:
-    """SQL LIKE as a regex: `%` any run, `_` one character."""
-    body = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
-    return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
-
-
 def like_matches(value: str, pattern: str, *, ignore_case: bool, loose: bool = False) -> bool:
+    """SQL LIKE (`%` any run, `_` one character), by the contract's own matcher (no regex)."""
     if loose:
-        return like_regex(fold_accents(pattern), ignore_case=True).fullmatch(fold_accents(value)) is not None
-    return like_regex(pattern, ignore_case=ignore_case).fullmatch(value) is not None
+        return LikePattern(fold_accents(pattern), fold=_same).matches(fold_accents(value))
+    return LikePattern(pattern, fold=fold_case if ignore_case else _same).matches(value)
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def contains(haystack: Any, needle: str, *, loose: bool = False) -> bool:

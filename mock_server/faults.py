@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import re2
 from waitress.channel import ClientDisconnected
 
 ACTIONS = ("delay", "error", "drop", "truncate")
@@ -27,6 +27,13 @@ MAX_DELAY_MS = 30_000
 # The environ key under which a server that picked the fault itself (and already waited
 # out its delay without holding a thread) hands it to the middleware.
 PICKED_FAULT = "calendar_mock.fault"
+
+
+# A fault's path is a regular expression matched against every API request, so it is RE2's
+# (time linear in the path, whatever the expression), not Python's backtracking `re`: no
+# backreferences or lookarounds, and `(a+)+$` costs what `a+$` does.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a refused expression is the client's error, not a log line
 
 
 class FaultSpecError(ValueError):
@@ -42,7 +49,7 @@ class Fault:
     id: int
     action: str
     method: str | None
-    path: re.Pattern[str]
+    path: Any  # a compiled RE2 expression: matched against every API request, so linear-time
     times: int | None
     ratio: float | None
     seed: int | None
@@ -134,9 +141,10 @@ class FaultInjector:
         if method is not None and (not isinstance(method, str) or not method.isalpha()):
             raise FaultSpecError("method must be an HTTP method name such as GET")
         try:
-            path = re.compile(str(spec.get("path", "")))
-        except re.error as error:
-            raise FaultSpecError(f"path is not a valid regular expression: {error}") from None
+            path = re2.compile(str(spec.get("path", "")), _RE2_OPTIONS)
+        except re2.error as error:
+            reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
+            raise FaultSpecError(f"path is not a valid (RE2) regular expression: {reason}") from None
         times = _optional_int(spec, "times", 1, 1_000_000)
         ratio = spec.get("ratio")
         if ratio is not None and (isinstance(ratio, bool) or not isinstance(ratio, int | float)

@@ -6,10 +6,14 @@ run them alone.
 
 from __future__ import annotations
 
-import re
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from calendar_spec.like import LikePattern
+
+from .errors import BadRequest
 
 Record = dict[str, Any]
 
@@ -20,7 +24,45 @@ class Condition:
 
     field: str
     op: str
-    value: Any  # a scalar, a tuple for in / not in, a compiled regex for like / not like
+    value: Any  # a scalar; a frozenset for in / not in; a LikePattern for like / not like
+    text: str = ""  # the value as sent: two conditions with the same triple are one
+
+    def keeps(self) -> Callable[[Any], bool]:
+        """Whether a field value satisfies the condition. SQL-like, a null satisfies none."""
+        op, value = self.op, self.value
+        if op in ("like", "not like"):
+            wanted = op == "like"
+            if value.matches_everything:
+                return lambda actual: actual is not None and wanted
+            match = value.matches
+            return lambda actual: actual is not None and match(
+                actual if isinstance(actual, str) else str(actual)) is wanted
+        if op in ("in", "not in"):
+            wanted = op == "in"
+            return lambda actual: actual is not None and (actual in value) is wanted
+        compare = _COMPARISONS[op]
+
+        def keep(actual: Any) -> bool:
+            if actual is None:
+                return False
+            try:
+                return compare(actual, value)
+            except TypeError:  # a string against a number: no match, as in SQL with strict types
+                return False
+
+        return keep
+
+    def steps(self, records: list[Record]) -> int:
+        """What testing `records` costs, in steps (see FilterBudget)."""
+        if self.op not in ("like", "not like"):
+            return len(records)
+        return like_steps(self.value, [record.get(self.field) for record in records])
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq, "!=": operator.ne, ">": operator.gt, ">=": operator.ge,
+    "<": operator.lt, "<=": operator.le,
+}
 
 
 @dataclass(frozen=True)
@@ -56,41 +98,13 @@ class Page:
         }
 
 
-def like_pattern(value: str) -> re.Pattern[str]:
-    """SQL LIKE (`%` any run, `_` one character), ignoring case."""
-    parts = ("." if char == "_" else ".*" if char == "%" else re.escape(char) for char in value)
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+def matches_search(record: Record, folded_needle: str) -> bool:
+    """`search`: in `name` or `publicname`, ignoring case."""
+    return (folded_needle in (record.get("name") or "").casefold()
+            or folded_needle in (record.get("publicname") or "").casefold())
 
 
-def _compare(op: str) -> Callable[[Any, Any], bool]:
-    return {
-        "=": lambda a, b: a == b,
-        "!=": lambda a, b: a != b,
-        ">": lambda a, b: a > b,
-        ">=": lambda a, b: a >= b,
-        "<": lambda a, b: a < b,
-        "<=": lambda a, b: a <= b,
-        "like": lambda a, b: b.fullmatch(str(a)) is not None,
-        "not like": lambda a, b: b.fullmatch(str(a)) is None,
-        "in": lambda a, b: a in b,
-        "not in": lambda a, b: a not in b,
-    }[op]
-
-
-def matches_condition(record: Record, condition: Condition) -> bool:
-    """SQL-like: a null field satisfies no condition at all."""
-    actual = record.get(condition.field)
-    if actual is None:
-        return False
-    try:
-        return _compare(condition.op)(actual, condition.value)
-    except TypeError:
-        return False
-
-
-def matches_search(record: Record, needle: str) -> bool:
-    needle = needle.casefold()
-    return any(needle in (record.get(key) or "").casefold() for key in ("name", "publicname"))
+SEARCHED = ("name", "publicname")
 
 
 def order(records: list[Record], sort: str | None, direction: str | None) -> list[Record]:
@@ -105,6 +119,30 @@ def order(records: list[Record], sort: str | None, direction: str | None) -> lis
     )
 
 
+class FilterBudget:
+    """How much filtering one list request may cost, counted in steps of about 0.1 µs of this
+    machine's time (a comparison of one record; `like` and `search` cost more, by the length of
+    the text they read). Each filter is charged before it runs, on the records still in play,
+    so no request spends more than the limit: one that would is refused with 400. The same data
+    and request always get the same verdict. The limit is `x-clicrdv-limits: max-filter-steps`
+    (a mock-only bound)."""
+
+    def __init__(self, limit: int, group_size: int) -> None:
+        self.limit = limit
+        self.group_size = group_size
+        self.spent = 0
+
+    def charge(self, steps: int, what: str) -> None:
+        self.spent += steps
+        if self.spent > self.limit:
+            raise BadRequest(
+                f"{what} would cost the mock about {self.spent:,} steps over the {self.group_size:,} "
+                f"calendars of this group, more than the {self.limit:,} it spends on one request; "
+                "narrow the filters (fewer conditions, fewer wildcards) or the group",
+                {what: [f"would cost about {self.spent:,} steps (at most {self.limit:,})"]},
+            )
+
+
 def select(
     candidates: Iterable[Record],
     query: ListQuery,
@@ -112,8 +150,13 @@ def select(
     intervention_calendars: Callable[[int], set[int]],
     match_all_interventions: bool,
     hide_deleted: bool,
+    max_filter_steps: int,
 ) -> list[Record]:
-    """The ordered records of `candidates` that every filter of `query` keeps."""
+    """The ordered records of `candidates` that every filter of `query` keeps.
+
+    The index filters and the cheapest conditions run first, so the costly ones (`like`,
+    `search`) read only what the others kept; a request that would cost more than the budget
+    is refused."""
     allowed_ids = intervention_filter(query.intervention_ids, intervention_calendars,
                                        match_all_interventions)
     calendarsets = set(query.calendarset_ids)
@@ -123,10 +166,52 @@ def select(
         if (allowed_ids is None or record["id"] in allowed_ids)
         and (not calendarsets or record.get("calendarset_id") in calendarsets)
         and not (hide_deleted and record.get("deleted"))
-        and (query.search is None or matches_search(record, query.search))
-        and all(matches_condition(record, condition) for condition in query.conditions)
     ]
+    budget = FilterBudget(max_filter_steps, len(kept))
+    distinct = {(c.field, c.op, c.text): c for c in query.conditions}.values()
+    for condition in sorted(distinct, key=lambda c: c.op in ("like", "not like")):
+        budget.charge(condition.steps(kept), "conditions")
+        keep, field = condition.keeps(), condition.field
+        kept = [record for record in kept if keep(record.get(field))]
+    if query.search is not None:
+        budget.charge(len(kept) * SEARCH_STEPS + sum(
+            _text_size(kept, key) for key in SEARCHED) // CHARACTERS_PER_STEP, "search")
+        needle = query.search.casefold()
+        kept = [record for record in kept if matches_search(record, needle)]
     return order(kept, query.sort, query.dir)
+
+
+# A step is what testing one record with `=` costs (about 0.17 µs on the benchmark machine);
+# the rest is calibrated against it (benchmarks/calibrate_filters.py prints the ratios).
+SEARCH_STEPS = 5  # two case folds and two substring tests
+CHARACTERS_PER_STEP = 200  # case-folding and scanning a text
+LIKE_STEPS = 7  # one string operation on the folded text (exact, prefix, suffix, contains)
+LIKE_LOOP_STEPS = 8  # the general loop ...
+LIKE_PIECE_STEPS = 2  # ... and each piece it searches for
+WILD_COMPARISONS_PER_STEP = 60  # a piece with `_`: each of its characters at each place
+
+
+def like_steps(pattern: LikePattern, values: list[Any]) -> int:
+    """What testing `values` with a `like` pattern costs: a null or a text shorter than the
+    pattern's fixed characters is refused at once; a text that is long enough costs a fold, the
+    pattern's string operations, and for its pieces with `_` a comparison per character per place."""
+    base = (LIKE_LOOP_STEPS + LIKE_PIECE_STEPS * pattern.loop_pieces if pattern.loop_pieces
+            else LIKE_STEPS)
+    steps = 0
+    for value in values:
+        size = len(value) if isinstance(value, str) else 8
+        if value is None or size < pattern.fixed_length:
+            steps += 2
+        else:
+            steps += (base + size // CHARACTERS_PER_STEP
+                      + size * pattern.wild_length // WILD_COMPARISONS_PER_STEP)
+    return steps
+
+
+def _text_size(records: list[Record], field: str) -> int:
+    """The characters of `field` in `records` (what a text filter reads)."""
+    return sum(len(value) if isinstance(value, str) else 8
+               for record in records if (value := record.get(field)) is not None)
 
 
 def intervention_filter(

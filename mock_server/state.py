@@ -48,6 +48,7 @@ class MockState:
             session_ttl=session_ttl,
             consume_seed=_read_here(seed),
             key_sharing=self._key_sharing,
+            max_filter_steps=contract.limits["max-filter-steps"],
         )
         self._startup = self.store.pristine()
         self._initial_switches = {"intervention_match": intervention_match,

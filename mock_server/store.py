@@ -6,6 +6,7 @@ Every write validates first and mutates last, so a refused request leaves no tra
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import hmac
 import secrets
@@ -79,8 +80,10 @@ class CalendarStore:
         max_sessions: int = 10_000,
         consume_seed: bool = False,
         key_sharing: KeySharing | None = None,
+        max_filter_steps: int = 400_000,
     ) -> None:
         self._lock = threading.RLock()
+        self._max_filter_steps = max_filter_steps
         self._fields = fields
         self._defaults = defaults
         self._maximums = maximums or {}
@@ -183,24 +186,30 @@ class CalendarStore:
 
     # -- calendars -----------------------------------------------------------------------
     def list_calendars(self, group_id: int, query: ListQuery) -> Page:
+        """A page of the group's calendars. The records a page holds are the stored ones, not
+        copies: a record is never changed in place (a change replaces it), so a reader may keep
+        it. Only the selection of candidates holds the lock; filtering, which may take a
+        while, reads that snapshot without it."""
+        hide_deleted = self.settings.deleted_calendars == "hidden"
+        match_all = self.settings.intervention_match == "all"
         with self._lock:
             state = self._state
-            hide_deleted = self.settings.deleted_calendars == "hidden"
-            match_all = self.settings.intervention_match == "all"
             if is_index_only(query) and not hide_deleted:
                 ids = self._indexed_ids(group_id, query, match_all)
                 page = paginate(ids, query)
-                return Page(**{**page.__dict__,
-                               "records": [dict(state.calendars[cid]) for cid in page.records]})
-            matches = select(
-                (state.calendars[cid] for cid in state.group_calendars.get(group_id, ())),
-                query,
-                intervention_calendars=lambda iid: state.intervention_calendars.get(iid, set()),
-                match_all_interventions=match_all,
-                hide_deleted=hide_deleted,
-            )
-            page = paginate(matches, query)
-            return Page(**{**page.__dict__, "records": [dict(r) for r in page.records]})
+                return dataclasses.replace(page, records=[state.calendars[cid] for cid in page.records])
+            candidates = [state.calendars[cid] for cid in state.group_calendars.get(group_id, ())]
+            interventions = {iid: state.intervention_calendars.get(iid, set())
+                             for iid in query.intervention_ids}
+        matches = select(
+            candidates,
+            query,
+            intervention_calendars=lambda iid: interventions[iid],
+            match_all_interventions=match_all,
+            hide_deleted=hide_deleted,
+            max_filter_steps=self._max_filter_steps,
+        )
+        return paginate(matches, query)
 
     def _indexed_ids(self, group_id: int, query: ListQuery, match_all: bool) -> list[int]:
         """Matching ids in id order, from the indexes alone: costs what the filters keep."""

@@ -118,3 +118,17 @@ def test_injector_caps_active_faults():
         injector.add({"action": "error", "times": 1})
     with pytest.raises(FaultSpecError):
         injector.add({"action": "error", "times": 1})
+
+
+def test_a_fault_path_is_matched_in_linear_time_and_refused_when_not_re2():
+    """The path expression is tried on every API request: `(a+)+$` against a long path of `a`s
+    would make a backtracking engine run for ages; RE2 answers at once. Backreferences, which
+    RE2 cannot match in linear time, are refused with the reason."""
+    injector = FaultInjector()
+    fault = injector.add({"action": "error", "path": "(a+)+$", "times": 1})
+    started = time.monotonic()
+    assert injector.pick("GET", "/" + "a" * 50_000 + "!") is None
+    assert time.monotonic() - started < 5, "matching a fault path must not backtrack"
+    assert injector.pick("GET", "/aaaa") is fault
+    with pytest.raises(FaultSpecError, match="RE2.*invalid escape"):
+        injector.add({"action": "error", "path": r"(a)\1", "times": 1})

@@ -12,7 +12,7 @@ import requests
 
 from mock_server import create_app, mock_of
 from mock_server.server import serve_in_thread
-from tests.hostile_cases import ACCEPTED_EDGES, ALL_CASES, KEY, REJECTED, Case
+from hostile_cases import ACCEPTED_EDGES, ACCEPTED_QUERIES, ALL_CASES, KEY, REJECTED, Case
 
 BASIC = "Basic " + base64.b64encode(b"pro@demo.test:demo-password").decode()
 
@@ -73,6 +73,16 @@ def test_edge_inputs_that_are_valid_are_accepted_and_stored_as_sent(case):
     for key, value in sent.items():
         assert stored[key] == value and type(stored[key]) is type(created[key])
     assert isinstance(stored.get("mintime_rdv"), int)
+
+
+@pytest.mark.parametrize("case", ACCEPTED_QUERIES, ids=lambda case: case.id)
+def test_valid_queries_past_the_old_bounds_are_answered_and_change_nothing(app, case):
+    before = _state(app)
+    response = _send(app, case)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    body = response.get_json()
+    assert body["recordsReturned"] == len(body["records"]) <= body["totalRecords"]
+    assert _state(app) == before
 
 
 # -- over real HTTP: what only a socket can send --------------------------------------------

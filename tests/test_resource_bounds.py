@@ -6,7 +6,9 @@ import base64
 import hashlib
 import json
 import logging
+from pathlib import Path
 
+import calendar_fixtures
 import pytest
 import requests
 
@@ -30,16 +32,66 @@ def test_the_test_server_binds_loopback():
         assert server.base_url.startswith("http://127.0.0.1:")
 
 
-def test_results_is_capped_and_all_is_the_way_past_the_cap():
+def _list(client, *pairs):
+    return client.get("/api/v1/groups/4/calendars", query_string=[("apikey", KEY), *pairs], headers=BASIC)
+
+
+def test_any_results_from_1_is_served_and_all_is_every_match():
     client = create_app().test_client()
-    over = client.get("/api/v1/groups/4/calendars", query_string={"apikey": KEY, "results": 1001},
-                      headers=BASIC)
-    assert over.status_code == 400 and "at most 1000" in over.get_json()["error"]
-    assert client.get("/api/v1/groups/4/calendars", query_string={"apikey": KEY, "results": 1000},
-                      headers=BASIC).status_code == 200
-    every = client.get("/api/v1/groups/4/calendars", query_string={"apikey": KEY, "results": "all"},
-                       headers=BASIC).get_json()
-    assert every["pageSize"] == every["totalRecords"] == len(every["records"])
+    every = _list(client, ("results", "all")).get_json()
+    assert every["pageSize"] == every["totalRecords"] == len(every["records"]) == 8
+    for asked in (8, 1000, 5000, 10**9, 10**30):
+        page = _list(client, ("results", asked)).get_json()
+        assert page["records"] == every["records"] and page["pageSize"] == asked
+
+
+def _conditions(count: int, field: str, op: str, value: str) -> list[tuple[str, str]]:
+    pairs = []
+    for index in range(count):
+        pairs += [(f"conditions[{index}][field]", field), (f"conditions[{index}][op]", op),
+                  (f"conditions[{index}][value]", f"{value}{index}" if op in ("!=", "not like") else value)]
+    return pairs
+
+
+@pytest.fixture(scope="module")
+def big_group():
+    """Group 4 with 3,000 calendars: enough for filters to cost something."""
+    seed = json.loads((Path(calendar_fixtures.__file__).with_name("demo.json")).read_text(encoding="utf-8"))
+    first = max(c["id"] for c in seed["calendars"]) + 1
+    template = next(c for c in seed["calendars"] if c["group_id"] == 4 and not c["deleted"])
+    seed["calendars"] += [dict(template, id=first + i, name=f"Agenda {'a' * 200} {i}") for i in range(3000)]
+    return create_app(seed)
+
+
+def test_filters_that_would_cost_too_much_are_refused_up_front_and_change_nothing(big_group):
+    """The filter budget (`max-filter-steps`): 60 conditions over 3,000 calendars cost 180,000
+    steps, more than a request may spend; 40 cost 120,000, which it may."""
+    client = big_group.test_client()
+    before = mock_of(big_group).store.dump()
+    refused = _list(client, *_conditions(60, "name", "!=", "nobody"))
+    assert refused.status_code == 400
+    assert "conditions" in refused.get_json()["errors"]
+    assert "steps" in refused.get_json()["error"]
+    served = _list(client, *_conditions(40, "name", "!=", "nobody"))
+    assert served.status_code == 200 and served.get_json()["totalRecords"] == 3008
+    assert mock_of(big_group).store.dump() == before
+
+
+def test_the_budget_counts_what_filters_read_not_how_many_there_are(big_group):
+    """A selective condition first leaves little for the others: cheap, so served however many
+    follow; a `like` with many `_` over long names is refused, the same over the few calendars
+    an intervention filter keeps is not."""
+    client = big_group.test_client()
+    narrow = [("conditions[0][field]", "id"), ("conditions[0][op]", "="), ("conditions[0][value]", "1")]
+    many = narrow + [pair for pair in _conditions(200, "name", "!=", "nobody")
+                     if not pair[0].startswith("conditions[0]")]
+    renumbered = [(key.replace("[", "[", 1), value) for key, value in many]
+    served = _list(client, *renumbered)
+    assert served.status_code == 200 and [r["id"] for r in served.get_json()["records"]] == [1]
+    wild = "%" + "a_" * 40 + "%"
+    like = [("conditions[0][field]", "name"), ("conditions[0][op]", "like"), ("conditions[0][value]", wild)]
+    assert _list(client, *like).status_code == 400
+    assert _list(client, *like, ("intervention_ids[]", 21)).status_code == 200
 
 
 def test_journal_capacity_is_configurable_and_refuses_nonsense():

@@ -23,7 +23,7 @@ import requests
 from spec_validation import check_http_response
 from test_mock_cli import read_banner, serving
 
-from tests.hostile_cases import ACCEPTED_EDGES, KEY, REJECTED, Case
+from hostile_cases import ACCEPTED_EDGES, KEY, REJECTED, Case
 
 pytestmark = [pytest.mark.http, pytest.mark.slow]
 SERVERS = ("granian", "waitress")
