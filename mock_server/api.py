@@ -59,13 +59,12 @@ class ApiApp:
         try:
             reply = answer(self.mock, request)
         except ApiError as error:
-            reply = Reply(error.status, error.body(), error.headers())
+            reply = error_reply(error, self.mock.settings)
         except Exception:
             log.exception("unexpected error while serving %s %s", request.method, request.path)
             reply = Reply(500, {"error": "internal error in the mock; see its log"})
         payload = encode_json(reply.body)
-        headers = [("Content-Type", JSON_TYPE), ("Content-Length", str(len(payload))),
-                   *reply.headers.items()]
+        headers = [("Content-Type", JSON_TYPE), ("Content-Length", str(len(payload))), *reply.headers]
         self.mock.journal.record(Entry(
             time=time.time(), method=request.method, path=request.path,
             query_string=request.query_string, body=request.journal_body(),
@@ -77,25 +76,49 @@ class ApiApp:
 
 
 def answer(mock: MockState, request: ApiRequest) -> Reply:
-    """The reply to one API request; an `ApiError` for any request the API refuses."""
+    """The reply to one API request; an `ApiError` for any request the API refuses.
+
+    Refusals come in this order: no such path (404) or method (405); then credentials (401),
+    the path's ids and the group (404) and the body (400) - or the body first, when the
+    `error_precedence` answer says so."""
     operation, raw_path = _operation(mock, request)
     args = request.args()
-    call = Call(mock.contract, mock.store, operation, {}, args)
+    call = Call(mock.contract, mock.store, operation, {}, args, settings=mock.settings)
     body, body_error = _json_body(operation, request)
     if operation.operation_id in USER_OPERATIONS:
+        body_first = mock.settings.error_precedence == "body_first"
+        if body_first:
+            call.body = _validated(mock, operation, body, body_error)
         call.user = authenticate(mock.store, _credentials(request, args, body))
         call.path = params.path_values(operation, raw_path)
         check_group_access(call)
-        if body_error is not None:
-            raise body_error
-        if "application/json" in operation.body_validators:
-            call.body = bodies.validated_body(mock.contract, operation, body)
+        if not body_first:
+            call.body = _validated(mock, operation, body, body_error)
         if operation.operation_id != "listCalendars":
             params.query_values(operation, args)
     else:
         call.query_apikey = _single_apikey(args)
         call.form = request.form() if request.mimetype == FORM_TYPE else {}
     return HANDLERS[operation.operation_id](call)
+
+
+def _validated(mock: MockState, operation: Operation, body: Any, error: ApiError | None) -> dict[str, Any]:
+    if error is not None:
+        raise error
+    if "application/json" not in operation.body_validators:
+        return {}
+    return bodies.validated_body(mock.contract, operation, body, mock.settings)
+
+
+def error_reply(error: ApiError, settings: Any) -> Reply:
+    """The one place an API refusal becomes an answer, in the error shape the settings answer
+    (`error_body`), with an Allow header on 405 unless `allow_header` says it is omitted."""
+    headers = list(error.headers().items()) if settings.allow_header == "sent" else []
+    if settings.error_body == "kit":
+        return Reply(error.status, error.body(), headers)
+    details = [{"field": field, "problem": problem}
+               for field, problems in error.errors.items() for problem in problems]
+    return Reply(error.status, {"message": error.message, "code": error.status, "details": details}, headers)
 
 
 def _operation(mock: MockState, request: ApiRequest) -> tuple[Operation, dict[str, str]]:

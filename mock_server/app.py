@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, current_app, request
@@ -39,8 +40,12 @@ def create_app(
     session_ttl: float = 3600.0,
     clock: Clock = utc_now,
     contract: Contract | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> Flask:
-    """A mock of the Calendar API with its own state, seeded from `fixtures` (default: demo)."""
+    """A mock of the Calendar API with its own state, seeded from `fixtures` (default: demo).
+
+    `settings` answers the spec's open questions (`x-open-questions`), e.g.
+    `{"page_cap": "5", "start_index": "pages"}`; the two named switches are shorthands."""
     mock = MockState(
         contract,
         fixtures,
@@ -49,6 +54,7 @@ def create_app(
         journal_size=journal_size,
         session_ttl=session_ttl,
         clock=clock,
+        settings=settings,
     )
     app = control_app(mock)
     app.wsgi_app = wsgi_stack(mock, app.wsgi_app)  # type: ignore[method-assign]

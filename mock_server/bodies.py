@@ -85,8 +85,13 @@ def require_json_media_type(mimetype: str) -> None:
         )
 
 
-def validated_body(contract: Contract, operation: Operation, body: Any) -> dict[str, Any]:
-    """The body, valid under the operation's request schema, integral floats made integers."""
+def validated_body(contract: Contract, operation: Operation, body: Any, settings: Any) -> dict[str, Any]:
+    """The body, valid under the operation's request schema, integral floats made integers.
+
+    Before the schema judges it, the body is read as the settings answer the open questions:
+    unknown keys next to `calendar` dropped (`top_level_keys: ignored`), Rails-style 0/1 for
+    `deleted` and digit strings for integers taken (`deleted_input`, `string_integers`)."""
+    body = _as_answered(contract, body, settings)
     validator = operation.body_validators["application/json"]
     problems = field_problems(validator.iter_errors(body), "body", nested_in_root=False)
     if problems:
@@ -95,5 +100,30 @@ def validated_body(contract: Contract, operation: Operation, body: Any) -> dict[
     if isinstance(calendar, dict):
         for name, value in calendar.items():
             if isinstance(value, float) and contract.field_types.get(name) == "integer":
+                calendar[name] = int(value)
+        if settings.blank_name == "refused" and isinstance(calendar.get("name"), str) \
+                and not calendar["name"].strip():
+            raise BadRequest.field("calendar.name", "must not be blank")
+    return body
+
+
+_DIGITS = re.compile(r"-?[0-9]{1,19}")
+
+
+def _as_answered(contract: Contract, body: Any, settings: Any) -> Any:
+    if not isinstance(body, dict):
+        return body
+    if settings.top_level_keys == "ignored":
+        body = {key: value for key, value in body.items() if key in ("calendar", "apikey")}
+    calendar = body.get("calendar")
+    if not isinstance(calendar, dict):
+        return body
+    if settings.deleted_input == "also_0_1" and type(calendar.get("deleted")) is int \
+            and calendar["deleted"] in (0, 1):
+        calendar["deleted"] = bool(calendar["deleted"])
+    if settings.string_integers == "coerced":
+        for name, value in calendar.items():
+            if contract.field_types.get(name) == "integer" and isinstance(value, str) \
+                    and _DIGITS.fullmatch(value):
                 calendar[name] = int(value)
     return body

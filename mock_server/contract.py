@@ -81,6 +81,10 @@ class Contract:
         self.operations: dict[str, Operation] = {
             op.operation_id: op for route in self.routes for op in route.operations.values()
         }
+        self.open_questions: dict[str, dict[str, Any]] = {
+            question["id"]: question
+            for question in self.spec.get("x-open-questions", {}).get("questions", ())
+        }
         self.condition_validator = self.validator_for("#/components/schemas/Condition")
         self.calendar_validator = self.validator_for("#/components/schemas/Calendar")
         self._describe_calendar_fields()

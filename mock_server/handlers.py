@@ -9,7 +9,7 @@ from typing import Any
 from . import params
 from .auth import check_apikey
 from .contract import Contract, Operation
-from .errors import NotFound, Unauthorized
+from .errors import BadRequest, NotFound, Unauthorized
 from .problems import field_problems
 from .store import CalendarStore, User
 
@@ -27,6 +27,7 @@ class Call:
     body: dict[str, Any] = field(default_factory=dict)
     form: Mapping[str, Sequence[str]] = field(default_factory=dict)
     query_apikey: str | None = None
+    settings: Any = None
 
     @property
     def group_id(self) -> int:
@@ -42,11 +43,25 @@ class Call:
         return {k: v for k, v in calendar.items() if k not in self.contract.ignored_fields}
 
 
+    def shown(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A calendar as the API answers it: as stored, or as the settings answer the open
+        questions about the representation (a field of the deployment's own, `deleted` as 0/1)."""
+        settings = self.settings
+        if settings is None or (settings.extra_fields == "none" and settings.deleted_output == "boolean"):
+            return record
+        shown = dict(record)
+        if settings.extra_fields == "label":
+            shown["label"] = f"calendar-{record['id']}"
+        if settings.deleted_output == "integer" and isinstance(record.get("deleted"), bool):
+            shown["deleted"] = int(record["deleted"])
+        return shown
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int
     body: Any
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: list[tuple[str, str]] = field(default_factory=list)
 
 
 def check_group_access(call: Call) -> None:
@@ -59,24 +74,26 @@ def check_group_access(call: Call) -> None:
 
 def list_calendars(call: Call) -> Reply:
     query = params.list_query(call.contract, call.operation, call.args)
-    return Reply(200, call.store.list_calendars(call.group_id, query).envelope())
+    envelope = call.store.list_calendars(call.group_id, query).envelope()
+    envelope["records"] = [call.shown(record) for record in envelope["records"]]
+    return Reply(200, envelope)
 
 
 def get_calendar(call: Call) -> Reply:
-    return Reply(200, call.store.get_calendar(call.group_id, call.calendar_id))
+    return Reply(200, call.shown(call.store.get_calendar(call.group_id, call.calendar_id)))
 
 
 def create_calendar(call: Call) -> Reply:
-    return Reply(201, call.store.create_calendar(call.group_id, call.calendar_values()))
+    return Reply(201, call.shown(call.store.create_calendar(call.group_id, call.calendar_values())))
 
 
 def update_calendar(call: Call) -> Reply:
     record = call.store.update_calendar(call.group_id, call.calendar_id, call.calendar_values())
-    return Reply(200, record)
+    return Reply(200, call.shown(record))
 
 
 def delete_calendar(call: Call) -> Reply:
-    return Reply(200, call.store.delete_calendar(call.group_id, call.calendar_id))
+    return Reply(200, call.shown(call.store.delete_calendar(call.group_id, call.calendar_id)))
 
 
 LOGIN_FORM_KEYS = ("apikey", "pro[email]", "pro[password]")
@@ -101,15 +118,19 @@ def login(call: Call) -> Reply:
     email = values.get("pro[email]") or form.get("pro[email]")
     digest = values.get("pro[password]") or form.get("pro[password]")
     if not email or not digest:
-        raise Unauthorized("pro[email] and pro[password] (its SHA1 hex digest) are required",
-                           {"pro[email]": ["is required"], "pro[password]": ["is required"]})
+        missing = Unauthorized if call.settings is None or call.settings.login_without_credentials == "401" \
+            else BadRequest
+        raise missing("pro[email] and pro[password] (its SHA1 hex digest) are required",
+                      {"pro[email]": ["is required"], "pro[password]": ["is required"]})
     user = call.store.user_with_sha1(email, digest)
     if user is None:
         raise Unauthorized("the email or password is wrong",
                            {"pro[password]": ["email or password is wrong"]})
     token = call.store.open_session(user)
-    return Reply(200, {"pro": user.public(), "error": None},
-                 {"Set-Cookie": f"_session_id={token}; path=/; HttpOnly"})
+    cookies = [("Set-Cookie", f"_session_id={token}; path=/; HttpOnly")]
+    if call.settings is not None and call.settings.session_cookie == "after_another":
+        cookies.insert(0, ("Set-Cookie", "locale=fr; path=/"))
+    return Reply(200, {"pro": user.public(), "error": None}, cookies)
 
 
 # operationId -> handler; app.py refuses to start if the spec and this table disagree.

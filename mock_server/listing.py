@@ -1,7 +1,7 @@
 """List semantics: filters, conditions, search, ordering and paging over calendar records.
 
-Pure functions over plain dicts, so the store can run them under its lock and tests can
-run them alone.
+Pure functions over plain dicts: the store hands them a snapshot of the group and the
+answers to the open questions that concern lists (`ListAnswers`); tests can run them alone.
 """
 
 from __future__ import annotations
@@ -16,6 +16,33 @@ from calendar_spec.like import LikePattern
 from .errors import BadRequest
 
 Record = dict[str, Any]
+LIKE_OPS = ("like", "not like")
+NEGATIONS = ("!=", "not like", "not in")
+
+
+@dataclass(frozen=True)
+class ListAnswers:
+    """The mock's answers to the open questions about lists (see x-open-questions)."""
+
+    match_all_interventions: bool = True
+    hide_deleted: bool = False
+    page_cap: int | None = None
+    start_index_pages: bool = False
+    nulls_last: bool = False
+    equals_ignore_case: bool = False
+    negations_keep_nulls: bool = False
+
+    @classmethod
+    def of(cls, settings: Any) -> ListAnswers:
+        return cls(
+            match_all_interventions=settings.intervention_match == "all",
+            hide_deleted=settings.deleted_calendars == "hidden",
+            page_cap=None if settings.page_cap == "none" else int(settings.page_cap),
+            start_index_pages=settings.start_index == "pages",
+            nulls_last=settings.nulls_order == "last",
+            equals_ignore_case=settings.equals_case == "insensitive",
+            negations_keep_nulls=settings.negation_nulls == "included",
+        )
 
 
 @dataclass(frozen=True)
@@ -27,36 +54,47 @@ class Condition:
     value: Any  # a scalar; a frozenset for in / not in; a LikePattern for like / not like
     text: str = ""  # the value as sent: two conditions with the same triple are one
 
-    def keeps(self) -> Callable[[Any], bool]:
-        """Whether a field value satisfies the condition. SQL-like, a null satisfies none."""
+    def keeps(self, answers: ListAnswers) -> Callable[[Any], bool]:
+        """Whether a field value satisfies the condition. SQL-like, a null satisfies none
+        (unless the answers say a negation keeps nulls)."""
+        test = self._test(answers)
+        null = self.op in NEGATIONS and answers.negations_keep_nulls
+        return lambda actual: null if actual is None else test(actual)
+
+    def _test(self, answers: ListAnswers) -> Callable[[Any], bool]:
         op, value = self.op, self.value
-        if op in ("like", "not like"):
+        if op in LIKE_OPS:
             wanted = op == "like"
-            if value.matches_everything:
-                return lambda actual: actual is not None and wanted
             match = value.matches
-            return lambda actual: actual is not None and match(
-                actual if isinstance(actual, str) else str(actual)) is wanted
+            return lambda actual: match(actual if isinstance(actual, str) else str(actual)) is wanted
+        fold = answers.equals_ignore_case and op in ("=", "!=", "in", "not in")
+        if fold:
+            value = (frozenset(_casefold(item) for item in value) if isinstance(value, frozenset)
+                     else _casefold(value))
         if op in ("in", "not in"):
             wanted = op == "in"
-            return lambda actual: actual is not None and (actual in value) is wanted
+            if fold:
+                return lambda actual: (_casefold(actual) in value) is wanted
+            return lambda actual: (actual in value) is wanted
         compare = _COMPARISONS[op]
 
-        def keep(actual: Any) -> bool:
-            if actual is None:
-                return False
+        def test(actual: Any) -> bool:
             try:
-                return compare(actual, value)
+                return compare(_casefold(actual) if fold else actual, value)
             except TypeError:  # a string against a number: no match, as in SQL with strict types
                 return False
 
-        return keep
+        return test
 
     def steps(self, records: list[Record]) -> int:
         """What testing `records` costs, in steps (see FilterBudget)."""
-        if self.op not in ("like", "not like"):
+        if self.op not in LIKE_OPS:
             return len(records)
         return like_steps(self.value, [record.get(self.field) for record in records])
+
+
+def _casefold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
 
 
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
@@ -107,25 +145,27 @@ def matches_search(record: Record, folded_needle: str) -> bool:
 SEARCHED = ("name", "publicname")
 
 
-def order(records: list[Record], sort: str | None, direction: str | None) -> list[Record]:
-    """By `sort` (nulls first when ascending), ties by id; by id ascending without `sort`."""
+def order(records: list[Record], sort: str | None, direction: str | None,
+          answers: ListAnswers = ListAnswers()) -> list[Record]:
+    """By `sort`, ties by id, nulls first when ascending (or last, as answered); by id
+    ascending without `sort`."""
     if sort is None:
         return sorted(records, key=lambda record: record["id"])
     by_id = sorted(records, key=lambda record: record["id"])
+    present = not answers.nulls_last  # sorts False before True: nulls first when ascending
     return sorted(
         by_id,
-        key=lambda record: (record.get(sort) is not None, record.get(sort)),
+        key=lambda record: ((record.get(sort) is not None) is present, record.get(sort)),
         reverse=direction == "desc",
     )
 
 
 class FilterBudget:
-    """How much filtering one list request may cost, counted in steps of about 0.1 µs of this
-    machine's time (a comparison of one record; `like` and `search` cost more, by the length of
-    the text they read). Each filter is charged before it runs, on the records still in play,
-    so no request spends more than the limit: one that would is refused with 400. The same data
-    and request always get the same verdict. The limit is `x-clicrdv-limits: max-filter-steps`
-    (a mock-only bound)."""
+    """How much filtering one list request may cost, counted in steps (a step is what testing
+    one record with `=` costs; `like` and `search` cost more, by the text they read). Each
+    filter is charged before it runs, on the records still in play, so no request spends more
+    than the limit: one that would is refused with 400. The same data and request always get
+    the same verdict. The limit is `x-clicrdv-limits: max-filter-steps` (a mock-only bound)."""
 
     def __init__(self, limit: int, group_size: int) -> None:
         self.limit = limit
@@ -148,8 +188,7 @@ def select(
     query: ListQuery,
     *,
     intervention_calendars: Callable[[int], set[int]],
-    match_all_interventions: bool,
-    hide_deleted: bool,
+    answers: ListAnswers,
     max_filter_steps: int,
 ) -> list[Record]:
     """The ordered records of `candidates` that every filter of `query` keeps.
@@ -158,27 +197,27 @@ def select(
     `search`) read only what the others kept; a request that would cost more than the budget
     is refused."""
     allowed_ids = intervention_filter(query.intervention_ids, intervention_calendars,
-                                       match_all_interventions)
+                                       answers.match_all_interventions)
     calendarsets = set(query.calendarset_ids)
     kept = [
         record
         for record in candidates
         if (allowed_ids is None or record["id"] in allowed_ids)
         and (not calendarsets or record.get("calendarset_id") in calendarsets)
-        and not (hide_deleted and record.get("deleted"))
+        and not (answers.hide_deleted and record.get("deleted"))
     ]
     budget = FilterBudget(max_filter_steps, len(kept))
     distinct = {(c.field, c.op, c.text): c for c in query.conditions}.values()
-    for condition in sorted(distinct, key=lambda c: c.op in ("like", "not like")):
+    for condition in sorted(distinct, key=lambda c: c.op in LIKE_OPS):
         budget.charge(condition.steps(kept), "conditions")
-        keep, field = condition.keeps(), condition.field
+        keep, field = condition.keeps(answers), condition.field
         kept = [record for record in kept if keep(record.get(field))]
     if query.search is not None:
         budget.charge(len(kept) * SEARCH_STEPS + sum(
             _text_size(kept, key) for key in SEARCHED) // CHARACTERS_PER_STEP, "search")
         needle = query.search.casefold()
         kept = [record for record in kept if matches_search(record, needle)]
-    return order(kept, query.sort, query.dir)
+    return order(kept, query.sort, query.dir, answers)
 
 
 # A step is what testing one record with `=` costs (about 0.17 µs on the benchmark machine);
@@ -223,20 +262,24 @@ def intervention_filter(
     return set.intersection(*sets) if match_all else set.union(*sets)
 
 
-def is_index_only(query: ListQuery) -> bool:
+def is_index_only(query: ListQuery, answers: ListAnswers) -> bool:
     """True when the id-ordered indexes answer `query` without reading any record."""
-    return query.sort is None and query.search is None and not query.conditions
+    return (query.sort is None and query.search is None and not query.conditions
+            and not answers.hide_deleted)
 
 
-def paginate(matches: list[Any], query: ListQuery) -> Page:
+def paginate(matches: list[Any], query: ListQuery, answers: ListAnswers = ListAnswers()) -> Page:
+    """The page `query` asks for: `results` items (every match for `all`, and no more than the
+    cap, if the answers set one) from `startIndex`, read as an item offset or a page number."""
     total = len(matches)
-    size = total if query.results is None else query.results
-    start = query.start_index
+    asked = total if query.results is None else query.results
+    size = asked if answers.page_cap is None else min(asked, answers.page_cap)
+    start = query.start_index * size if answers.start_index_pages else query.start_index
     return Page(
         records=matches[start : start + size],
         total=total,
-        start_index=start,
-        page_size=size,
+        start_index=query.start_index,
+        page_size=size if answers.page_cap is not None else asked,
         sort=query.sort,
         dir=query.dir,
     )

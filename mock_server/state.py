@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from .faults import FaultInjector
 from .handlers import HANDLERS
 from .journal import Journal
 from .problems import field_problems, summary
-from .store import CalendarStore, Clock, Settings, utc_now
+from .settings import Settings
+from .store import CalendarStore, Clock, utc_now
 
 Seed = dict[str, Any] | str | Path | None
 
@@ -32,6 +34,7 @@ class MockState:
         journal_size: int = 1000,
         session_ttl: float = 3600.0,
         clock: Clock = utc_now,
+        settings: Mapping[str, str] | None = None,
     ) -> None:
         contract = contract or Contract()
         unhandled = set(contract.operations) ^ set(HANDLERS)
@@ -39,6 +42,11 @@ class MockState:
             raise RuntimeError(f"spec operations and handlers differ: {sorted(unhandled)}")
         self.contract = contract
         self._key_sharing = KeySharing()
+        self.settings = Settings(contract.open_questions)
+        self._initial_switches = self.settings.check({
+            "intervention_match": intervention_match, "deleted_calendars": deleted_calendars,
+            **(settings or {}),
+        })
         self.store = CalendarStore(
             self.checked_seed(seed),
             fields=contract.calendar_fields,
@@ -49,10 +57,9 @@ class MockState:
             consume_seed=_read_here(seed),
             key_sharing=self._key_sharing,
             max_filter_steps=contract.limits["max-filter-steps"],
+            settings=self.settings,
         )
         self._startup = self.store.pristine()
-        self._initial_switches = {"intervention_match": intervention_match,
-                                  "deleted_calendars": deleted_calendars}
         self.configure(**self._initial_switches)
         self.journal = Journal(journal_size)
         self.faults = FaultInjector()
@@ -74,16 +81,9 @@ class MockState:
         self.store.load(self.checked_seed(seed), consume=_read_here(seed))
 
     def configure(self, **switches: str) -> Settings:
-        """Change the ambiguity switches; an unknown name or value changes nothing."""
-        for name, value in switches.items():
-            choices = Settings.CHOICES.get(name)
-            if choices is None:
-                raise ValueError(f"unknown setting {name!r}; known: {', '.join(Settings.CHOICES)}")
-            if value not in choices:
-                raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
-        for name, value in switches.items():
-            setattr(self.store.settings, name, value)
-        return self.store.settings
+        """Change the answers to open questions (x-open-questions); a bad one changes nothing."""
+        self.settings.update(switches)
+        return self.settings
 
     def reset(self, seed: Seed = None) -> None:
         """A clean slate: the data this mock was created with (or `seed`), its start-up
@@ -92,6 +92,7 @@ class MockState:
             self.store.restore(self._startup)
         else:
             self.load(seed)
+        self.settings.reset()
         self.configure(**self._initial_switches)
         self.journal.clear()
         self.faults.clear()

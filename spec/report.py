@@ -207,6 +207,18 @@ def _assumption_section(spec: dict[str, Any]) -> list[str]:
             *_table(["id", "source", "says"], asm_rules)]
 
 
+def _questions_section(spec: dict[str, Any]) -> list[str]:
+    questions = spec.get("x-open-questions", {}).get("questions", [])
+    rows = [[f"`{q['id']}`", q["kind"], q["question"], ", ".join(f"`{a}`" for a in q["answers"]),
+             f"`{q['default']}`", q["source"]] for q in questions]
+    return ["## Open questions (`x-open-questions`)", "",
+            "Where a correct deployment may answer more than one way. `open`: the contract suite "
+            "accepts every answer at both levels (one answer, held throughout a run); `assumed`: "
+            "CONTRACT.md picks the default as an ASM rule, so the other answer fails `--level strict` "
+            "only. The mock answers each as its settings say (`PUT /_mock/settings`).", "",
+            *_table(["id", "kind", "question", "answers", "mock default", "source"], rows)]
+
+
 def render(spec: dict[str, Any] | None = None) -> str:
     spec = spec if spec is not None else load_spec("strict")
     lines = ["# Contract map of `spec/openapi.yaml`", "",
@@ -215,7 +227,7 @@ def render(spec: dict[str, Any] | None = None) -> str:
              "Tags: DOC = the ClicRDV docs say it; INF = follows from them; ASM = ours "
              "(an `x-source` naming only a client, e.g. `C1`, counts as ASM).", ""]
     for section in (_calendar_section, _parameter_section, _operation_section,
-                    _rules_section, _assumption_section):
+                    _rules_section, _questions_section, _assumption_section):
         lines += section(spec)
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -9,10 +9,10 @@ import time
 
 import pytest
 import requests
+from hostile_cases import ACCEPTED_EDGES, ACCEPTED_QUERIES, ALL_CASES, KEY, REJECTED, Case
 
 from mock_server import create_app, mock_of
 from mock_server.server import serve_in_thread
-from hostile_cases import ACCEPTED_EDGES, ACCEPTED_QUERIES, ALL_CASES, KEY, REJECTED, Case
 
 BASIC = "Basic " + base64.b64encode(b"pro@demo.test:demo-password").decode()
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import functools
 import threading
 
+from calendar_spec.like import LikePattern, fold_case
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from spec_validation import ApiClient, calendars_path
 
-from calendar_spec.like import LikePattern, fold_case
 from mock_server import create_app, mock_of
 
 # Letters whose case folding is not one-to-one (ß, ẞ, İ, ſ, K) besides plain ones.

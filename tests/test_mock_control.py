@@ -6,7 +6,7 @@ import copy
 import hashlib
 
 import pytest
-from spec_validation import DEMO, DEMO_APIKEY, calendar_path, calendars_path, ids
+from spec_validation import DEFAULT_SETTINGS, DEMO, DEMO_APIKEY, calendar_path, calendars_path, ids
 
 from mock_server import create_app
 
@@ -75,8 +75,7 @@ def test_reset_restores_start_up_switches_and_forgets_sessions(make_client):
     client.post("/api/v1/sessions/login", auth=None,
                 query={"pro[email]": "pro@demo.test", "pro[password]": digest})
     client.control("POST", "/reset")
-    assert client.control("GET", "/settings").get_json() == {"intervention_match": "any",
-                                                             "deleted_calendars": "listed"}
+    assert client.control("GET", "/settings").get_json() == {**DEFAULT_SETTINGS, "intervention_match": "any"}
     assert client.get(calendars_path(), auth=None).status_code == 401
     assert client.mock.store.dump()["sessions"] == 0
 
@@ -88,7 +87,7 @@ def test_state_dumps_the_data(client):
     assert [group["id"] for group in state["groups"]] == [4, 5]
     assert next(c for c in state["calendars"] if c["id"] == 2)["deleted"] is True
     assert {"password", "password_sha1"}.isdisjoint(state["users"][0])
-    assert state["settings"] == {"intervention_match": "all", "deleted_calendars": "listed"}
+    assert state["settings"] == DEFAULT_SETTINGS
     assert state["interventions"][0]["calendar_ids"] == [1, 2, 5, 6, 7]
 
 
@@ -165,16 +164,15 @@ def test_journal_of_a_deeply_nested_body_stays_readable(client):
 
 
 def test_settings_switch_and_refuse_bad_values(client):
-    assert client.control("GET", "/settings").get_json() == {"intervention_match": "all",
-                                                             "deleted_calendars": "listed"}
+    assert client.control("GET", "/settings").get_json() == DEFAULT_SETTINGS
     changed = client.control("PUT", "/settings", json={"deleted_calendars": "hidden"})
     assert changed.get_json()["deleted_calendars"] == "hidden"
     assert 6 not in ids(client.get(calendars_path()))
     for bad in ({"deleted_calendars": "gone"}, {"colour": "red"},
                 {"intervention_match": "any", "deleted_calendars": "nope"}):
         assert client.control("PUT", "/settings", json=bad).status_code == 400
-    assert client.control("GET", "/settings").get_json() == {"intervention_match": "all",
-                                                             "deleted_calendars": "hidden"}
+    hidden = {**DEFAULT_SETTINGS, "deleted_calendars": "hidden"}
+    assert client.control("GET", "/settings").get_json() == hidden
 
 
 def test_openapi_and_health(client):

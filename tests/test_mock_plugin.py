@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from spec_validation import DEMO_APIKEY, check_http_response
+from spec_validation import DEFAULT_SETTINGS, DEMO_APIKEY, check_http_response
 
 pytestmark = pytest.mark.http
 
@@ -18,7 +18,7 @@ def _starts_fresh(mock) -> list[dict]:
                             params={"apikey": mock.apikey, "results": "all"}, auth=mock.auth, timeout=10)
     body = check_http_response(response)
     assert [record["id"] for record in body["records"]] == [1, 2, 3, 4, 5, 6, 7, 8]
-    assert mock.state()["settings"] == {"intervention_match": "all", "deleted_calendars": "listed"}
+    assert mock.state()["settings"] == DEFAULT_SETTINGS
     return body["records"]
 
 

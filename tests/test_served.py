@@ -20,10 +20,9 @@ from urllib.parse import quote
 
 import pytest
 import requests
+from hostile_cases import ACCEPTED_EDGES, KEY, REJECTED, Case
 from spec_validation import check_http_response
 from test_mock_cli import read_banner, serving
-
-from hostile_cases import ACCEPTED_EDGES, KEY, REJECTED, Case
 
 pytestmark = [pytest.mark.http, pytest.mark.slow]
 SERVERS = ("granian", "waitress")

@@ -1,0 +1,196 @@
+"""The mock answers each open question of the spec (`x-open-questions`) as its settings say,
+every answer validated against the spec like any other response."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from spec_validation import DEFAULT_SETTINGS, SPEC, ApiClient, calendar_path, calendars_path, ids
+
+from mock_server import create_app
+
+QUESTIONS = {question["id"]: question for question in SPEC["x-open-questions"]["questions"]}
+
+
+def client_with(**settings: str) -> ApiClient:
+    """A mock answering as `settings` say, its answers judged against the view that leaves
+    them open: strict for open questions, documented for the assumptions."""
+    assumed = any(QUESTIONS[qid]["kind"] == "assumed" for qid in settings)
+    return ApiClient(create_app(settings=settings), view="documented" if assumed else "strict")
+
+
+def conditions(field: str, op: str, value: str) -> dict[str, str]:
+    return {"conditions[0][field]": field, "conditions[0][op]": op, "conditions[0][value]": value}
+
+
+def test_every_question_has_a_default_among_its_answers_and_a_kind():
+    assert len(QUESTIONS) >= 20
+    for question in QUESTIONS.values():
+        assert question["kind"] in ("open", "assumed") and question["question"].endswith("?")
+        assert str(question["default"]) in [str(answer) for answer in question["answers"]]
+        assert len(question["answers"]) >= 2 and question["source"]
+
+
+def test_settings_are_checked_against_the_spec():
+    with pytest.raises(ValueError, match="unknown setting 'colour'"):
+        create_app(settings={"colour": "red"})
+    with pytest.raises(ValueError, match="page_cap must be one of none, 5"):
+        create_app(settings={"page_cap": "7"})
+    assert create_app().extensions["calendar_mock"].settings.as_dict() == DEFAULT_SETTINGS
+
+
+@pytest.mark.parametrize(("answer", "status"), [("403", 403), ("400", 400)])
+def test_group_id_mismatch(answer, status):
+    client = client_with(group_id_mismatch=answer)
+    before = ids(client.get(calendars_path(), query={"results": "all"}))
+    refused = client.post(calendars_path(), json={"calendar": {"name": "x", "group_id": 5}})
+    assert refused.status_code == status
+    assert ids(client.get(calendars_path(), query={"results": "all"})) == before
+
+
+@pytest.mark.parametrize(("answer", "status"), [("refused", 404), ("accepted", 201)])
+def test_unknown_calendarset(answer, status):
+    response = client_with(unknown_calendarset=answer).post(
+        calendars_path(), json={"calendar": {"name": "x", "calendarset_id": 999}})
+    assert response.status_code == status
+    if status == 201:
+        assert response.get_json()["calendarset_id"] == 999
+
+
+@pytest.mark.parametrize(("answer", "status"), [("accepted", 201), ("refused", 400)])
+def test_blank_name(answer, status):
+    assert client_with(blank_name=answer).post(
+        calendars_path(), json={"calendar": {"name": "   "}}).status_code == status
+
+
+def test_page_cap_holds_numbers_and_all_and_says_so_in_page_size():
+    client = client_with(page_cap="5")
+    for results in ("3", "25", "all"):
+        body = client.get(calendars_path(), query={"results": results}).get_json()
+        assert body["totalRecords"] == 8
+        assert body["recordsReturned"] == min(5, int(results) if results != "all" else 8)
+        assert body["pageSize"] == (3 if results == "3" else 5)
+    rest = client.get(calendars_path(), query={"results": "all", "startIndex": 5}).get_json()
+    assert [r["id"] for r in rest["records"]] == [6, 7, 8]
+
+
+@pytest.mark.parametrize(("answer", "second_page"), [("items", [3, 4]), ("pages", [5, 6])])
+def test_start_index_counts_items_or_pages(answer, second_page):
+    body = client_with(start_index=answer).get(
+        calendars_path(), query={"results": 2, "startIndex": 2}).get_json()
+    assert [r["id"] for r in body["records"]] == second_page and body["startIndex"] == 2
+
+
+@pytest.mark.parametrize(("answer", "status"), [("auth_first", 401), ("body_first", 400)])
+def test_error_precedence(answer, status):
+    client = client_with(error_precedence=answer)
+    response = client.post(calendars_path(), data=b"{bad", content_type="application/json", auth=None)
+    assert response.status_code == status
+
+
+def test_error_body_of_another_shape_still_names_the_field():
+    body = client_with(error_body="other").post(calendars_path(), json={"calendar": {"name": ""}}).get_json()
+    assert body["code"] == 400 and "error" not in body
+    assert body["details"][0]["field"] == "calendar.name" and "calendar.name" in body["message"]
+
+
+@pytest.mark.parametrize(("answer", "allow"), [("sent", "GET, POST"), ("omitted", None)])
+def test_allow_header(answer, allow):
+    response = client_with(allow_header=answer).open("PATCH", calendars_path())
+    assert response.status_code == 405 and response.headers.get("Allow") == allow
+
+
+@pytest.mark.parametrize(("answer", "cookies"), [("first", 1), ("after_another", 2)])
+def test_session_cookie_place(answer, cookies):
+    client = client_with(session_cookie=answer)
+    digest = hashlib.sha1(b"demo-password").hexdigest()
+    login = client.post("/api/v1/sessions/login", auth=None,
+                        query={"pro[email]": "pro@demo.test", "pro[password]": digest})
+    set_cookies = login.headers.getlist("Set-Cookie")
+    assert len(set_cookies) == cookies and set_cookies[-1].startswith("_session_id=")
+    token = set_cookies[-1].split(";")[0]
+    assert client.get(calendars_path(), auth=None, headers={"Cookie": token}).status_code == 200
+
+
+@pytest.mark.parametrize(("answer", "status"), [("401", 401), ("400", 400)])
+def test_login_without_credentials(answer, status):
+    assert client_with(login_without_credentials=answer).post(
+        "/api/v1/sessions/login", auth=None).status_code == status
+
+
+@pytest.mark.parametrize(("answer", "status"), [("refused", 400), ("ignored", 201)])
+def test_top_level_keys(answer, status):
+    assert client_with(top_level_keys=answer).post(
+        calendars_path(), json={"calendar": {"name": "x"}, "extra": 1}).status_code == status
+
+
+@pytest.mark.parametrize(("answer", "status"), [("booleans", 400), ("also_0_1", 200)])
+def test_deleted_input(answer, status):
+    client = client_with(deleted_input=answer)
+    response = client.put(calendar_path(1), json={"calendar": {"deleted": 1}})
+    assert response.status_code == status
+    if status == 200:
+        assert response.get_json()["deleted"] is True
+
+
+def test_extra_fields_appear_everywhere_a_calendar_does():
+    client = client_with(extra_fields="label")
+    assert client.get(calendar_path(1)).get_json()["label"] == "calendar-1"
+    assert all("label" in r for r in client.get(calendars_path()).get_json()["records"])
+    assert "label" in client.post(calendars_path(), json={"calendar": {"name": "x"}}).get_json()
+
+
+@pytest.mark.parametrize(("answer", "moves"), [("kept", False), ("moved", True)])
+def test_noop_put_and_updated_at(answer, moves):
+    ticks = iter(range(1000))
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    client = ApiClient(create_app(settings={"noop_updated_at": answer},
+                                  clock=lambda: start + timedelta(seconds=next(ticks))), view="strict")
+    before = client.get(calendar_path(1)).get_json()["updated_at"]
+    after = client.put(calendar_path(1), json={"calendar": {}}).get_json()["updated_at"]
+    assert (after != before) is moves
+
+
+@pytest.mark.parametrize(("answer", "first"), [("first", None), ("last", "Nantes")])
+def test_nulls_order(answer, first):
+    records = client_with(nulls_order=answer).get(
+        calendars_path(), query={"sort": "city", "results": "all"}).get_json()["records"]
+    assert records[0]["city"] == first or (first and records[0]["city"] is not None)
+    assert (records[-1]["city"] is None) is (answer == "last")
+
+
+@pytest.mark.parametrize(("answer", "found"), [("exact", False), ("insensitive", True)])
+def test_equals_case(answer, found):
+    client = client_with(equals_case=answer)
+    name = client.get(calendar_path(1)).get_json()["name"]
+    listed = ids(client.get(calendars_path(), query=conditions("name", "=", name.swapcase())))
+    assert (1 in listed) is found
+
+
+@pytest.mark.parametrize(("answer", "keeps_null"), [("excluded", False), ("included", True)])
+def test_negations_and_nulls(answer, keeps_null):
+    client = client_with(negation_nulls=answer)
+    everything = client.get(calendars_path(), query={"results": "all"}).get_json()["records"]
+    null_city = {r["id"] for r in everything if r["city"] is None}
+    assert null_city
+    listed = set(ids(client.get(calendars_path(), query={**conditions("city", "!=", "Atlantis"),
+                                                          "results": "all"})))
+    assert (null_city <= listed) is keeps_null
+
+
+@pytest.mark.parametrize(("answer", "status"), [("refused", 400), ("coerced", 201)])
+def test_string_integers(answer, status):
+    response = client_with(string_integers=answer).post(
+        calendars_path(), json={"calendar": {"name": "x", "sort": "12"}})
+    assert response.status_code == status
+    if status == 201:
+        assert response.get_json()["sort"] == 12
+
+
+def test_deleted_output_as_integers():
+    client = client_with(deleted_output="integer")
+    assert client.get(calendar_path(6)).get_json()["deleted"] == 1
+    records = client.get(calendars_path(), query={"results": "all"}).get_json()["records"]
+    assert {record["deleted"] for record in records} == {0, 1}
