@@ -12,6 +12,7 @@ from .http import Exchange, Params, Transport, basic_header, encode_query
 DEFAULT: Any = object()
 UNSET: Any = object()
 JSON = "application/json"
+WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Api:
         self.journal = journal
         # Called with every exchange: the suite uses it to remember whatever a POST created.
         self.observer: Any = None
+        # Called before each write with (method, path); what it returns is called with the answer.
+        self.guard: Any = None
 
     @property
     def group_id(self) -> int:
@@ -84,6 +87,7 @@ class Api:
         if cookie:
             sent_headers["Cookie"] = cookie
         sent_headers.update(headers or {})
+        check = self.guard(method, path) if self.guard is not None and method in WRITES else None
         status, response_headers, content = self.transport.send(method, path, query, sent_headers, body)
         exchange = Exchange(
             method,
@@ -99,6 +103,8 @@ class Api:
         self.journal.append(exchange)
         if self.observer is not None:
             self.observer(self, exchange)
+        if check is not None:
+            check(exchange)
         return exchange
 
     # -- the operations ---------------------------------------------------------------------------

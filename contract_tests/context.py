@@ -18,24 +18,9 @@ from .model import CheckFailed, Skip, deleted_flag
 if TYPE_CHECKING:
     from .runner import SuiteOptions
 
-CALENDAR_FIELDS = (
-    "id",
-    "group_id",
-    "calendarset_id",
-    "name",
-    "publicname",
-    "address",
-    "zipcode",
-    "city",
-    "sort",
-    "generate_interval",
-    "mintime_rdv",
-    "maxrdv_period",
-    "mintime_annulation",
-    "deleted",
-    "created_at",
-    "updated_at",
-)
+# The fields of the contract's calendar (a deployment may add its own: those are never compared).
+CALENDAR_FIELDS: tuple[str, ...] = tuple(
+    calendar_spec.load_spec("strict")["components"]["schemas"]["Calendar"]["properties"])
 # An id that no deployment hands out in practice (the largest 32-bit id); used as "unknown".
 UNKNOWN_ID = 2147483647
 _COLLECTION = re.compile(r"^/api/v1/groups/([^/]+)/calendars(?:\.json)?$")
@@ -129,6 +114,29 @@ class SuiteContext:
         )
         return exchange
 
+    def expect_session_cookie(self, login: Exchange) -> str:
+        """`_session_id=<token>`, set by one of the login's Set-Cookie headers (any of them)."""
+        cookie = login.session_cookie()
+        self.expect(
+            cookie is not None,
+            "login sets the _session_id cookie",
+            expected="a Set-Cookie header _session_id=<token>",
+            actual=f"Set-Cookie: {login.header_values('set-cookie')!r}",
+            exchange=login,
+        )
+        return cookie
+
+    def expect_json_when_said(self, exchange: Exchange) -> None:
+        """An answer whose Content-Type says JSON is JSON (all CONTRACT.md fixes of an error body)."""
+        if "json" in exchange.content_type and exchange.content.strip():
+            self.expect(
+                exchange.is_json(),
+                "an answer that says it is JSON is JSON",
+                expected="a JSON body",
+                actual=exchange.typed_summary(),
+                exchange=exchange,
+            )
+
     def json_object(self, exchange: Exchange, what: str = "") -> dict[str, Any]:
         body = exchange.json()
         self.expect(
@@ -140,8 +148,30 @@ class SuiteContext:
         return body
 
     def deleted(self, record: dict[str, Any]) -> bool | None:
-        """The record's soft-delete flag, read as this level allows (0/1 only when documented)."""
-        return deleted_flag(record, booleans_only=self.assumptions)
+        """The record's soft-delete flag. A deployment answering 0/1 keeps the documented
+        contract; at strict level (JSON booleans are ours, show.assumed-representation) 0/1
+        fails that rule, whichever check meets it."""
+        flag = deleted_flag(record, booleans_only=False)
+        if self.assumptions and flag is not None and not isinstance(record.get("deleted"), bool):
+            raise CheckFailed("`deleted` is a JSON boolean", expected="deleted true or false",
+                              actual=f"deleted {record.get('deleted')!r}", rule="show.assumed-representation")
+        return flag
+
+    def contract_fields(self, calendar: dict[str, Any]) -> dict[str, Any]:
+        """The contract's fields of a calendar, `deleted` read as this level allows: what two
+        answers must agree on (a deployment's own extra fields may differ, or change)."""
+        fields = {key: calendar[key] for key in CALENDAR_FIELDS if key in calendar}
+        if "deleted" in fields:
+            flag = self.deleted(calendar)
+            fields["deleted"] = calendar["deleted"] if flag is None else flag
+        return fields
+
+    def differences(self, wanted: dict[str, Any], got: dict[str, Any],
+                    ignore: Iterable[str] = ()) -> dict[str, tuple[Any, Any]]:
+        """(wanted, got) for each contract field of `wanted` that `got` answers otherwise."""
+        wanted, got = self.contract_fields(wanted), self.contract_fields(got)
+        return {key: (value, got.get(key, "<missing>")) for key, value in wanted.items()
+                if key not in ignore and got.get(key, "<missing>") != value}
 
     def expect_value(self, body: dict[str, Any], key: str, wanted: Any, message: str,
                      exchange: Exchange) -> None:
@@ -182,6 +212,10 @@ class SuiteContext:
     ) -> tuple[dict[str, Any], Exchange]:
         exchange = (api or self.api).list(params, group=group, **kw)
         self.expect_status(exchange, 200)
+        return self.list_envelope(exchange), exchange
+
+    def list_envelope(self, exchange: Exchange) -> dict[str, Any]:
+        """The list's envelope: records of calendars with integer ids, an integer totalRecords."""
         body = self.json_object(exchange)
         self.expect(
             isinstance(body.get("records"), list),
@@ -195,15 +229,48 @@ class SuiteContext:
             expected="records of calendars",
             exchange=exchange,
         )
-        return body, exchange
+        return body
 
     def records(
         self, params: Any = None, *, api: Api | None = None, group: Any = None, **kw: Any
     ) -> list[dict[str, Any]]:
-        """Every record the list answers for `params` with `results=all`."""
+        """Every record the list answers for `params`: the `results=all` page, and when the
+        deployment caps its pages (CONTRACT.md allows it), the pages after it, read in id order
+        unless `params` sort, with `startIndex` read as the deployment reads it."""
         pairs = list(params.items()) if isinstance(params, dict) else list(params or [])
         body, _ = self.list_page([*pairs, ("results", "all")], api=api, group=group, **kw)
-        return body["records"]
+        records, total = body["records"], body.get("totalRecords")
+        if not isinstance(total, int) or len(records) >= total or not records:
+            return records
+        ordered = pairs if any(key == "sort" for key, _ in pairs) else [*pairs, ("sort", "id")]
+        size, reading = len(records), self.paging_reading()
+        collected: list[dict[str, Any]] = []
+        for page in range(-(-total // size) + 1):  # bounded: one page more than needed
+            start = page * size if reading == "items" else page
+            body, _ = self.list_page([*ordered, ("results", size), ("startIndex", start)],
+                                     api=api, group=group, **kw)
+            collected.extend(body["records"])
+            if not body["records"] or len(collected) >= total:
+                break
+        return collected
+
+    def paging_reading(self) -> str:
+        """How the deployment reads `startIndex`: "items" (an offset) or "pages" (a page number),
+        learnt once per run from the first ids in id order (CONTRACT.md leaves it open; a
+        deployment must hold one reading throughout, which list.paging checks). Pages of one
+        record read the same either way, so the first ids are read with those."""
+        if "paging-reading" not in self.cache:
+            first = []
+            for start in range(4):
+                body, _ = self.list_page([("sort", "id"), ("results", 1), ("startIndex", start)])
+                first += [record["id"] for record in body["records"][:1]]
+            body, exchange = self.list_page([("sort", "id"), ("results", 2), ("startIndex", 1)])
+            probe = [record["id"] for record in body["records"]]
+            readings = {"items": first[1:3], "pages": first[2:4]}
+            found = [reading for reading, ids in readings.items() if probe == ids]
+            self.cache["paging-reading"] = found[0] if found else "items"
+            self.cache["paging-probe"] = (probe, readings, exchange)
+        return self.cache["paging-reading"]
 
     def record_ids(self, params: Any = None, **kw: Any) -> list[int]:
         return [record["id"] for record in self.records(params, **kw)]
@@ -302,38 +369,68 @@ class SuiteContext:
 
     # -- "changes nothing" ---------------------------------------------------------------------------
     def snapshot(self, extra_ids: Iterable[int] = ()) -> dict[str, Any]:
-        """The group's calendar ids (results=all) and the full records of our own calendars."""
+        """The group's calendar ids and totalRecords, and the full records of our own calendars
+        and of `extra_ids` (None for one that does not answer 200)."""
+        body, _ = self.list_page([("results", "all")])
         records = self.records()
         own = {record["id"]: record for record in records if record["id"] in self.created}
         for calendar_id in extra_ids:
             if calendar_id not in own:
-                own[calendar_id] = self.show_body(calendar_id)
-        return {"ids": sorted(record["id"] for record in records), "own": own}
+                shown = self.api.show(calendar_id)
+                own[calendar_id] = shown.json() if shown.status == 200 else None
+        return {"ids": sorted(record["id"] for record in records), "total": body.get("totalRecords"),
+                "own": own}
 
     def expect_unchanged(self, before: dict[str, Any], what: str, exchange: Exchange | None) -> None:
         after = self.snapshot(before["own"])
+        answered = f"the request answered {exchange.summary() if exchange else '-'}"
         added = sorted(set(after["ids"]) - set(before["ids"]))
         removed = sorted(set(before["ids"]) - set(after["ids"]))
         self.expect(
-            not added and not removed,
+            not added and not removed and after["total"] == before["total"],
             f"{what} changes nothing: no calendar appears or vanishes",
-            expected="the same calendar ids before and after",
-            actual=f"added {added}, removed {removed}; the request answered "
-            f"{exchange.summary() if exchange else '-'}",
+            expected=f"the same calendar ids and totalRecords ({before['total']}) before and after",
+            actual=f"added {added}, removed {removed}, totalRecords {after['total']}; {answered}",
             exchange=exchange,
         )
         for calendar_id, record in before["own"].items():
             now = after["own"].get(calendar_id)
-            diff = {
-                k: (record.get(k), now.get(k))
-                for k in set(record) | set(now or {})
-                if now is not None and record.get(k) != now.get(k)
-            }
+            if record is None or now is None:
+                diff = {} if record is now else {"(calendar)": (record, now)}
+            else:
+                diff = {key: (record.get(key), now.get(key)) for key in set(record) | set(now)
+                        if record.get(key) != now.get(key)}
             self.expect(
-                now is not None and not diff,
+                not diff,
                 f"{what} changes nothing: calendar {calendar_id} is as before",
                 expected="the calendar unchanged",
-                actual=f"changed fields (before, after): {short(diff, 400)}; the request answered "
-                f"{exchange.summary() if exchange else '-'}",
+                actual=f"changed fields (before, after): {short(diff, 400)}; {answered}",
                 exchange=exchange,
             )
+
+    def guard_refusals(self, on: bool = True) -> None:
+        """While on, every write the suite sends (POST, PUT, DELETE) is bracketed by snapshots,
+        and one the deployment refuses (4xx or 5xx) must have changed nothing: not a calendar
+        of ours, not the calendar it aimed at, not the group's ids or totalRecords."""
+        for api in (self.api, self.other_api):
+            if api is not None:
+                api.guard = self._guard if on else None
+
+    def _guard(self, method: str, path: str) -> Any:
+        found = _CALENDAR.match(path)
+        target = [int(found[1])] if found and found[1].isdigit() else []
+        self.guard_refusals(False)  # the snapshots' own requests are not guarded
+        try:
+            before = self.snapshot(target)
+        finally:
+            self.guard_refusals(True)
+
+        def after(exchange: Exchange) -> None:
+            if exchange.status >= 400:
+                self.guard_refusals(False)
+                try:
+                    self.expect_unchanged(before, f"a refused {method} ({exchange.status})", exchange)
+                finally:
+                    self.guard_refusals(True)
+
+        return after

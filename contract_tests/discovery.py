@@ -31,6 +31,11 @@ def discover(ctx: SuiteContext) -> list[str]:
             continue
         if found or not probed:
             ctx.interventions[intervention_id] = found
+    if not ctx.interventions:
+        ctx.cache["no-interventions"] = (
+            "no intervention in use was found" + (f" among ids 1..{len(ids)}" if probed else "")
+            + "; pass --intervention-id ID (repeatable) to check the intervention filters"
+        )
     notes.append(
         f"discovered {len(ctx.baseline)} calendars in group {ctx.group_id}, calendarsets in use "
         f"{ctx.calendarsets or 'none'}, interventions in use {sorted(ctx.interventions) or 'none'}"

@@ -60,9 +60,28 @@ class Exchange:
     request_headers: dict[str, str]
     request_body: bytes | None
     status: int
-    headers: dict[str, str]  # lower-case names
+    header_pairs: list[tuple[str, str]]  # as received: names lower-cased, repeats kept
     content: bytes
     _json: Any = field(default=_NO_JSON, repr=False)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """One value per header name (the first, for a repeated one such as Set-Cookie)."""
+        first: dict[str, str] = {}
+        for name, value in self.header_pairs:
+            first.setdefault(name, value)
+        return first
+
+    def header_values(self, name: str) -> list[str]:
+        return [value for key, value in self.header_pairs if key == name.lower()]
+
+    def session_cookie(self) -> str | None:
+        """`_session_id=<token>` from any of the Set-Cookie headers (their order is not fixed)."""
+        for value in self.header_values("set-cookie"):
+            pair = value.split(";", 1)[0].strip()
+            if pair.startswith("_session_id=") and len(pair) > len("_session_id="):
+                return pair
+        return None
 
     @property
     def url(self) -> str:
@@ -101,6 +120,10 @@ class Exchange:
     def summary(self) -> str:
         """`STATUS body` as shown in a failure report."""
         return f"{self.status} {self.body_text()}".strip()
+
+    def typed_summary(self) -> str:
+        """`STATUS, Content-Type ...: body`, for a failure about the body's media type."""
+        return f"{self.status}, Content-Type {self.content_type!r}: {self.body_text(120)}"
 
     def curl(self) -> str:
         return curl_line(self)
@@ -167,7 +190,7 @@ class Transport:
 
     def send(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes | None
-    ) -> tuple[int, dict[str, str], bytes]:
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         raise NotImplementedError
 
     def close(self) -> None:  # pragma: no cover - trivial
@@ -202,7 +225,8 @@ class HttpTransport(Transport):
             response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
         except (requests.ConnectionError, requests.Timeout) as error:
             raise Unreachable(f"{method} {url}: {error}") from error
-        return (response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.content)
+        pairs = [(name.lower(), value) for name, value in response.raw.headers.items()]
+        return response.status_code, pairs, response.content
 
     def close(self) -> None:
         self.session.close()
@@ -224,7 +248,7 @@ class WsgiTransport(Transport):
         )
         try:
             content = response.get_data()
-            return (response.status_code, {k.lower(): v for k, v in response.headers.items()}, content)
+            return response.status_code, [(k.lower(), v) for k, v in response.headers.items()], content
         finally:
             response.close()
 

@@ -78,9 +78,11 @@ class CheckFailed(Exception):
     """A rule does not hold; raised by `SuiteContext.expect`."""
 
     def __init__(
-        self, message: str, *, expected: str = "", actual: str = "", exchange: Any = None, operation: str = ""
+        self, message: str, *, expected: str = "", actual: str = "", exchange: Any = None,
+        operation: str = "", rule: str | None = None,
     ) -> None:
         super().__init__(message)
+        self.rule = rule  # the rule broken, when it is not the rule of the check that found it
         self.message = message
         self.expected = expected
         self.actual = actual

@@ -22,7 +22,7 @@ from . import report
 from .context import SuiteContext
 from .discovery import DEFAULT_INTERVENTION_PROBES, discover
 from .http import HttpTransport, Transport, Unreachable, WsgiTransport
-from .model import LAYERS, CheckFailed, Failure, Outcome, Skip, SuiteUsageError
+from .model import LAYERS, CheckFailed, Failure, Outcome, Skip, SuiteUsageError, deleted_flag
 from .registry import RuleCheck, load_checks, rule_tag
 
 DEMO = {
@@ -167,12 +167,13 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         except Unreachable as error:
             raise SuiteUsageError(f"the server is unreachable: {error}") from None
         except CheckFailed as failed:
-            outcome = Outcome("semantic", "auth.apikey-query", status="failed", rules={"auth.apikey-query"})
-            outcome.failures.append(_failure("auth.apikey-query", "semantic", failed))
+            rule_id = _discovery_rule(failed)
+            outcome = Outcome("semantic", rule_id, status="failed", rules={rule_id})
+            outcome.failures.append(_failure(rule_id, "semantic", failed))
             result.outcomes.append(outcome)
             result.notes.append(
-                "discovery failed: the group's calendars could not be listed with the "
-                "given credentials, so nothing else was checked"
+                f"discovery failed ({rule_id}): the group's calendars could not be read, "
+                "so nothing else was checked"
             )
             progress.outcome(outcome)
             return result
@@ -183,9 +184,11 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
                 "--read-only: write operations and the rules that need writes were "
                 "skipped; only GET requests (and session logins) were sent"
             )
+        ctx.guard_refusals(True)
         _run_rule_layers(
             ctx, [lay for lay in ("semantic", "auth") if lay in options.layers], result, progress
         )
+        ctx.guard_refusals(False)
         if "conformance" in options.layers or "stateful" in options.layers:
             from . import schemathesis_layers
 
@@ -198,6 +201,7 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
     except Unreachable as error:
         raise SuiteUsageError(f"the server stopped answering: {error}") from None
     finally:
+        ctx.guard_refusals(False)
         try:
             result.notes.extend(_clean_up(ctx))
         except Unreachable:
@@ -209,6 +213,17 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         report.write_junit(result, options.junit_xml)
     progress.line(report.summary(result))
     return result
+
+
+def _discovery_rule(failed: CheckFailed) -> str:
+    """The rule a failed discovery broke: credentials refused, `results=all` refused, or an
+    answer that is not the list's envelope."""
+    status = failed.exchange.status if failed.exchange is not None else None
+    if status in (401, 403):
+        return "auth.apikey-query"
+    if status == 400 and "results=all" in (failed.exchange.query if failed.exchange else ""):
+        return "list.paging"
+    return "list.envelope"
 
 
 def _failure(rule_id: str, layer: str, failed: CheckFailed) -> Failure:
@@ -287,7 +302,7 @@ def _attempt(
     except Skip as skip:
         return None, str(skip)
     except CheckFailed as failed:
-        return _failure(rule_id, layer, failed), None
+        return _failure(failed.rule or rule_id, layer, failed), None
     except Unreachable:
         raise
     except Exception as error:  # a response the check could not even read is a failure too
@@ -317,7 +332,7 @@ def _clean_up(ctx: SuiteContext) -> list[str]:
         for calendar_id, group in sorted(created.items()):
             shown = api.show(calendar_id, group=group)
             body = shown.json()
-            if shown.status == 200 and isinstance(body, dict) and ctx.deleted(body) is True:
+            if shown.status == 200 and isinstance(body, dict) and deleted_flag(body, booleans_only=False):
                 done += 1
                 continue
             answer = api.delete(calendar_id, group=group)

@@ -42,6 +42,7 @@ from schemathesis.engine import Status, events, from_schema
 from .context import UNKNOWN_ID, SuiteContext
 from .model import CheckFailed, Failure, Outcome
 from .registry import SPEC_RULES, rule_tag
+from .views import coercible_type_case, positive_view
 
 WRITES = ("POST", "PUT", "DELETE")
 BUILT_IN_CHECKS = (
@@ -62,10 +63,22 @@ BUILT_IN_CHECKS = (
 )
 CUSTOM_CHECKS = (
     "contract_documented_response_schema",
+    "contract_success_media_type",
+    "contract_unserved_method",
+    "contract_refusal_changes_nothing",
     "contract_soft_delete",
     "contract_write_persisted",
     "contract_created_readable",
 )
+# Built-in checks that demand what CONTRACT.md leaves open, replaced by the suite's own:
+# content_type_conformance wants JSON on every error (only "JSON when it says so" holds; the
+# success media type is contract_success_media_type's); unsupported_method and
+# allow_header_conformance want an Allow header on 405 (CONTRACT.md: a 405, nothing more;
+# contract_unserved_method); response_schema_conformance judges against the mock's view
+# (contract_documented_response_schema judges against the level's); use_after_free assumes
+# hard deletes (DELETE is soft here).
+NOT_ASSERTED = frozenset({"content_type_conformance", "unsupported_method", "allow_header_conformance",
+                          "response_schema_conformance", "use_after_free"})
 # The rule a response-schema failure breaks, by operation (success responses).
 RESPONSE_RULES = {
     "listCalendars": "list.envelope",
@@ -91,6 +104,7 @@ class Policy:
     documented_responses: DocumentedResponses | None = None
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+    snapshots: dict[int, Any] = field(default_factory=dict)  # id(case) -> state before a write
 
     def own_ids(self) -> list[int]:
         return sorted(cid for cid, group in self.ctx.created.items() if group == self.ctx.group_id)
@@ -114,6 +128,11 @@ class Policy:
         body = case.body
         calendar = body.get("calendar") if isinstance(body, dict) else None
         if isinstance(calendar, dict):
+            group_id = calendar.get("group_id")
+            path_group = _leading_int((path or {}).get("group_id", ""))
+            if isinstance(group_id, int | float) and not isinstance(group_id, bool) and path_group:
+                # The body's group_id must equal the path's (CONTRACT.md); no schema can say so.
+                calendar["group_id"] = float(path_group) if isinstance(group_id, float) else path_group
             name = calendar.get("name")
             if isinstance(name, str) and self.name_validator.is_valid(name):
                 calendar["name"] = f"{self.ctx.prefix}-st-{next(self.counter)}"
@@ -217,6 +236,9 @@ def _install() -> None:
                 schemathesis.hook(hook)
         for check in (
             contract_documented_response_schema,
+            contract_success_media_type,
+            contract_unserved_method,
+            contract_refusal_changes_nothing,
             contract_soft_delete,
             contract_created_readable,
             contract_write_persisted,
@@ -230,6 +252,9 @@ def before_call(context, case, **kwargs):
     policy = _policy(case)
     if policy is not None:
         policy.steer(case)
+        if "contract_refusal_changes_nothing" in policy.checks and case.method.upper() in WRITES:
+            calendar_id = _leading_int((case.path_parameters or {}).get("calendar_id", ""))
+            policy.snapshots[id(case)] = policy.ctx.snapshot([calendar_id] if calendar_id else [])
 
 
 def after_call(context, case, response):
@@ -252,19 +277,100 @@ def contract_documented_response_schema(ctx, response, case):
     validator = policy.documented_responses.validator(case.operation.path, case.method, response.status_code)
     if validator is None:
         return None
+    media_type = (response.headers.get("content-type") or [""])[0]
+    if response.status_code >= 400 and "json" not in media_type:
+        return None  # an error body's media type is left open: only "JSON when it says so" holds
     try:
         body = response.json()
     except Exception:
-        raise AssertionError(f"the {response.status_code} answer is not JSON") from None
+        marker = "[rule:transport.json-responses] " if response.status_code >= 400 else ""
+        raise AssertionError(f"{marker}the {response.status_code} answer says {media_type!r} but is "
+                             "not JSON") from None
     errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "(root)"
         marker = "[rule:transport.date-format] " if _is_date(first.absolute_path) else ""
+        if policy.ctx.assumptions and 200 <= response.status_code < 300 and _documented_valid(
+                case, response.status_code, body):
+            marker = "[rule:show.assumed-representation] "  # only an assumption of ours is broken
         raise AssertionError(
             f"{marker}the response violates the documented schema at {where}: {first.message}"
         )
     return True
+
+
+_DOCUMENTED: list[DocumentedResponses] = []
+
+
+def _documented_valid(case: Any, status: int, body: Any) -> bool:
+    """Whether the documented view accepts the body (then only an assumption of ours is broken)."""
+    if not _DOCUMENTED:
+        _DOCUMENTED.append(DocumentedResponses(calendar_spec.load_spec("documented")))
+    validator = _DOCUMENTED[0].validator(case.operation.path, case.method, status)
+    return validator is None or validator.is_valid(body)
+
+
+def contract_success_media_type(ctx, response, case):
+    """A success with a body is application/json (errors: see contract_documented_response_schema)."""
+    policy = _policy(case)
+    if policy is None or not 200 <= response.status_code < 300 or not response.content:
+        return None
+    media_type = (response.headers.get("content-type") or [""])[0]
+    if media_type.split(";")[0].strip().lower() != "application/json":
+        raise AssertionError(f"[rule:transport.json-responses] a {response.status_code} answer with a body "
+                             f"must be application/json, not {media_type!r}")
+    return True
+
+
+def contract_unserved_method(ctx, response, case):
+    """A method the path does not serve answers 405 (whether an Allow header comes is open)."""
+    policy = _policy(case)
+    if policy is None:
+        return None
+    served = case.operation.schema.raw_schema["paths"].get(case.operation.path, {})
+    if case.method.lower() in served:
+        return None
+    if response.status_code != 405:
+        raise AssertionError(f"[rule:method.405] {case.method.upper()} is not served on "
+                             f"{case.operation.path}: 405 expected, got {response.status_code}")
+    return True
+
+
+def contract_refusal_changes_nothing(ctx, response, case):
+    """A write the deployment refuses (4xx, 5xx) changes nothing: the group's ids and
+    totalRecords, the suite's own calendars and the calendar the write aimed at are as before."""
+    policy = _policy(case)
+    if policy is None:
+        return None
+    before = policy.snapshots.pop(id(case), None)
+    if before is None or response.status_code < 400:
+        return None
+    try:
+        policy.ctx.expect_unchanged(before, f"a refused {case.method.upper()} ({response.status_code})", None)
+    except CheckFailed as failed:
+        rule_id = _REFUSAL_RULES.get(response.status_code, "invalid.rejected")
+        raise AssertionError(f"[rule:{rule_id}] {failed.message}: {failed.actual}") from None
+    return True
+
+
+def _deleted(policy: Policy, record: dict[str, Any]) -> bool | None:
+    try:
+        return policy.ctx.deleted(record)
+    except CheckFailed as failed:
+        raise AssertionError(f"[rule:{failed.rule}] {failed.message}: {failed.actual}") from None
+
+
+def _differences(policy: Policy, wanted: dict[str, Any], got: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return policy.ctx.differences(wanted, got)
+    except CheckFailed as failed:
+        raise AssertionError(f"[rule:{failed.rule}] {failed.message}: {failed.actual}") from None
+
+
+# The rule a refusal that changed something breaks, by the status it was refused with.
+_REFUSAL_RULES = {401: "auth.no-data-without-credentials", 403: "auth.no-data-without-credentials",
+                  404: "notfound.unknown", 405: "method.405"}
 
 
 def contract_soft_delete(ctx, response, case):
@@ -276,13 +382,12 @@ def contract_soft_delete(ctx, response, case):
     calendar_id, group = case.path_parameters["calendar_id"], case.path_parameters["group_id"]
     shown = policy.ctx.api.show(calendar_id, group=group)
     body = shown.json() if isinstance(shown.json(), dict) else {}
-    if shown.status == 200 and policy.ctx.deleted(body) is True:
+    if shown.status == 200 and _deleted(policy, body) is True:
         return True
-    listed = policy.ctx.api.list([("results", "all")], group=group).json()
-    records = listed.get("records") if isinstance(listed, dict) else None
-    still_listed = isinstance(records, list) and any(
-        isinstance(r, dict) and str(r.get("id")) == str(calendar_id) for r in records
-    )
+    try:
+        still_listed = any(str(r.get("id")) == str(calendar_id) for r in policy.ctx.records(group=group))
+    except CheckFailed:
+        still_listed = False
     if still_listed and shown.status != 200:
         raise AssertionError(
             f"[rule:show.deleted] a soft-deleted calendar (still listed) must answer 200 with "
@@ -308,7 +413,7 @@ def contract_created_readable(ctx, response, case):
         return None
     shown = policy.ctx.api.show(created["id"], group=case.path_parameters["group_id"])
     body = shown.json() if isinstance(shown.json(), dict) else {}
-    differs = {k: (v, body.get(k)) for k, v in created.items() if body.get(k) != v}
+    differs = _differences(policy, created, body)
     if shown.status != 200 or differs:
         raise AssertionError(
             f"[rule:create.created] the created calendar must be readable as answered; "
@@ -331,14 +436,14 @@ def contract_write_persisted(ctx, response, case):
         return None
     shown = policy.ctx.api.show(case.path_parameters["calendar_id"], group=case.path_parameters["group_id"])
     body = shown.json() if isinstance(shown.json(), dict) else {}
-    differs = {k: (v, body.get(k)) for k, v in answered.items() if body.get(k) != v}
+    differs = _differences(policy, answered, body)
     if shown.status != 200 or differs:
         raise AssertionError(
             f"after PUT, show must return what the PUT answered; {shown.curl()} answered "
             f"{shown.status} with (PUT answer, shown) differences {differs}"
         )
     sent = case.body.get("calendar") if isinstance(case.body, dict) else None
-    if isinstance(sent, dict) and policy.ctx.deleted(sent) is False and policy.ctx.deleted(body) is not False:
+    if isinstance(sent, dict) and sent.get("deleted") is False and _deleted(policy, body) is not False:
         raise AssertionError(
             "[rule:restore.put-deleted-false] PUT {calendar: {deleted: false}} must "
             "restore the calendar (deleted false)"
@@ -396,14 +501,16 @@ def _rule_for(check: str, case: Any, status: int | None, failure: Any = None) ->
             return SUCCESS_RULES.get(operation_id, "transport.status-set")  # e.g. POST answering 200
         return "transport.status-set"
     return {
-        "not_a_server_error": "invalid.rejected" if negative else "auth.apikey-query",
+        # A valid request answered 5xx (or refused) breaks the rule of what that operation answers.
+        "not_a_server_error": "invalid.rejected" if negative else SUCCESS_RULES.get(operation_id,
+                                                                                    "auth.apikey-query"),
         "status_code_conformance": "transport.status-set",
         "content_type_conformance": "transport.json-responses",
         "response_headers_conformance": "auth.session-cookie",
         "negative_data_rejection": "invalid.rejected",
         "positive_data_acceptance": "transport.json-body"
         if method in ("POST", "PUT")
-        else "auth.apikey-query",
+        else SUCCESS_RULES.get(operation_id, "auth.apikey-query"),
         "missing_required_header": "auth.no-data-without-credentials",
         "unsupported_method": "method.405",
         "allow_header_conformance": "method.405",
@@ -413,6 +520,9 @@ def _rule_for(check: str, case: Any, status: int | None, failure: Any = None) ->
         "contract_soft_delete": "delete.soft",
         "contract_write_persisted": "update.partial",
         "contract_created_readable": "create.created",
+        "contract_success_media_type": "transport.json-responses",
+        "contract_unserved_method": "method.405",
+        "contract_refusal_changes_nothing": "invalid.rejected",
     }.get(check, "transport.status-set")
 
 
@@ -436,18 +546,18 @@ class _Run:
 
 
 def _plan(ctx: SuiteContext, layer: str) -> list[_Run]:
-    builtin = set(BUILT_IN_CHECKS) - {"use_after_free"}
-    if ctx.read_only:
-        builtin -= {"unsupported_method", "allow_header_conformance"}  # they send PATCH/PUT/DELETE
-    custom = {"contract_soft_delete", "contract_write_persisted", "contract_created_readable"}
-    judged = builtin - {"response_schema_conformance"}
+    builtin = set(BUILT_IN_CHECKS) - NOT_ASSERTED
+    custom = {"contract_soft_delete", "contract_write_persisted", "contract_created_readable",
+              "contract_success_media_type", "contract_refusal_changes_nothing"}
+    if not ctx.read_only:
+        custom.add("contract_unserved_method")  # it sends PATCH/PUT/DELETE...
     if ctx.level == "documented":
-        judged -= {"ignored_auth"}
-    runs = [_Run("mock", "positive", judged, custom, responses=ctx.level)]
+        builtin -= {"ignored_auth"}  # its exact 401/403 is ASM; the auth layer checks "no data"
+    runs = [_Run("positive", "positive", builtin, custom, responses=ctx.level)]
     if layer == "conformance":
         # Acceptance of valid input is the positive run's job: a negative case that the steering
         # hook turned valid under the level's view may still break a cap of the mock's own.
-        negative = judged - {"positive_data_acceptance"}
+        negative = builtin - {"positive_data_acceptance"}
         runs.append(_Run(ctx.level, "negative", negative, custom, responses=ctx.level))
     return runs
 
@@ -497,17 +607,25 @@ def _config(ctx: SuiteContext, layer: str, run: _Run) -> dict[str, Any]:
     return config
 
 
+def _spec(ctx: SuiteContext, run: _Run) -> dict[str, Any]:
+    if run.spec_level == "positive":
+        return positive_view(ctx.calendarsets)
+    return calendar_spec.load_spec(run.spec_level)
+
+
 def _load(ctx: SuiteContext, layer: str, run: _Run) -> Any:
     config = schemathesis.Config.from_dict(_config(ctx, layer, run))
-    schema = schemathesis.openapi.from_dict(calendar_spec.load_spec(run.spec_level), config=config)
+    schema = schemathesis.openapi.from_dict(_spec(ctx, run), config=config)
     if ctx.options.app is not None:
         schema.app = ctx.options.app
     if run.mode == "negative":
         # Only documented-invalid input is sent from this view: the coverage phase also yields
         # positive cases, which may break our (strict) assumptions - those come from the strict run.
+        documented = ctx.level == "documented"
+
         @schema.hook
         def filter_case(context, case):
-            return _is_negative(case)
+            return _is_negative(case) and not (documented and coercible_type_case(case.body))
 
     if ctx.read_only:
         schema = schema.include(method="GET")
@@ -551,7 +669,7 @@ def run_layer(ctx: SuiteContext, layer: str, result: Any) -> Iterable[Outcome]:
     statuses: dict[str, list[int]] = {}
     for run in _plan(ctx, layer):
         schema = _load(ctx, layer, run)
-        spec = calendar_spec.load_spec(run.spec_level)
+        spec = _spec(ctx, run)
         validator = Draft202012Validator(
             {"$ref": "#/components/schemas/Name", "components": spec["components"]}
         )

@@ -6,13 +6,11 @@ store, rewrites requests or responses with a WSGI middleware (or a before/after 
 one) wrapped around that app, or swaps a validator of that app's own compiled contract. Nothing
 in mock_server's modules is touched, so broken and healthy apps can run side by side.
 
-Each fault records the `x-contract-rules` ids it breaks (the "right rules" a contract run
-must name), the suite layer expected to catch it, and a `probe`: a few requests whose
-observation differs between the healthy mock and the broken one, which proves the fault is
-real (tests/test_planted_faults.py compares them).
-
-A fault whose rules include a DOC or INF rule must be caught at both levels; a fault that
-breaks only ASM rules is required at strict level only.
+Each fault records the one `x-contract-rules` id a contract run must name for it (at
+documented level, a documented rule, or none when it breaks an assumption of ours only), the
+suite layer expected to catch it, and a `probe`: a few requests whose observation differs
+between the healthy mock and the broken one, which proves the fault is real
+(tests/test_planted_faults.py compares them).
 
     from planted_faults import CATALOGUE
     broken = CATALOGUE["delete_is_hard"].build()      # a fresh create_app() with the fault
@@ -142,26 +140,25 @@ Probe = Callable[[Api], Any]
 
 @dataclasses.dataclass(frozen=True)
 class Fault:
+    """One deviation, and the one rule a contract run must name for it at each level: `rule`
+    at strict, `documented_rule` at documented (None: the fault breaks an assumption of ours
+    only, and a documented run must pass it)."""
+
     name: str
-    rules: tuple[str, ...]
+    rule: str
+    documented_rule: str | None
     layer: str
     plant: Plant
     probe: Probe
     summary: str
 
     @property
-    def tags(self) -> dict[str, str]:
-        return {rule: RULE_TAGS[rule] for rule in self.rules if rule in RULE_TAGS}
-
-    @property
-    def documented_rules(self) -> tuple[str, ...]:
-        """The expected rules that also hold at documented level (DOC or INF)."""
-        return tuple(rule for rule, tag in self.tags.items() if tag in DOCUMENTED_TAGS)
-
-    @property
     def documented(self) -> bool:
         """True when the suite must catch this fault at documented level too."""
-        return bool(self.documented_rules)
+        return self.documented_rule is not None
+
+    def intended(self, level: str) -> str | None:
+        return self.rule if level == "strict" else self.documented_rule
 
     def build(self, **create_app_kwargs: Any) -> Flask:
         """A fresh mock with this fault planted (keyword arguments go to `create_app`)."""
@@ -170,21 +167,27 @@ class Fault:
 
 
 CATALOGUE: dict[str, Fault] = {}
+_SAME: Any = object()
 
 
-def fault(*rule_ids: str, layer: str, probe: Probe) -> Callable[[Plant], Plant]:
-    """Register the decorated plant function as a fault breaking `rule_ids`."""
+def fault(rule: str, *, layer: str, probe: Probe, documented: Any = _SAME) -> Callable[[Plant], Plant]:
+    """Register the decorated plant function as a fault whose intended rule is `rule` (at
+    documented level: `documented`, by default `rule` itself when it is a DOC or INF rule)."""
     if layer not in LAYERS:
         raise ValueError(f"unknown layer {layer!r}")
+    if documented is _SAME:
+        documented = rule if RULE_TAGS.get(rule) in DOCUMENTED_TAGS else None
 
     def register(plant: Plant) -> Plant:
-        unknown = [rule for rule in rule_ids if rule not in RULE_TAGS]
+        unknown = [r for r in (rule, documented) if r is not None and r not in RULE_TAGS]
         if unknown:
             raise ValueError(f"{plant.__name__}: unknown rule ids {unknown}")
+        if documented is not None and RULE_TAGS[documented] not in DOCUMENTED_TAGS:
+            raise ValueError(f"{plant.__name__}: {documented} is not a documented rule")
         if plant.__name__ in CATALOGUE:
             raise ValueError(f"fault {plant.__name__} is registered twice")
         summary = (plant.__doc__ or "").strip().splitlines()[0]
-        CATALOGUE[plant.__name__] = Fault(plant.__name__, rule_ids, layer, plant, probe, summary)
+        CATALOGUE[plant.__name__] = Fault(plant.__name__, rule, documented, layer, plant, probe, summary)
         return plant
 
     return register
@@ -333,7 +336,7 @@ def delete_is_hard(app: Flask) -> None:
     store.delete_calendar = delete_calendar
 
 
-@fault("delete.status-200", "transport.status-set", layer="semantic",
+@fault("delete.status-200", layer="semantic",
        probe=lambda api: (api.delete(3).status, api.get(3).body["deleted"]))
 def delete_answers_204(app: Flask) -> None:
     """A successful DELETE answers 204 No Content (the soft delete itself still happens)."""
@@ -598,11 +601,12 @@ def default_order_by_name(app: Flask) -> None:
 
 
 @fault("list.sort-dir-echo", layer="semantic",
-       probe=lambda api: (lambda b: (b["sort"], b["dir"]))(api.list(("sort", "name"), ("dir", "asc")).body))
-def sort_dir_not_echoed(app: Flask) -> None:
-    """The envelope's sort and dir are always null instead of echoing the request."""
+       probe=lambda api: (lambda b: (b["sort"], b["dir"]))(api.list(("sort", "name"), ("dir", "desc")).body))
+def sort_dir_echo_wrong(app: Flask) -> None:
+    """The envelope's sort and dir say "id" and "asc" whatever the request sorted by (null
+    would be allowed: CONTRACT.md says they echo the request or are null)."""
     _wrap_list(app, lambda original, group_id, query: dataclasses.replace(
-        original(group_id, query), sort=None, dir=None))
+        original(group_id, query), sort="id", dir="asc"))
 
 
 @fault("list.search-meaning", layer="semantic", probe=lambda api: api.ids(("search", "docteur")))
@@ -672,8 +676,7 @@ def condition_not_in_ignored(app: Flask) -> None:
 # =========================================================================================
 # Authentication and isolation
 # =========================================================================================
-@fault("auth.missing-apikey-401", "auth.unknown-apikey-401", "auth.no-data-without-credentials",
-       layer="auth",
+@fault("auth.missing-apikey-401", documented="auth.no-data-without-credentials", layer="auth",
        probe=lambda api: (api.list(apikey=None).status, api.list(apikey="not-a-key").status))
 def apikey_not_checked(app: Flask) -> None:
     """The apikey is not checked: a request without one, or with an unknown one, is served."""
@@ -696,7 +699,7 @@ def wrong_password_accepted(app: Flask) -> None:
     store.user_with_password = lambda email, password: state.users.get(email.lower())
 
 
-@fault("auth.missing-credentials-401", "auth.no-data-without-credentials", layer="auth",
+@fault("auth.missing-credentials-401", documented="auth.no-data-without-credentials", layer="auth",
        probe=lambda api: api.list(auth=None).status)
 def missing_credentials_served(app: Flask) -> None:
     """A request with the apikey but no Basic auth and no session is served as the first user."""
@@ -717,7 +720,7 @@ def _probe_session(api: Api) -> Any:
     return login.status, api.list(auth=None).status
 
 
-@fault("auth.session-cookie", "clients.login-json-cookie", layer="auth", probe=_probe_session)
+@fault("auth.session-cookie", layer="auth", probe=_probe_session)
 def session_cookie_ignored(app: Flask) -> None:
     """Login answers 200 and sets _session_id, but the cookie is never accepted afterwards."""
     _store(app).session_user = lambda token: None
@@ -806,13 +809,20 @@ def _refused_body(request: Request) -> Any:
         return None
 
 
+def _refused_calendar(app: Flask, request: Request) -> dict[str, Any]:
+    """The valid keys of a refused request's `calendar`, except group_id."""
+    body = _refused_body(request)
+    values = _valid_subset(app, body.get("calendar") if isinstance(body, dict) else None, "updateCalendar")
+    values.pop("group_id", None)
+    return values
+
+
 def _probe_rejected_create(api: Api) -> Any:
     answer = api.post({"name": "x" * 256, "city": "Lyon"})
     return answer.status, len(api.ids())
 
 
-@fault("invalid.rejected", "invalid.rules", "create.name-required", layer="semantic",
-       probe=_probe_rejected_create)
+@fault("invalid.rejected", layer="semantic", probe=_probe_rejected_create)
 def rejected_create_persists(app: Flask) -> None:
     """A POST answered 400 still creates a calendar from the body's valid keys."""
     store = _store(app)
@@ -837,7 +847,7 @@ def _probe_rejected_update(api: Api) -> Any:
     return answer.status, api.get(1).body["name"], api.get(1).body["city"]
 
 
-@fault("invalid.rejected", "invalid.rules", layer="semantic", probe=_probe_rejected_update)
+@fault("invalid.rejected", layer="semantic", probe=_probe_rejected_update)
 def rejected_update_applies(app: Flask) -> None:
     """A PUT answered 400 still applies the body's valid keys (over-long strings cut to size)."""
     store = _store(app)
@@ -854,6 +864,113 @@ def rejected_update_applies(app: Flask) -> None:
                 if values:
                     store.update_calendar(group_id, calendar_id, values)
         return response
+
+
+# -- refusals that leave something behind (every kind must be caught) --------------------------
+def _after_refusal(app: Flask, refused: Callable[[Request, Response], bool],
+                   effect: Callable[[Request], None]) -> None:
+    """Leave `effect` behind after every answer `refused` picks (the answer itself unchanged)."""
+
+    @_after_request(app)
+    def leave_behind(request: Request, response: Response) -> Response:
+        if refused(request, response):
+            with contextlib.suppress(ApiError, KeyError):
+                effect(request)
+        return response
+
+
+def _probe_refused_put_timestamp(api: Api) -> Any:
+    before = api.get(1).body["updated_at"]
+    return api.put(1, {"name": ""}).status, api.get(1).body["updated_at"] != before
+
+
+@fault("invalid.rejected", layer="semantic", probe=_probe_refused_put_timestamp)
+def refused_put_moves_updated_at(app: Flask) -> None:
+    """A PUT answered 400 changes no value but still moves updated_at (a touch on refusal)."""
+    store, state = _store(app), _state(app)
+
+    def touch(request: Request) -> None:
+        group_id, calendar_id = _path_ids(request)
+        record = store.get_calendar(group_id, calendar_id)
+        later = (datetime.strptime(record["updated_at"], "%Y-%m-%d %H:%M:%S") + timedelta(seconds=1))
+        state.change(state.calendars[calendar_id], {"updated_at": later.strftime("%Y-%m-%d %H:%M:%S")})
+
+    _after_refusal(app, lambda req, res: req.method == "PUT" and res.status_code == 400
+                   and _path_ids(req)[1] is not None, touch)
+
+
+def _probe_refused_post_total(api: Api) -> Any:
+    api.post({"name": ""})
+    body = api.list(("results", "all")).body
+    return body["totalRecords"] - len(body["records"])
+
+
+@fault("invalid.rejected", layer="semantic", probe=_probe_refused_post_total)
+def refused_post_counts_a_phantom(app: Flask) -> None:
+    """A POST answered 400 creates nothing, but totalRecords counts one more calendar ever after."""
+    phantoms = {"count": 0}
+    _after_refusal(app, lambda req, res: req.method == "POST" and res.status_code == 400
+                   and "/calendars" in req.path, lambda req: phantoms.update(count=phantoms["count"] + 1))
+
+    def change(original, group_id: int, query: ListQuery) -> Page:
+        page = original(group_id, query)
+        return dataclasses.replace(page, total=page.total + phantoms["count"])
+
+    _wrap_list(app, change)
+
+
+def _probe_unknown_put(api: Api) -> Any:
+    return api.put(987654, {"city": "Nulle part"}).status, len(api.ids())
+
+
+@fault("notfound.unknown", layer="semantic", probe=_probe_unknown_put)
+def unknown_put_creates(app: Flask) -> None:
+    """A PUT to a calendar id that does not exist answers 404 but creates a calendar from its body."""
+    store = _store(app)
+
+    def create(request: Request) -> None:
+        group_id, _ = _path_ids(request)
+        values = _refused_calendar(app, request)
+        store.create_calendar(group_id, {"name": "upserted", **values})
+
+    _after_refusal(app, lambda req, res: req.method == "PUT" and res.status_code == 404
+                   and _path_ids(req)[1] is not None and store.group_exists(_path_ids(req)[0] or 0), create)
+
+
+def _probe_refused_method(api: Api) -> Any:
+    answer = api.call("POST", "/api/v1/groups/4/calendars/1", body={"calendar": {"city": "Quimper"}})
+    return answer.status, api.get(1).body["city"]
+
+
+@fault("method.405", layer="semantic", probe=_probe_refused_method)
+def refused_method_applies(app: Flask) -> None:
+    """POST on a calendar answers 405 but applies the body to the calendar, as a PUT would."""
+    store = _store(app)
+
+    def apply(request: Request) -> None:
+        group_id, calendar_id = _path_ids(request)
+        values = _refused_calendar(app, request)
+        if values:
+            store.update_calendar(group_id, calendar_id, values)
+
+    _after_refusal(app, lambda req, res: res.status_code == 405 and _path_ids(req)[1] is not None, apply)
+
+
+def _probe_unauthorized_delete(api: Api) -> Any:
+    return api.delete(2, apikey=None).status, api.get(2).body["deleted"]
+
+
+@fault("auth.no-data-without-credentials", layer="auth", probe=_probe_unauthorized_delete)
+def unauthorized_delete_applies(app: Flask) -> None:
+    """DELETE without an apikey answers 401, but the calendar is soft-deleted all the same."""
+    store = _store(app)
+
+    def delete(request: Request) -> None:
+        group_id, calendar_id = _path_ids(request)
+        store.delete_calendar(group_id, calendar_id)
+
+    _after_refusal(app, lambda req, res: req.method == "DELETE" and res.status_code == 401
+                   and "apikey" not in req.args and _path_ids(req)[1] is not None, delete)
 
 
 def _drop_max_length(spec: dict[str, Any]) -> None:
@@ -899,7 +1016,7 @@ def negative_timing_accepted(app: Flask) -> None:
 # =========================================================================================
 # Transport
 # =========================================================================================
-@fault("transport.json-suffix", "clients.login-json-cookie", layer="semantic",
+@fault("transport.json-suffix", layer="semantic",
        probe=lambda api: api.call("GET", "/api/v1/groups/4/calendars.json").status)
 def json_suffix_404(app: Flask) -> None:
     """Paths with the `.json` suffix answer 404."""
@@ -978,7 +1095,7 @@ def apikey_in_body_refused(app: Flask) -> None:
 
 
 # -- conformance: the OpenAPI document itself ------------------------------------------------
-@fault("list.paging", "auth.apikey-query", layer="conformance",
+@fault("list.envelope", layer="conformance",
        probe=lambda api: (api.list(("startIndex", 2147483647)).status, api.list(("startIndex", 2)).status))
 def server_error_on_huge_start_index(app: Flask) -> None:
     """A list request with a startIndex over 100000 (valid up to 2^31-1) crashes with a 500."""
@@ -997,8 +1114,7 @@ def _drop_publicname(body: Any) -> Any:
     return body
 
 
-@fault("show.calendar", "list.envelope", "create.created", "update.partial", "delete.body",
-       layer="conformance",
+@fault("show.calendar", layer="conformance",
        probe=lambda api: "publicname" in api.get(1).body)
 def response_missing_publicname(app: Flask) -> None:
     """Calendar representations lack the required `publicname` field."""

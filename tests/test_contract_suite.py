@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from calendar_spec import rules
+from calendar_spec import load_spec, rules
 
 from contract_tests import cli
 from contract_tests.http import Exchange, curl_line
@@ -394,7 +394,33 @@ def test_every_observable_rule_has_a_check():
     assert ALL_RULES - registered <= UNOBSERVABLE
 
 
-def test_schemathesis_checks_map_to_rule_ids():
+# The rule each schemathesis check stands for on a positive GET of one calendar answered 200.
+CHECK_RULES = {
+    "not_a_server_error": "show.calendar",
+    "status_code_conformance": "transport.status-set",
+    "content_type_conformance": "transport.json-responses",
+    "response_headers_conformance": "auth.session-cookie",
+    "response_schema_conformance": "show.calendar",
+    "negative_data_rejection": "invalid.rejected",
+    "positive_data_acceptance": "show.calendar",
+    "missing_required_header": "auth.no-data-without-credentials",
+    "unsupported_method": "method.405",
+    "allow_header_conformance": "method.405",
+    "use_after_free": "transport.status-set",
+    "ensure_resource_availability": "create.created",
+    "ignored_auth": "auth.no-data-without-credentials",
+    "object_level_authorization": "isolation.other-group-calendar-404",
+    "contract_documented_response_schema": "show.calendar",
+    "contract_success_media_type": "transport.json-responses",
+    "contract_unserved_method": "method.405",
+    "contract_refusal_changes_nothing": "invalid.rejected",
+    "contract_soft_delete": "delete.soft",
+    "contract_write_persisted": "update.partial",
+    "contract_created_readable": "create.created",
+}
+
+
+def test_schemathesis_checks_map_to_their_rule():
     class Operation:
         definition = type("D", (), {"raw": {"operationId": "getCalendar"}})()
         label = "GET /api/v1/groups/{group_id}/calendars/{calendar_id}"
@@ -404,8 +430,10 @@ def test_schemathesis_checks_map_to_rule_ids():
         method = "GET"
         meta = None
 
-    for check in (*BUILT_IN_CHECKS, *CUSTOM_CHECKS):
-        assert _rule_for(check, Case(), 200) in ALL_RULES, check
+    assert set(CHECK_RULES) == {*BUILT_IN_CHECKS, *CUSTOM_CHECKS}
+    assert {check: _rule_for(check, Case(), 200) for check in CHECK_RULES} == CHECK_RULES
+    marked = type("F", (), {"message": "[rule:list.paging] the page is wrong"})()
+    assert _rule_for("contract_documented_response_schema", Case(), 200, marked) == "list.paging"
 
 
 def test_curl_lines_mask_secrets():
@@ -421,7 +449,7 @@ def test_curl_lines_mask_secrets():
         },
         b'{"apikey": "s3cret", "calendar": {"name": "x"}}',
         200,
-        {},
+        [],
         b"{}",
     )
     line = curl_line(exchange)
@@ -430,38 +458,60 @@ def test_curl_lines_mask_secrets():
     assert "-u 'a@b.c:[Filtered]'" in line and "apikey=%5BFiltered%5D" in line
 
 
-def _deleted_as_integers(wsgi_app: Callable) -> Callable:
-    """A deployment that serialises `deleted` as 0/1, as Rails does for sibling resources."""
-    import json
-
-    def flip(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: int(v) if k == "deleted" and isinstance(v, bool) else flip(v)
-                    for k, v in value.items()}
-        return [flip(item) for item in value] if isinstance(value, list) else value
-
-    def middleware(environ: dict, start_response: Callable) -> Any:
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list, exc_info: Any = None) -> None:
-            captured.update(status=status, headers=headers)
-
-        body = b"".join(wsgi_app(environ, capture))
-        if "json" in dict(captured["headers"]).get("Content-Type", "") and body:
-            body = json.dumps(flip(json.loads(body))).encode()
-        headers = [(k, str(len(body)) if k == "Content-Length" else v) for k, v in captured["headers"]]
-        start_response(captured["status"], headers)
-        return [body]
-
-    return middleware
-
-
 def test_deleted_as_0_or_1_keeps_the_documented_contract_only():
-    app = create_app()
-    app.wsgi_app = _deleted_as_integers(app.wsgi_app)
-    documented = run_suite(options(app, level="documented", layers=("semantic", "stateful")))
-    assert documented.passed, [f.describe() for f in documented.failures]
-    app = create_app()
-    app.wsgi_app = _deleted_as_integers(app.wsgi_app)
-    strict = run_suite(options(app, layers=("semantic", "stateful")))
-    assert not strict.passed, "strict holds deployments to JSON booleans (an assumption)"
+    """A deployment answering `deleted` as 0/1 (Rails style): documented passes; strict fails
+    the one assumption it breaks, and names no documented rule for it."""
+    documented = run_suite(options(create_app(settings={"deleted_output": "integer"}), level="documented",
+                                   layers=("semantic", "stateful", "conformance")))
+    assert documented.passed, describe(documented)
+    strict = run_suite(options(create_app(settings={"deleted_output": "integer"}),
+                               layers=("semantic", "stateful", "conformance")))
+    assert failed_rules(strict) == {"show.assumed-representation"}, describe(strict)
+
+
+# -- a deployment that answers every open question the other way -----------------------------
+QUESTIONS = load_spec("strict")["x-open-questions"]["questions"]
+
+
+def other_answers(kind: str) -> dict[str, str]:
+    """For each question of `kind`, an answer that is not the mock's default."""
+    return {q["id"]: next(str(a) for a in q["answers"] if str(a) != str(q["default"]))
+            for q in QUESTIONS if q["kind"] == kind}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("level", ["documented", "strict"])
+def test_passes_a_deployment_that_answers_every_open_question_the_other_way(level):
+    """The suite was once tuned to its own mock: this mock answers all open questions otherwise
+    (400 for a group_id mismatch, unknown calendarsets kept, pages capped at 5, startIndex as
+    pages, another error shape, no Allow header, another cookie first, ...). A correct server."""
+    settings = other_answers("open")
+    assert len(settings) >= 15
+    result = run_suite(options(create_app(settings=settings), level=level))
+    assert result.passed, describe(result)
+    assert result.rules_checked == (ALL_RULES if level == "strict" else DOCUMENTED_RULES) - UNOBSERVABLE
+
+
+@pytest.mark.slow
+@pytest.mark.http
+def test_passes_the_other_answers_over_http_too():
+    """The same, through a real server: several Set-Cookie headers, capped pages over a socket."""
+    app = create_app(settings=other_answers("open"))
+    with serve_in_thread(app) as server:
+        result = run_suite(options(base_url=server.base_url, level="documented", max_examples=3))
+    assert result.passed, describe(result)
+
+
+@pytest.mark.slow
+def test_other_answers_to_our_assumptions_keep_the_documented_contract_and_fail_strict():
+    """Answering our assumptions (ASM) otherwise - any-of interventions, hidden deleted
+    calendars, coerced "12", deleted as 0/1 - on top of every open question: documented passes;
+    strict fails, and only with ASM rules."""
+    settings = {**other_answers("open"), **other_answers("assumed")}
+    documented = run_suite(options(create_app(settings=settings), level="documented"))
+    assert documented.passed, describe(documented)
+    strict = run_suite(options(create_app(settings=settings), layers=("semantic", "auth")))
+    assert not strict.passed
+    assert {f.tag for f in strict.failures} == {"ASM"}, describe(strict)
+    assert {"list.intervention-all", "list.deleted-listed", "invalid.strict-types",
+            "show.assumed-representation"} <= failed_rules(strict)

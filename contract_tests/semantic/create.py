@@ -44,7 +44,7 @@ def assumed_defaults() -> dict[str, Any]:
 def _expect_values(
     ctx: SuiteContext, body: dict[str, Any], wanted: dict[str, Any], what: str, exchange
 ) -> None:
-    differs = {k: (v, body.get(k, "<missing>")) for k, v in wanted.items() if body.get(k, "<missing>") != v}
+    differs = ctx.differences(wanted, body)
     ctx.expect(
         not differs,
         what,
@@ -81,8 +81,9 @@ def created(ctx: SuiteContext) -> None:
     ctx.expect(
         body["id"] in listed,
         "the created calendar is listed",
-        expected=f"id {body['id']} in results=all",
+        expected=f"id {body['id']} in the list (every page)",
         actual=f"{len(listed)} ids listed",
+        exchange=ctx.journal[-1],
     )
 
 

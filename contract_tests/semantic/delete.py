@@ -14,11 +14,7 @@ MOVING = ("deleted", "updated_at")  # what a delete or restore may change
 def _same_except(
     ctx: SuiteContext, before: dict[str, Any], after: dict[str, Any], what: str, exchange
 ) -> None:
-    differs = {
-        k: (v, after.get(k, "<missing>"))
-        for k, v in before.items()
-        if k not in MOVING and after.get(k, "<missing>") != v
-    }
+    differs = ctx.differences(before, after, ignore=MOVING)
     ctx.expect(
         not differs,
         what,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar_spec
+
 from ..context import SuiteContext, short
 from ..model import Skip
 from ..registry import rule
@@ -35,9 +37,7 @@ def show_matches_list(ctx: SuiteContext) -> None:
             expected="a bare calendar",
             exchange=exchange,
         )
-        differs = {
-            k: (v, body.get(k, "<missing>")) for k, v in record.items() if body.get(k, "<missing>") != v
-        }
+        differs = ctx.differences(record, body)
         ctx.expect(
             not differs,
             f"calendar {record['id']} shows as it is listed",
@@ -65,3 +65,31 @@ def show_deleted_own(ctx: SuiteContext) -> None:
     exchange = ctx.api.show(calendar["id"])
     ctx.expect_status(exchange, 200, what="a soft-deleted calendar still answers 200")
     ctx.expect_deleted(exchange, True, "it shows deleted true")
+
+
+@rule("show.assumed-representation", layer=LAYER, retry=True)
+def assumed_representation(ctx: SuiteContext) -> None:
+    """The fields the docs name but no documented answer shows are there, `deleted` a boolean."""
+    assumed = _assumed_fields()
+    records = ctx.records()
+    if not records and not ctx.read_only:
+        ctx.own_calendar()
+        records = ctx.records()
+    for record in _sample(records):
+        exchange = ctx.api.show(record["id"])
+        ctx.expect_status(exchange, 200)
+        for what, calendar in (("listed", record), ("shown", ctx.calendar_body(exchange))):
+            missing = sorted(field for field in assumed if field not in calendar)
+            ctx.expect(
+                not missing and isinstance(calendar.get("deleted"), bool),
+                f"calendar {record['id']} ({what}) carries every field the docs name, deleted a boolean",
+                expected=f"fields {sorted(assumed)}, deleted true or false",
+                actual=f"missing {missing}, deleted {calendar.get('deleted')!r}",
+                exchange=exchange,
+            )
+
+
+def _assumed_fields() -> set[str]:
+    """The Calendar fields whose presence only the strict spec requires (the assumed allOf)."""
+    calendar = calendar_spec.load_spec("strict")["components"]["schemas"]["Calendar"]
+    return {field for member in calendar.get("allOf", []) for field in member.get("required", [])}

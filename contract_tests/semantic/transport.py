@@ -47,13 +47,7 @@ def json_suffix_login(ctx: SuiteContext) -> None:
     plain, suffixed = ctx.api.login(), ctx.api.login(suffix=".json")
     for exchange in (plain, suffixed):
         ctx.expect_status(exchange, 200, what="login with the right credentials answers 200")
-        ctx.expect(
-            exchange.headers.get("set-cookie", "").startswith("_session_id="),
-            "login sets the _session_id cookie",
-            expected="Set-Cookie: _session_id=...",
-            actual=f"Set-Cookie: {exchange.headers.get('set-cookie')!r}",
-            exchange=exchange,
-        )
+        ctx.expect_session_cookie(exchange)
     pro, pro_json = (plain.json() or {}).get("pro"), (suffixed.json() or {}).get("pro")
     ctx.expect(
         isinstance(pro, dict) and isinstance(pro_json, dict) and pro.get("id") == pro_json.get("id"),
