@@ -15,6 +15,8 @@ from spec_validation import ApiClient
 
 from mock_server import create_app
 
+pytest_plugins = ["pytester"]  # the plugin's own tests run inner pytest sessions
+
 
 class ManualClock:
     """A clock for `create_app(clock=...)` that moves only when a test says so."""

@@ -80,14 +80,25 @@ def test_ratio_with_a_seed_is_reproducible():
     assert 30 <= sum(first) <= 90
 
 
-def test_faults_are_cleared_between_tests_part_one(calendar_mock):
-    calendar_mock.inject("error", path=".", ratio=1.0)
-    assert _list(calendar_mock).status_code == 500
+def test_faults_are_cleared_between_tests(pytester):
+    """Two tests in one session, in this order: the second never meets the first one's fault."""
+    pytester.makepyfile(test_order="""
+        import requests
 
+        def _list(mock):
+            return requests.get(mock.url(f"/api/v1/groups/{mock.group_id}/calendars"),
+                                params={"apikey": mock.apikey}, auth=mock.auth, timeout=10)
 
-def test_faults_are_cleared_between_tests_part_two(calendar_mock):
-    assert calendar_mock.faults() == []
-    assert _list(calendar_mock).status_code == 200
+        def test_1_injects(calendar_mock):
+            calendar_mock.inject("error", path=".", ratio=1.0)
+            assert _list(calendar_mock).status_code == 500
+
+        def test_2_meets_none(calendar_mock):
+            assert calendar_mock.faults() == []
+            assert _list(calendar_mock).status_code == 200
+    """)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
 
 
 def test_control_plane_lists_removes_and_refuses_bad_faults(calendar_mock):

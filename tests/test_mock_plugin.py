@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from spec_validation import DEFAULT_SETTINGS, DEMO_APIKEY, check_http_response
+from spec_validation import DEFAULT_SETTINGS, check_http_response
 
 pytestmark = pytest.mark.http
 
@@ -30,10 +30,9 @@ def _create(mock, name: str) -> dict:
     return check_http_response(response)
 
 
-def test_plugin_first_writer(calendar_mock):
+def test_plugin_journals_a_write_with_secrets_masked(calendar_mock):
     _starts_fresh(calendar_mock)
     assert _create(calendar_mock, "first")["id"] == 13
-    calendar_mock.configure(deleted_calendars="hidden")
     journal = calendar_mock.requests(method="POST")
     assert [(entry["path"], entry["status"]) for entry in journal] == [
         ("/api/v1/groups/4/calendars", 201)]
@@ -41,28 +40,46 @@ def test_plugin_first_writer(calendar_mock):
     assert journal[0]["body"] == {"calendar": {"name": "first"}}
 
 
-def test_plugin_second_writer(calendar_mock):
-    _starts_fresh(calendar_mock)
-    assert calendar_mock.requests(method="POST") == []
-    assert _create(calendar_mock, "second")["id"] == 13
-    calendar_mock.configure(intervention_match="any")
+def test_each_test_starts_from_the_seed_whatever_the_test_before_did(pytester):
+    """Tests in one session, in this order: each undoes nothing, and each next one starts from
+    the demo data, default settings, an empty journal, no faults - also after another seed."""
+    pytester.makepyfile(test_order="""
+        import requests
 
+        def _ids(mock):
+            response = requests.get(mock.url(f"/api/v1/groups/{mock.group_id}/calendars"), timeout=10,
+                                    params={"apikey": mock.apikey, "results": "all"}, auth=mock.auth)
+            return [record["id"] for record in response.json()["records"]]
 
-def test_plugin_other_seed_lasts_one_test(calendar_mock):
-    _starts_fresh(calendar_mock)
-    state = calendar_mock.state()
-    seed = {"apikeys": [{"key": "k"}], "groups": state["groups"], "users": [
-        {"id": 1, "email": "solo@x.test", "password": "pw", "group_id": 4}]}
-    calendar_mock.reset(seed)
-    response = requests.get(calendar_mock.url("/api/v1/groups/4/calendars"), timeout=10,
-                            params={"apikey": "k"}, auth=("solo@x.test", "pw"))
-    assert check_http_response(response)["totalRecords"] == 0
+        def _fresh(mock):
+            assert _ids(mock) == [1, 2, 3, 4, 5, 6, 7, 8]
+            assert mock.requests(method="POST") == [] and mock.faults() == []
+            assert mock.state()["settings"]["deleted_calendars"] == "listed"
+            assert mock.state()["settings"]["page_cap"] == "none"
 
+        def test_1_writes_and_switches(calendar_mock):
+            _fresh(calendar_mock)
+            requests.post(calendar_mock.url("/api/v1/groups/4/calendars"), timeout=10,
+                          params={"apikey": calendar_mock.apikey}, auth=calendar_mock.auth,
+                          json={"calendar": {"name": "left behind"}})
+            calendar_mock.configure(deleted_calendars="hidden", page_cap="5")
+            calendar_mock.inject("delay", path="/nothing$", times=1, delay_ms=1)
 
-def test_plugin_after_other_seed(calendar_mock):
-    _starts_fresh(calendar_mock)
-    assert calendar_mock.apikey == DEMO_APIKEY
-    assert calendar_mock.auth == ("pro@demo.test", "demo-password")
+        def test_2_loads_another_seed(calendar_mock):
+            _fresh(calendar_mock)
+            state = calendar_mock.state()
+            calendar_mock.reset({"apikeys": [{"key": "k"}], "groups": state["groups"], "users": [
+                {"id": 1, "email": "solo@x.test", "password": "pw", "group_id": 4}]})
+            response = requests.get(calendar_mock.url("/api/v1/groups/4/calendars"), timeout=10,
+                                    params={"apikey": "k"}, auth=("solo@x.test", "pw"))
+            assert response.json()["totalRecords"] == 0
+
+        def test_3_has_the_demo_data_back(calendar_mock):
+            _fresh(calendar_mock)
+            assert calendar_mock.auth == ("pro@demo.test", "demo-password")
+    """)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
 
 
 def test_plugin_in_process_flavour(calendar_mock_app):

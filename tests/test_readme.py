@@ -1,4 +1,6 @@
-"""The README's curl examples, run as written against a real mock, so they cannot rot."""
+"""The README's curl examples, run as written against a real mock, so they cannot rot: each
+one must do what the README says it does (the expected answers are worked out from the seed
+data, never copied from the mock)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from spec_validation import DEMO
 
 from mock_server import create_app
 from mock_server.server import serve_in_thread
@@ -19,6 +23,9 @@ pytestmark = [
     pytest.mark.skipif(not shutil.which("curl") or not shutil.which("sha1sum"),
                        reason="curl and sha1sum run the README's examples"),
 ]
+GROUP = [calendar for calendar in DEMO["calendars"] if calendar["group_id"] == 4]
+BY_ID = {calendar["id"]: calendar for calendar in GROUP}
+OFFERING = {item["id"]: set(item["calendar_ids"]) for item in DEMO["interventions"]}
 
 
 def _mock_examples() -> list[str]:
@@ -36,14 +43,17 @@ def test_readme_opens_with_the_two_setup_commands():
     assert commands == ["make serve", "make test"]
 
 
-def test_readme_curl_examples_do_what_they_say(tmp_path):
+def _ids(body: dict[str, Any]) -> list[int]:
+    return [record["id"] for record in body["records"]]
+
+
+def _run_examples(tmp_path: Path) -> list[tuple[str, int, Any]]:
     commands = _mock_examples()
     assignments = [c for c in commands if re.fullmatch(r"[A-Z]+=\S+", c)]
     curls = [c for c in commands if c.startswith("curl ")]
-    assert len(curls) >= 10, "the README should show list, filter, create, update, delete, restore, login"
+    results = []
     with serve_in_thread(create_app()) as server:
         prelude = "\n".join(assignments).replace("http://127.0.0.1:8000", server.base_url)
-        results = []
         for command in curls:
             command = command.replace("/tmp/clicrdv-cookies", str(tmp_path / "cookies"))
             script = f"set -e\n{prelude}\n{command} -w '\\n%{{http_code}}'"
@@ -51,16 +61,48 @@ def test_readme_curl_examples_do_what_they_say(tmp_path):
             assert done.returncode == 0, (command, done.stderr)
             body, _, status = done.stdout.rpartition("\n")
             results.append((command, int(status), json.loads(body)))
-    for command, status, _ in results:
-        assert status in (200, 201), (command, status)
-    by_verb = {command.split(" -X ")[1].split()[0] if " -X " in command else "GET": body
-               for command, _, body in results if "sessions" not in command}
-    created = next(body for command, _, body in results if "-X POST" in command and "sessions" not in command)
-    assert created["name"] == "Agenda de test" and created["generate_interval"] == 15
-    assert by_verb["DELETE"]["deleted"] is True
-    restored = [body for command, _, body in results if '"deleted": false' in command]
-    assert restored and restored[0]["deleted"] is False
-    both = next(body for command, _, body in results if "intervention_ids" in command)
-    assert {record["id"] for record in both["records"]} == {1, 5}
-    cookie_read = results[-1][2]
-    assert cookie_read["id"] == 1
+    return results
+
+
+def test_readme_curl_examples_do_what_they_say(tmp_path):
+    results = _run_examples(tmp_path)
+    assert len(results) == 11, "every example: list, filters, search, conditions, writes, login"
+    (listed, both, sets, searched, conditions, created, updated, deleted, restored, login, read) = results
+
+    # list: the default page, paged by 25 from 0
+    assert listed[1] == 200 and listed[2]["startIndex"] == 0 and listed[2]["pageSize"] == 25
+    assert _ids(listed[2]) == sorted(BY_ID)
+
+    # intervention_ids 21 AND 23; calendarset_ids 8 OR 12, every record
+    assert "intervention_ids" in both[0] and set(_ids(both[2])) == OFFERING[21] & OFFERING[23]
+    assert "calendarset_ids" in sets[0] and "results=all" in sets[0]
+    assert set(_ids(sets[2])) == {cid for cid, c in BY_ID.items() if c["calendarset_id"] in (8, 12)}
+
+    # sort by name descending, search "dr" in name or publicname, ignoring case
+    wanted = [c for c in GROUP if "dr" in (c["name"] + " " + c["publicname"]).casefold()]
+    assert _ids(searched[2]) == [c["id"] for c in sorted(wanted, key=lambda c: c["name"], reverse=True)]
+
+    # conditions: generate_interval >= 20
+    assert set(_ids(conditions[2])) == {cid for cid, c in BY_ID.items() if c["generate_interval"] >= 20}
+
+    # create: 201, defaults applied, sort = the group's largest sort + 1
+    assert created[1] == 201 and created[2]["name"] == "Agenda de test"
+    assert created[2]["group_id"] == 4 and created[2]["sort"] == max(c["sort"] for c in GROUP) + 1
+    assert (created[2]["generate_interval"], created[2]["mintime_rdv"], created[2]["maxrdv_period"],
+            created[2]["mintime_annulation"], created[2]["deleted"]) == (15, 0, 131400, 2880, False)
+
+    # partial update: only publicname changes (and updated_at)
+    before = BY_ID[5]
+    assert updated[1] == 200 and updated[2]["publicname"] == "Agenda ouvert à Internet"
+    assert {key for key in before if updated[2][key] != before[key]} <= {"publicname", "updated_at"}
+
+    # soft delete: 200, deleted true, nothing else changed
+    assert deleted[1] == 200 and deleted[2]["deleted"] is True
+    assert {key for key in before if deleted[2][key] != updated[2][key]} <= {"deleted", "updated_at"}
+
+    # restore through the .json alias
+    assert restored[1] == 200 and restored[2]["deleted"] is False and restored[2]["id"] == 5
+
+    # login by SHA1 digest, then the cookie alone identifies the user
+    assert login[1] == 200 and login[2]["pro"]["email"] == "pro@demo.test"
+    assert read[1] == 200 and read[2]["id"] == 1 and "-u " not in read[0]
