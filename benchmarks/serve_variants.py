@@ -94,6 +94,10 @@ def _summary(runs: list[dict]) -> dict:
             "peak_rss_mb": max(r.get("peak_rss_mb", 0) for r in runs)}
 
 
+def _cell(values: dict, key: str, form: str) -> str:
+    return form.format(values[key]) if key in values else "–"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--variant", action="append", default=[],
@@ -119,12 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|---|")
     for v in variants:
         c = result.get("cold", {}).get(v.name, {})
-        row = [v.name, f"{c.get('median_idle_rss_mb', float('nan')):.1f}",
-               f"{c.get('median_ready_s', float('nan')):.3f}"]
+        row = [v.name, _cell(c, "median_idle_rss_mb", "{:.1f}"), _cell(c, "median_ready_s", "{:.3f}")]
         for connections in CONNECTIONS:
             s = result.get("load", {}).get(v.name, {}).get(str(connections), {})
-            row += [f"{s.get('rps', float('nan')):.0f}", f"{s.get('p99_ms', float('nan')):.2f}",
-                    f"{s.get('cpu_us', float('nan')):.0f}"]
+            row += [_cell(s, "rps", "{:.0f}"), _cell(s, "p99_ms", "{:.2f}"), _cell(s, "cpu_us", "{:.0f}")]
         print("| " + " | ".join(row) + " |")
     return 0
 

@@ -1,8 +1,14 @@
 """`calendar-mock serve`: the mock on 127.0.0.1, under granian (default) or waitress.
 
 granian was chosen by measurement (benchmarks/RESULTS.md); waitress is the pure-Python
-fallback, with a thread pool. Nothing heavy is imported here: under granian this process
-only supervises, and the worker builds the mock.
+fallback, with a thread pool. Either way the mock is served by this one process (granian's
+embedded server, mock_server.granian_server). Nothing heavy is imported here, so that the
+options are checked at once.
+
+Stopping: SIGTERM, or SIGINT (Ctrl-C, which a terminal sends to the whole process group),
+ends `serve` within 2 s even with requests in flight (delay faults are cut short) or a
+request holding the CPU, with exit status 0: the stop was asked for. A second signal ends
+it at once. Status 2: the seed data cannot be loaded or the port cannot be bound.
 """
 
 from __future__ import annotations
@@ -80,9 +86,13 @@ def _free_port(host: str, port: int) -> int:
 
 
 def _serve_waitress(args: argparse.Namespace, app_options: dict[str, Any]) -> int:
+    """waitress in a thread; the main thread waits for SIGINT or SIGTERM, then stops it."""
+    from .server import STOP_GRACE_S, StopSignals
+
+    stop = StopSignals()  # before the slow imports: a stop during start-up is a stop too
     from .app import create_app, mock_of
     from .errors import SeedError
-    from .server import make_server
+    from .server import serve_in_thread
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -90,17 +100,19 @@ def _serve_waitress(args: argparse.Namespace, app_options: dict[str, Any]) -> in
     except (OSError, SeedError, ValueError) as error:
         print(f"calendar-mock: cannot load the seed data: {error}", file=sys.stderr)
         return 2
+    if stop.requested.is_set():
+        return 0
     try:
-        server = make_server(app, args.host, args.port, args.threads)
+        running = serve_in_thread(app, args.host, args.port, args.threads)
     except OSError as error:
         print(f"calendar-mock: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2
     store = mock_of(app).store
-    url = base_url(args.host, server.effective_port)  # the real port, also for --port 0
-    print(banner(url, store.dump()["apikeys"], store.seed_credentials()), flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run()
-    return 0
+    # running.base_url has the real port, also for --port 0
+    print(banner(running.base_url, store.dump()["apikeys"], store.seed_credentials()), flush=True)
+    requested = stop.wait(running.serving)
+    running.stop(timeout=STOP_GRACE_S)
+    return 0 if requested else 1
 
 
 def banner(url: str, apikeys: list[str], users: list[dict]) -> str:

@@ -4,7 +4,8 @@ Why not granian's own WSGI interface: it hands requests to a pool of Python thre
 with more than one thread the GIL hand-offs cost tail latency (p99 of 0.1–0.8 s at 16
 connections, measured); with one thread, a delay fault would hold every other request.
 Here requests are answered one at a time on the loop (an answer takes tens of µs), and a
-delay fault is awaited, so it holds only its own request.
+delay fault is awaited, so it holds only its own request; a stop cuts every delay short
+(`release_delays`), so that the server can stop at once.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class RsgiBridge:
 
     def __init__(self, app: FaultMiddleware) -> None:
         self.app = app
+        self.stopping = False
+        self._delays: set[asyncio.Future[None]] = set()
 
     async def __call__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
@@ -39,7 +42,7 @@ class RsgiBridge:
         fault = self.app.pick(environ)
         environ[PICKED_FAULT] = fault
         if fault is not None and fault.delay_ms != (0, 0):
-            await asyncio.sleep(fault.delay_seconds())
+            await self.delay(fault.delay_seconds())
         status, headers, chunks, cut = call_wsgi(self.app, environ)
         if cut:
             transport = proto.response_stream(status, headers)
@@ -47,6 +50,32 @@ class RsgiBridge:
                 await transport.send_bytes(chunk)
             return  # short of the promised Content-Length: granian closes the connection
         proto.response_bytes(status, headers, b"".join(chunks))
+
+    async def delay(self, seconds: float) -> None:
+        """Wait `seconds`, or less if the server stops meanwhile (asyncio.sleep, cut short)."""
+        if self.stopping:
+            return
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        timer = loop.call_later(seconds, _resolve, waiter)
+        self._delays.add(waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._delays.discard(waiter)
+
+    def release_delays(self) -> None:
+        """The server stops: delayed requests are answered now, and no request is delayed
+        any more. Call it on the event loop."""
+        self.stopping = True
+        for waiter in self._delays:
+            _resolve(waiter)
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 async def read_body(headers: Any, proto: Any) -> tuple[bytes, bool]:
