@@ -170,7 +170,7 @@ while True:  # a request holding the main thread: no event loop turn, no return
 """
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=lambda signum: signum.name)
 def test_a_main_thread_busy_in_python_still_stops_within_2_s(signum):
     """The stop handlers the CLI installs (under both servers) end the process even when the
     main thread never returns to the event loop, with status 0."""
