@@ -30,13 +30,15 @@ import profile_mock  # noqa: E402
 import report  # noqa: E402
 import seeds  # noqa: E402
 import tools  # noqa: E402
+import worst  # noqa: E402
 from load import run_wrk  # noqa: E402
 
 WORK = HERE / ".work"
 RAW = WORK / "results.json"
-SECTIONS = ("cold", "load", "sizes", "profile", "contract")
+SECTIONS = ("cold", "load", "sizes", "profile", "contract", "worst")
 SIZES = (100, 10_000, 100_000)
 CONNECTIONS = (1, 16)
+WRK_SETTINGS = ("duration_s", "repeats", "max_requests", "cold_runs", "warmup_s", "connections")
 MB = 1024 * 1024
 
 
@@ -200,6 +202,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-requests", type=int, default=100_000, help="request cap per wrk run")
     parser.add_argument("--cold-runs", type=int, default=7, help="cold starts per peer (median)")
     parser.add_argument("--profile-requests", type=int, default=2000)
+    parser.add_argument("--worst-samples", type=int, default=20,
+                        help="answers timed per worst-case request (after one warm-up)")
+    parser.add_argument("--worst-budget", type=float, default=3.0,
+                        help="seconds of sampling per worst-case request once 3 answers are in")
+    parser.add_argument("--worst-duration", type=float, default=10.0,
+                        help="seconds of each worst-case concurrency run")
+    parser.add_argument("--worst-heavy-cap", type=int, default=10_000,
+                        help="request cap of the client sending the worst requests in a loop")
     parser.add_argument("--quiet-wait", type=float, default=60.0,
                         help="longest wait for other work on the machine to calm down before a run")
     parser.add_argument("--wait-budget", type=float, default=900.0,
@@ -210,6 +220,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.duration, args.repeats, args.cold_runs, args.profile_requests = 1.0, 1, 3, 300
         args.quiet_wait, args.wait_budget = 3.0, 60.0
+        args.worst_samples, args.worst_budget, args.worst_duration = 5, 1.0, 2.0
     args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(args.sections) - set(SECTIONS)
     if unknown:
@@ -228,12 +239,15 @@ def main(argv: list[str] | None = None) -> int:
     tools.ensure_all()
     results: dict = json.loads(RAW.read_text()) if RAW.exists() and args.sections != list(SECTIONS) else {}
     results["environment"] = tools.environment()
+    previous = results.get("settings", {})
     results["settings"] = {"duration_s": args.duration, "repeats": args.repeats,
                            "max_requests": args.max_requests, "cold_runs": args.cold_runs,
                            "warmup_s": 1.0, "connections": list(CONNECTIONS),
                            "quiet_cores": machine.QUIET_CORES, "quiet_wait_s": args.quiet_wait,
                            "wait_budget_s": args.wait_budget,
                            "peers": {p.name: p.label for p in peers.PEERS}}
+    if not set(args.sections) & {"cold", "load", "sizes"}:  # the wrk settings the kept sections used
+        results["settings"].update({key: previous[key] for key in WRK_SETTINGS if key in previous})
     log(f"sections {', '.join(args.sections)}; raw results in {RAW}")
     steps = {
         "cold": lambda: cold_start(args.cold_runs, settle=1.0),
@@ -242,6 +256,10 @@ def main(argv: list[str] | None = None) -> int:
         "profile": lambda: _quietly(lambda: {op: profile_mock.profile(op, args.profile_requests)
                                              for op in ("list", "create")}),
         "contract": lambda: _quietly(contract_bench.measure),
+        "worst": lambda: worst.run(WORK, samples=args.worst_samples, budget_s=args.worst_budget,
+                                   duration=args.worst_duration, max_requests=args.max_requests,
+                                   heavy_cap=args.worst_heavy_cap,
+                                   profile_calls=1 if args.quick else 3, log=log),
     }
     for section in args.sections:
         log(f"== {section}")

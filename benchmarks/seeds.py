@@ -57,6 +57,54 @@ def write_seed(group_calendars: int, directory: Path) -> Path:
     return path
 
 
+# The longest text each field takes (spec/openapi.yaml: Name, PublicName, Address, Zipcode, City).
+MAX_LENGTHS = {"name": 255, "publicname": 255, "address": 255, "zipcode": 16, "city": 64}
+
+
+def _cut(text: str, field: str) -> str:
+    """`text` cut to, or padded with `a` up to, the field's longest length."""
+    size = MAX_LENGTHS[field]
+    return text[:size].ljust(size, "a")
+
+
+def worst_calendar(calendar_id: int, sort: int) -> dict[str, Any]:
+    """A calendar of group 4 whose every text is as long as the spec allows: half of them the
+    worst case of a backtracking `like` (`a…ab`), half a long common prefix and a number at the
+    end (what a sort or a search must read to the last character to tell apart)."""
+    record = calendar(calendar_id, sort)
+    if calendar_id % 2:
+        texts = {field: "a" * (size - 1) + "b" for field, size in MAX_LENGTHS.items()}
+    else:
+        digits = f"{calendar_id:08d}"
+        texts = {
+            "name": _cut("Agenda " + "a" * 240 + digits, "name"),
+            "publicname": _cut("Agenda public " + "a" * 233 + digits, "publicname"),
+            "address": _cut(f"{calendar_id} rue " + "a" * 255, "address")[:-8] + digits,
+            "zipcode": _cut(f"{75000 + calendar_id % 20:05d}" + "0" * 16, "zipcode")[:-8] + digits,
+            "city": _cut("Paris " + "a" * 64, "city")[:-8] + digits,
+        }
+    return {**record, **texts}
+
+
+def worst_seed(group_calendars: int) -> dict[str, Any]:
+    """`seed_with(group_calendars)` with every text of group 4 at its longest (`worst_calendar`):
+    the worst data a client could create through the API. Ids, calendarsets, interventions and
+    the other groups stay as in `seed_with`."""
+    seed = seed_with(group_calendars)
+    seed["calendars"] = [worst_calendar(c["id"], c["sort"]) if c["group_id"] == GROUP_ID else c
+                         for c in seed["calendars"]]
+    seed["description"] = (f"Benchmark seed: the demo data with {group_calendars} calendars in group 4, "
+                           "every text at its longest.")
+    return seed
+
+
+def write_worst_seed(group_calendars: int, directory: Path) -> Path:
+    path = directory / f"seed-worst-{group_calendars}.json"
+    if not path.exists():
+        path.write_text(json.dumps(worst_seed(group_calendars)), encoding="utf-8")
+    return path
+
+
 def write_json_server_files(directory: Path) -> tuple[Path, Path]:
     """A fresh db.json with the demo's group-4 calendars, and routes onto the mock's paths."""
     calendars = [c for c in demo_seed()["calendars"] if c["group_id"] == GROUP_ID]
