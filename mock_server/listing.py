@@ -6,6 +6,7 @@ answers to the open questions that concern lists (`ListAnswers`); tests can run 
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -61,6 +62,30 @@ class Condition:
         null = self.op in NEGATIONS and answers.negations_keep_nulls
         return lambda actual: null if actual is None else test(actual)
 
+    def apply(self, records: list[Record], answers: ListAnswers) -> list[Record]:
+        """The records that satisfy the condition: `keeps`, with the test written inline for
+        the common cases (no call per record, a filter's main cost)."""
+        field, op, value = self.field, self.op, self.value
+        null = op in NEGATIONS and answers.negations_keep_nulls
+        folded = answers.equals_ignore_case and op in ("=", "!=", "in", "not in")
+        if not folded:
+            try:
+                if op in LIKE_OPS:
+                    match, wanted = value.matches, op == "like"
+                    return [r for r in records if ((v := r.get(field)) is None and null) or (
+                        v is not None and match(v if isinstance(v, str) else str(v)) is wanted)]
+                if op in ("in", "not in"):
+                    wanted = op == "in"
+                    return [r for r in records if ((v := r.get(field)) is None and null) or (
+                        v is not None and (v in value) is wanted)]
+                compare = _COMPARISONS[op]
+                return [r for r in records if ((v := r.get(field)) is None and null) or (
+                    v is not None and compare(v, value))]
+            except TypeError:  # a value of another type than its field's: test one by one
+                pass
+        keep = self.keeps(answers)
+        return [record for record in records if keep(record.get(field))]
+
     def _test(self, answers: ListAnswers) -> Callable[[Any], bool]:
         op, value = self.op, self.value
         if op in LIKE_OPS:
@@ -87,9 +112,10 @@ class Condition:
         return test
 
     def steps(self, records: list[Record]) -> int:
-        """What testing `records` costs, in steps (see FilterBudget)."""
+        """What testing `records` costs, in steps (see FilterBudget): one a record, and for a
+        text the characters two equal prefixes make `=` compare; `like` by its pattern."""
         if self.op not in LIKE_OPS:
-            return len(records)
+            return len(records) + _text_size(records, self.field, other=0) // COMPARED_CHARACTERS_PER_STEP
         return like_steps(self.value, [record.get(self.field) for record in records])
 
 
@@ -161,11 +187,12 @@ def order(records: list[Record], sort: str | None, direction: str | None,
 
 
 class FilterBudget:
-    """How much filtering one list request may cost, counted in steps (a step is what testing
-    one record with `=` costs; `like` and `search` cost more, by the text they read). Each
-    filter is charged before it runs, on the records still in play, so no request spends more
-    than the limit: one that would is refused with 400. The same data and request always get
-    the same verdict. The limit is `x-clicrdv-limits: max-filter-steps` (a mock-only bound)."""
+    """How much filtering and sorting one list request may cost, counted in steps (a step is
+    what testing one record with `=` costs; `like`, `search` and texts cost more, by what they
+    read; a sort by n log n). Each filter is charged before it runs, on the records still in
+    play, so no request spends more than the limit: one that would is refused with 400. The
+    same data and request always get the same verdict. The limit is `x-clicrdv-limits:
+    max-filter-steps` (a mock-only bound)."""
 
     def __init__(self, limit: int, group_size: int) -> None:
         self.limit = limit
@@ -210,20 +237,23 @@ def select(
     distinct = {(c.field, c.op, c.text): c for c in query.conditions}.values()
     for condition in sorted(distinct, key=lambda c: c.op in LIKE_OPS):
         budget.charge(condition.steps(kept), "conditions")
-        keep, field = condition.keeps(answers), condition.field
-        kept = [record for record in kept if keep(record.get(field))]
+        kept = condition.apply(kept, answers)
     if query.search is not None:
         budget.charge(len(kept) * SEARCH_STEPS + sum(
             _text_size(kept, key) for key in SEARCHED) // CHARACTERS_PER_STEP, "search")
         needle = query.search.casefold()
         kept = [record for record in kept if matches_search(record, needle)]
+    if query.sort is not None and len(kept) > 1:
+        budget.charge(int(len(kept) * math.log2(len(kept))) // SORT_COMPARISONS_PER_STEP, "sort")
     return order(kept, query.sort, query.dir, answers)
 
 
-# A step is what testing one record with `=` costs (about 0.17 µs on the benchmark machine);
-# the rest is calibrated against it (benchmarks/calibrate_filters.py prints the ratios).
+# A step is what testing one record with `=` on an integer costs (about 0.25 µs on the
+# benchmark machine); the rest is weighed against it (benchmarks, section `worst`).
 SEARCH_STEPS = 5  # two case folds and two substring tests
 CHARACTERS_PER_STEP = 200  # case-folding and scanning a text
+COMPARED_CHARACTERS_PER_STEP = 128  # `=` on texts that share a long prefix
+SORT_COMPARISONS_PER_STEP = 4  # n log n comparisons of a sort key
 LIKE_STEPS = 7  # one string operation on the folded text (exact, prefix, suffix, contains)
 LIKE_LOOP_STEPS = 8  # the general loop ...
 LIKE_PIECE_STEPS = 2  # ... and each piece it searches for
@@ -247,9 +277,10 @@ def like_steps(pattern: LikePattern, values: list[Any]) -> int:
     return steps
 
 
-def _text_size(records: list[Record], field: str) -> int:
-    """The characters of `field` in `records` (what a text filter reads)."""
-    return sum(len(value) if isinstance(value, str) else 8
+def _text_size(records: list[Record], field: str, other: int = 8) -> int:
+    """The characters of `field` in `records` (what a text filter reads); a value that is not
+    text counts `other` (the digits a `like` reads of a number)."""
+    return sum(len(value) if isinstance(value, str) else other
                for record in records if (value := record.get(field)) is not None)
 
 

@@ -11,7 +11,7 @@ from calendar_spec.like import LikePattern
 from .contract import Contract, Operation, Parameter
 from .errors import SECOND_QUESTION_MARK_HINT, BadRequest, NotFound
 from .listing import Condition, ListQuery
-from .problems import field_problems, summary
+from .problems import Problems, field_problems, summary
 
 # Digits only, and few enough that int() stays cheap (it is quadratic in the digits, and
 # Python refuses more than 4,300): a few microseconds at most. A longer number is refused.
@@ -19,6 +19,7 @@ MAX_DIGITS = 4000
 _INTEGER = re.compile(rf"[+-]?[0-9]{{1,{MAX_DIGITS}}}")
 _OVERLONG_INTEGER = re.compile(rf"[+-]?[0-9]{{{MAX_DIGITS + 1},}}")
 _CONDITION_KEY = re.compile(r"conditions\[([0-9]{1,6})\]\[(field|op|value)\]")
+_ITEM_SUFFIX = re.compile(r"\[[0-9]+\]$")
 _BOOLEAN_WORDS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -94,8 +95,9 @@ def parse_query(
 def query_error(problems: dict[str, list[str]], args: Mapping[str, Sequence[str]]) -> BadRequest:
     """One 400 for all `problems`, with a hint when a refused value holds a second '?'."""
     message = summary(problems)
-    refused = [given for key, given in args.items() if any(name.startswith(key) for name in problems)]
-    if any("?" in item for given in refused for item in given):
+    # A problem names its parameter, or an item of it (`intervention_ids[][3]`).
+    named = {_ITEM_SUFFIX.sub("", name) for name in problems} | set(problems)
+    if any("?" in item for key, given in args.items() if key in named for item in given):
         message += SECOND_QUESTION_MARK_HINT
     return BadRequest(message, problems)
 
@@ -136,28 +138,31 @@ def conditions(
     merely start with "conditions" (`conditions_x`) are unknown keys, ignored like others.
     """
     parts: dict[int, dict[str, str]] = {}
-    problems: dict[str, list[str]] = {}
+    problems = Problems()
     for key, given in args.items():
         if key != "conditions" and not key.startswith("conditions["):
             continue
         match = _CONDITION_KEY.fullmatch(key)
         if match is None:
-            problems[key] = ["is not of the form conditions[i][field|op|value]"]
+            problems.add({key: ["is not of the form conditions[i][field|op|value]"]})
         elif len(given) > 1:
-            problems[key] = ["is given more than once"]
+            problems.add({key: ["is given more than once"]})
         else:
             parts.setdefault(int(match[1]), {})[match[2]] = given[0]
     if sorted(parts) != list(range(len(parts))):
-        problems["conditions"] = ["must be numbered 0, 1, 2 ... without gaps"]
+        problems.add({"conditions": ["must be numbered 0, 1, 2 ... without gaps"]})
     if problems:
-        return (), problems
+        return (), problems.listed()
     parsed = []
     for index in sorted(parts):
+        if problems.full and not contract.condition_validator.is_valid(parts[index]):
+            problems.unlisted += 1  # found at once; explaining it would cost more than it is worth
+            continue
         condition, found = _condition(contract, index, parts[index])
-        problems.update(found)
+        problems.add(found)
         if condition is not None:
             parsed.append(condition)
-    return tuple(parsed), problems
+    return tuple(parsed), problems.listed()
 
 
 def _condition(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -11,16 +12,24 @@ if TYPE_CHECKING:
 _ARTICLES = {"integer": "an integer", "object": "an object", "array": "an array"}
 
 
+# A refusal explains this many problems at most: explaining one costs far more than finding
+# it (jsonschema builds an error object), and a request may hold thousands.
+MAX_PROBLEMS = 20
+MORE = "more"  # the errors key that counts the problems left unexplained
+
+
 def field_problems(
     errors: Iterable[ValidationError], root: str, *, nested_in_root: bool = True
 ) -> dict[str, list[str]]:
     """Problems keyed by field path (`calendar.name`, `ids[][2]`); `root` names the whole value.
+    At most MAX_PROBLEMS errors are explained (`errors` is read no further).
 
     With `nested_in_root` false, paths inside the value leave the root out (a body's fields
     are `calendar.name`, not `body.calendar.name`).
     """
     problems: dict[str, list[str]] = {}
-    for error in sorted(errors, key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))):
+    explained = itertools.islice(errors, MAX_PROBLEMS)
+    for error in sorted(explained, key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))):
         for field, problem in _explain(error, root, nested_in_root):
             bucket = problems.setdefault(field, [])
             if problem not in bucket:
@@ -29,7 +38,33 @@ def field_problems(
 
 
 def summary(problems: dict[str, list[str]]) -> str:
-    return "; ".join(f"{field} {problem}" for field, items in problems.items() for problem in items)
+    return "; ".join(f"{field} {problem}" if field != MORE else problem
+                     for field, items in problems.items() for problem in items)
+
+
+class Problems(dict[str, list[str]]):
+    """Problems keyed by field, at most MAX_PROBLEMS fields listed; the rest only counted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unlisted = 0
+
+    @property
+    def full(self) -> bool:
+        return len(self) >= MAX_PROBLEMS
+
+    def add(self, found: dict[str, list[str]]) -> None:
+        for field, items in found.items():
+            if field in self or not self.full:
+                self.setdefault(field, []).extend(item for item in items if item not in self.get(field, ()))
+            else:
+                self.unlisted += 1
+
+    def listed(self) -> dict[str, list[str]]:
+        """The problems, with a last entry counting the unlisted ones."""
+        if not self.unlisted:
+            return dict(self)
+        return {**self, MORE: [f"and {self.unlisted:,} more problems"]}
 
 
 def _path(root: str, parts: Iterable[Any]) -> str:

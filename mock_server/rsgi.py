@@ -3,8 +3,10 @@
 Why not granian's own WSGI interface: it hands requests to a pool of Python threads, and
 with more than one thread the GIL hand-offs cost tail latency (p99 of 0.1–0.8 s at 16
 connections, measured); with one thread, a delay fault would hold every other request.
-Here requests are answered one at a time on the loop (an answer takes tens of µs), and a
-delay fault is awaited, so it holds only its own request; a stop cuts every delay short
+Here the cheap requests (almost all: an answer takes tens of µs) are answered one at a time
+on the loop, and the few that may take milliseconds on one slow-lane thread beside it, so a
+costly list never holds a cheap one for longer than the GIL's switch interval. A delay fault
+is awaited, so it holds only its own request; a stop cuts every delay short
 (`release_delays`), so that the server can stop at once.
 """
 
@@ -12,16 +14,36 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .faults import PICKED_FAULT, ConnectionCut, FaultMiddleware, WsgiApp
-from .wsgi_request import BODY_INCOMPLETE
+from .wsgi_request import BODY_INCOMPLETE, content_length
 
 # Control-plane seeds may be 16 MiB (control.MAX_SEED_BYTES); a body is never read further.
 MAX_READ_BYTES = 16 * 1024 * 1024 + 1
 BODY_TIMEOUT_S = 30
 SPECIAL_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+
+
+# What may take milliseconds rather than microseconds: a list that filters, searches, sorts
+# or answers a big page (up to the filter budget, ~25 ms), a long query, a big body, and the
+# control plane (a 16 MiB seed, a dump of every calendar). Those are answered on a thread of
+# their own, so that the loop keeps answering the cheap requests meanwhile (the GIL passes
+# between the two every SWITCH_INTERVAL_S).
+_MAY_TAKE_LONG = re.compile(r"conditions|search=|sort=|results=(?:all|[0-9]{3,})")
+LONG_QUERY = 512
+BIG_BODY = 16 * 1024
+SWITCH_INTERVAL_S = 0.001
+
+
+def may_take_long(environ: dict[str, Any], control_prefix: str = "/_mock") -> bool:
+    query = environ.get("QUERY_STRING", "")
+    return (environ.get("PATH_INFO", "").startswith(control_prefix) or len(query) > LONG_QUERY
+            or (content_length(environ) or 0) > BIG_BODY
+            or _MAY_TAKE_LONG.search(query) is not None)
 
 
 class RsgiBridge:
@@ -31,6 +53,8 @@ class RsgiBridge:
         self.app = app
         self.stopping = False
         self._delays: set[asyncio.Future[None]] = set()
+        self._slow_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calendar-mock-slow")
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
 
     async def __call__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
@@ -43,7 +67,12 @@ class RsgiBridge:
         environ[PICKED_FAULT] = fault
         if fault is not None and fault.delay_ms != (0, 0):
             await self.delay(fault.delay_seconds())
-        status, headers, chunks, cut = call_wsgi(self.app, environ)
+        if may_take_long(environ):
+            answer = await asyncio.get_running_loop().run_in_executor(
+                self._slow_lane, call_wsgi, self.app, environ)
+        else:
+            answer = call_wsgi(self.app, environ)
+        status, headers, chunks, cut = answer
         if cut:
             transport = proto.response_stream(status, headers)
             for chunk in chunks:

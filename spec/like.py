@@ -39,14 +39,23 @@ def _fold_char(char: str) -> str:
 class _Piece:
     """A run of the pattern between two `%`: literal characters and `_`."""
 
-    __slots__ = ("length", "literal", "wild")
+    __slots__ = ("_text", "_wild", "length", "literal")
 
     def __init__(self, text: str) -> None:
         self.length = len(text)
         self.literal = text if ANY_ONE not in text else None
-        # Fixed length: literals and `.`, nothing repeated, nothing to backtrack into.
-        self.wild = None if self.literal is not None else re.compile(
-            "".join("." if char == ANY_ONE else re.escape(char) for char in text), re.DOTALL)
+        self._text = text
+        self._wild: re.Pattern[str] | None = None
+
+    @property
+    def wild(self) -> re.Pattern[str]:
+        """The piece as a fixed-length expression: literals and `.`, nothing repeated, nothing
+        to backtrack into. Compiled on first use: a pattern longer than every text is refused
+        by length and never needs it (compiling costs as much as the pattern is long)."""
+        if self._wild is None:
+            self._wild = re.compile(
+                "".join("." if char == ANY_ONE else re.escape(char) for char in self._text), re.DOTALL)
+        return self._wild
 
     def at(self, text: str, start: int) -> bool:
         """Whether the piece matches `text` at `start` exactly."""
@@ -81,7 +90,7 @@ class LikePattern:
         # What matching costs: a search per piece between two `%` (none for the shapes that need
         # one string operation), and for the pieces with `_` a comparison of each of their
         # characters at each place of the text (the worst case).
-        self.wild_length = sum(piece.length for piece in pieces if piece.wild is not None)
+        self.wild_length = sum(piece.length for piece in pieces if piece.literal is None)
         self.matches, self.loop_pieces = _matcher(pieces, self.fixed_length, fold)
 
 

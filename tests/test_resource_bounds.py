@@ -11,6 +11,7 @@ from pathlib import Path
 import calendar_fixtures
 import pytest
 import requests
+from calendar_spec import load_spec
 
 from mock_server import create_app, mock_of
 from mock_server.cli import build_parser
@@ -64,15 +65,18 @@ def big_group():
 
 
 def test_filters_that_would_cost_too_much_are_refused_up_front_and_change_nothing(big_group):
-    """The filter budget (`max-filter-steps`): 60 conditions over 3,000 calendars cost 180,000
-    steps, more than a request may spend; 40 cost 120,000, which it may."""
+    """The filter budget (`max-filter-steps`): an integer condition costs a step a calendar, so
+    one condition more than the budget holds over the group's 3,008 calendars is refused, and
+    as many as it holds are served."""
+    limit = load_spec("mock")["x-clicrdv-limits"]["max-filter-steps"]
+    fits = limit // 3008
     client = big_group.test_client()
     before = mock_of(big_group).store.dump()
-    refused = _list(client, *_conditions(60, "name", "!=", "nobody"))
+    refused = _list(client, *_conditions(fits + 1, "id", "!=", "-"))
     assert refused.status_code == 400
     assert "conditions" in refused.get_json()["errors"]
     assert "steps" in refused.get_json()["error"]
-    served = _list(client, *_conditions(40, "name", "!=", "nobody"))
+    served = _list(client, *_conditions(fits, "id", "!=", "-"))
     assert served.status_code == 200 and served.get_json()["totalRecords"] == 3008
     assert mock_of(big_group).store.dump() == before
 
