@@ -13,10 +13,11 @@ OPERATIONS = ("list", "show", "create", "update")
 OP_NAMES = {"list": "filtered list", "show": "show", "create": "create", "update": "update"}
 
 _PEER_ROWS = (
-    ("**mock** (`calendar-mock serve`: granian, one event loop)",
+    ("**mock** (`calendar-mock serve`: granian embedded, one process, one event loop)",
      "Stateful: creates, updates and soft deletes persist; filters, sort, paging, search and "
-     "conditions are computed; every request is validated against the strict spec (query, path, "
-     "body, media type); apikey and Basic/session auth are checked against the seed users; group "
+     "conditions are computed; every request is validated against the mock's view of the spec "
+     "(the strict view plus the mock's own bounds and choices: query, path, body, media type); "
+     "apikey and Basic/session auth are checked against the seed users; group "
      "isolation; a journal of the last 1000 requests.",
      "Persist anything to disk; log each request."),
     ("**mock-waitress** (`calendar-mock serve --server waitress`, 8 threads)",
