@@ -29,7 +29,7 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint contract bench clean
+.PHONY: serve test lint contract bench spec clean
 
 $(STAMP): pyproject.toml
 	@if [ -e $(VENV) ] && [ "$$($(BIN)/python -c '$(PY_VERSION_CODE)' 2>/dev/null)" != "$(PYTHON_VERSION)" ]; then \
@@ -53,6 +53,11 @@ contract: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# After editing spec/openapi.yaml: its derived keys, then its map (tests fail while either is stale).
+spec: $(STAMP)
+	$(BIN)/python -m calendar_spec.derive
+	$(BIN)/python -m calendar_spec.report
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

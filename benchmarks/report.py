@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+
+from report_format import OP_NAMES, OPERATIONS, OTHERS, PEERS, load_cell, num, peak_under_load, ratio
+from report_targets import targets_table
+from report_worst import worst_section
 
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
-PEERS = ("mock", "mock-waitress", "prism", "prism-quiet", "json-server")
-OTHERS = PEERS[1:]
-EXTERNAL = ("prism", "prism-quiet", "json-server")  # the tools a user would pick instead
-OPERATIONS = ("list", "show", "create", "update")
-OP_NAMES = {"list": "filtered list", "show": "show", "create": "create", "update": "update"}
-
+# A/B figures behind design choices, measured by hand once (how: in the file); kept in RESULTS.md.
+DECISIONS_MD = Path(__file__).resolve().parent / "decisions.md"
 _PEER_ROWS = (
     ("**mock** (`calendar-mock serve`: granian embedded, one process, one event loop)",
      "Stateful: creates, updates and soft deletes persist; filters, sort, paging, search and "
@@ -53,112 +52,28 @@ WHAT_PEERS_DO = "\n".join(
 ) + "\n"
 
 
-def _num(value: Any, digits: int = 0) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.{digits}f}"
-
-
-def _ratio(a: float | None, b: float | None) -> str:
-    if not a or not b:
-        return "—"
-    return f"{a / b:.2f}×"
-
-
-def _cell(results: dict, peer: str, operation: str, connections: int) -> dict:
-    load = results.get("load", {})
-    return (load.get(peer, {}).get("operations", {}).get(operation, {})
-            .get("by_connections", {}).get(str(connections), {}))
-
-
-def _peak_under_load(results: dict, peer: str) -> float | None:
-    cells = [_cell(results, peer, op, c) for op in OPERATIONS for c in (1, 16)]
-    peaks = [c["peak_rss_mb"] for c in cells if "peak_rss_mb" in c]
-    return max(peaks) if peaks else None
-
-
 def summary_table(results: dict) -> str:
     head = ("| measure | " + " | ".join(PEERS) + " | " +
             " | ".join(f"mock ÷ {p}" for p in OTHERS) + " |")
     lines = [head, "|---" * (1 + len(PEERS) + len(OTHERS)) + "|"]
 
     def row(label: str, values: dict[str, float | None], digits: int) -> None:
-        cells = [_num(values.get(p), digits) for p in PEERS]
-        ratios = [_ratio(values.get("mock"), values.get(p)) for p in OTHERS]
+        cells = [num(values.get(p), digits) for p in PEERS]
+        ratios = [ratio(values.get("mock"), values.get(p)) for p in OTHERS]
         lines.append(f"| {label} | " + " | ".join(cells + ratios) + " |")
 
     cold = results.get("cold", {})
     runs = len(cold.get("mock", {}).get("runs", []))
     row(f"cold start, s (median of {runs})", {p: cold.get(p, {}).get("median_s") for p in PEERS}, 3)
     row("idle RSS, MB", {p: cold.get(p, {}).get("idle_rss_mb") for p in PEERS}, 1)
-    row("peak RSS under load, MB", {p: _peak_under_load(results, p) for p in PEERS}, 1)
+    row("peak RSS under load, MB", {p: peak_under_load(results, p) for p in PEERS}, 1)
     for operation in OPERATIONS:
         for connections in (1, 16):
             name = f"{OP_NAMES[operation]} c={connections}"
-            cells = {p: _cell(results, p, operation, connections) for p in PEERS}
+            cells = {p: load_cell(results, p, operation, connections) for p in PEERS}
             row(f"{name}: req/s", {p: c.get("rps") for p, c in cells.items()}, 0)
             row(f"{name}: p50 ms", {p: c.get("p50_ms") for p, c in cells.items()}, 2)
             row(f"{name}: p99 ms", {p: c.get("p99_ms") for p, c in cells.items()}, 2)
-    return "\n".join(lines)
-
-
-def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
-    """(target, measured, ratio, met) for every target of issue 6."""
-    rows: list[tuple[str, str, str, bool | None]] = []
-    cold = results.get("cold", {})
-    mock_cold = cold.get("mock", {}).get("median_s")
-    others = {p: cold.get(p, {}).get("median_s") for p in EXTERNAL if cold.get(p, {}).get("median_s")}
-    if mock_cold is not None:
-        rows.append(("cold start ≤ 0.3 s", f"{mock_cold:.3f} s", f"{mock_cold / 0.3:.2f}× the limit",
-                     mock_cold <= 0.3))
-        if others:
-            fastest = min(others, key=others.get)
-            best = others[fastest]
-            rows.append(("cold start fastest of all peers", f"{mock_cold:.3f} s vs {fastest} {best:.3f} s",
-                         f"{mock_cold / best:.2f}× the fastest peer", mock_cold <= best))
-    for operation in ("list", "create"):
-        mock = _cell(results, "mock", operation, 16)
-        for peer, factor in (("prism", 2.0), ("prism-quiet", 1.0)):
-            other = _cell(results, peer, operation, 16)
-            if mock.get("rps") and other.get("rps"):
-                ratio = mock["rps"] / other["rps"]
-                rows.append((f"{OP_NAMES[operation]} c=16 throughput ≥ {factor:g}× {peer}",
-                             f"{mock['rps']:,.0f} vs {other['rps']:,.0f} req/s", f"{ratio:.2f}×",
-                             ratio >= factor))
-        if mock.get("p99_ms") is not None:
-            rows.append((f"{OP_NAMES[operation]} c=16 p99 ≤ 10 ms", f"{mock['p99_ms']:.2f} ms",
-                         f"{mock['p99_ms'] / 10:.2f}× the limit", mock["p99_ms"] <= 10))
-    idle = cold.get("mock", {}).get("idle_rss_mb")
-    if idle is not None:
-        rows.append(("idle RSS ≤ 60 MB", f"{idle:.1f} MB", f"{idle / 60:.2f}× the limit", idle <= 60))
-    sizes = results.get("sizes", {})
-    small, big = sizes.get("100", {}), sizes.get("100000", {})
-    if "page" in small and "page" in big:
-        ratio = big["page"]["p50_ms"] / small["page"]["p50_ms"]
-        rows.append(("page latency at 100,000 ≤ 2× at 100 (p50, default page)",
-                     f"{big['page']['p50_ms']:.2f} vs {small['page']['p50_ms']:.2f} ms", f"{ratio:.2f}×",
-                     ratio <= 2))
-    if "peak_rss_mb" in big:
-        rss = big["peak_rss_mb"]
-        rows.append(("RSS at 100,000 calendars ≤ 150 MB (serving lists)", f"{rss:.1f} MB",
-                     f"{rss / 150:.2f}× the limit", rss <= 150))
-    rows += worst_targets(results)
-    contract = results.get("contract", {})
-    if contract.get("status") == "ok":
-        wall = contract["wall_s"]
-        rows.append(("strict contract run ≤ 120 s", f"{wall:.1f} s", f"{wall / 120:.2f}× the limit",
-                     wall <= 120))
-    else:
-        reason = contract.get("reason") or contract.get("error") or "not measured"
-        rows.append(("strict contract run ≤ 120 s", f"TODO: {reason}", "—", None))
-    return rows
-
-
-def targets_table(results: dict) -> str:
-    lines = ["| target | measured | ratio | |", "|---|---|---|---|"]
-    for name, measured, ratio, met in targets(results):
-        mark = {True: "met", False: "**missed**", None: "TODO"}[met]
-        lines.append(f"| {name} | {measured} | {ratio} | {mark} |")
     return "\n".join(lines)
 
 
@@ -222,8 +137,8 @@ def _cold_section(results: dict) -> str:
         entry = cold.get(peer, {})
         runs = ", ".join(f"{r:.3f}" for r in entry.get("runs", []))
         note = f" — error: {entry['error']}" if entry.get("error") else ""
-        lines.append(f"| {peer} | {_num(entry.get('median_s'), 3)} | {runs}{note} | "
-                     f"{_num(entry.get('idle_rss_mb'), 1)} |")
+        lines.append(f"| {peer} | {num(entry.get('median_s'), 3)} | {runs}{note} | "
+                     f"{num(entry.get('idle_rss_mb'), 1)} |")
     return "\n".join(lines)
 
 
@@ -255,7 +170,7 @@ def _load_section(results: dict) -> str:
     for peer in PEERS:
         for operation in OPERATIONS:
             for connections in (1, 16):
-                cell = _cell(results, peer, operation, connections)
+                cell = load_cell(results, peer, operation, connections)
                 if not cell:
                     continue
                 if "error" in cell:
@@ -280,7 +195,7 @@ def _non2xx_note(results: dict) -> str:
     for peer in PEERS:
         for operation in OPERATIONS:
             for connections in (1, 16):
-                cell = _cell(results, peer, operation, connections)
+                cell = load_cell(results, peer, operation, connections)
                 if cell.get("non2xx") or cell.get("socket_errors") or cell.get("error"):
                     bad.append(f"{peer} {operation} c={connections}: {cell.get('non2xx', 0)} non-2xx, "
                                f"{cell.get('socket_errors', 0)} socket errors {cell.get('error', '')}")
@@ -368,146 +283,6 @@ def _profile_section(results: dict) -> str:
     return "\n".join(parts)
 
 
-WORST_TARGET_MS = 50.0
-
-
-def _worst_mark(row: dict, target: float) -> str:
-    if row["median_ms"] > target:
-        return "**missed**"
-    return "met" if row["max_ms"] <= target else "met (median; max over)"
-
-
-def worst_targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
-    """The issue's two worst-case targets: each request, and a plain client beside them."""
-    worst = results.get("worst", {})
-    rows_by_name = worst.get("http", {}).get("rows", {})
-    if not rows_by_name:
-        return []
-    target = worst.get("target_ms", WORST_TARGET_MS)
-    calendars = worst.get("calendars", 10_000)
-    rows = {n: r for n, r in rows_by_name.items() if n != "plain"}
-    slowest = max(rows, key=lambda n: rows[n]["median_ms"])
-    missed = [n for n, r in rows.items() if r["median_ms"] > target]
-    out: list[tuple[str, str, str, bool | None]] = [(
-        f"worst-case requests each ≤ {target:g} ms at {calendars:,} calendars (median over HTTP)",
-        f"{len(rows) - len(missed)} of {len(rows)} met; slowest `{slowest}` "
-        f"{rows[slowest]['median_ms']:.1f} ms",
-        f"{rows[slowest]['median_ms'] / target:.2f}× the limit", not missed)]
-    for server, entry in worst.get("concurrency", {}).items():
-        run = entry.get("runs", {}).get("all")
-        if not run:
-            continue
-        p99 = run["plain"]["p99_ms"]
-        out.append((f"plain list p99 ≤ {target:g} ms while another client loops the worst requests "
-                    f"({server})", f"{p99:.1f} ms", f"{p99 / target:.2f}× the limit", p99 <= target))
-    return out
-
-
-def _short(text: str, size: int = 110) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= size else text[: size - 1] + "…"
-
-
-def _worst_section(results: dict) -> str:
-    worst = results.get("worst", {})
-    if not worst or "error" in worst:
-        return f"Not measured: {worst.get('error', 'section skipped')}"
-    target = worst.get("target_ms", WORST_TARGET_MS)
-    settings = worst["settings"]
-    http, notes = worst["http"], worst["requests"]
-    in_process = worst.get("in_process", {}).get("median_ms", {})
-    parts = [
-        f"`calendar-mock serve --fixtures <seed>` (granian) with {worst['calendars']:,} calendars "
-        "in group 4, every text at its longest (name, publicname and address 255 characters, zipcode "
-        "16, city 64; half `a…ab`, half a long common prefix and digits: `seeds.worst_seed`; a "
-        f"{worst['seed_mb']} MB seed, ready in {worst['ready_s']:.1f} s, peak RSS "
-        f"{http.get('hwm_rss_mb', 0):.0f} MB). Each request (`benchmarks/worst.py`, the catalogue) is a "
-        "`GET …/calendars?apikey=…` with HTTP Basic, sent on one keep-alive connection from 127.0.0.1: "
-        f"one warm-up, then up to {settings['samples']} answers timed (until {settings['budget_s']:g} s "
-        "once 3 are in), from sending to the last byte read. URLs stay under "
-        f"{settings['url_limit']:,} bytes (granian answers 414 to a longer request line); \"as many as "
-        "fit\" means up to that. A request marked ⟳ holds a value that changes at every send, so no "
-        "cache of the mock answers it. A 400 is the mock refusing the request (the filter budget, "
-        "`x-clicrdv-limits: max-filter-steps`, or validation): a refusal must be cheap too. In-process "
-        f"is the median of {worst.get('in_process', {}).get('calls', 3)} calls straight into the WSGI "
-        "app (no server, no HTTP).",
-        "",
-        f"| request | what it is | URL bytes | status | answer bytes | median ms | max ms | answers timed | "
-        f"in-process ms | other load, cores | ≤ {target:g} ms |",
-        "|---" * 11 + "|",
-    ]
-    for name, row in http["rows"].items():
-        info = notes.get(name, {})
-        mark = "reference" if name == "plain" else _worst_mark(row, target)
-        parts.append(
-            f"| `{name}`{' ⟳' if info.get('nonce') else ''} | {info.get('note', '')} | "
-            f"{info.get('url_bytes', 0):,} | {row['status']} | {row['bytes']:,} | {row['median_ms']:.1f} | "
-            f"{row['max_ms']:.1f} | {len(row['samples_ms'])} | {_num(in_process.get(name), 1)} | "
-            f"{row['other_load']:.2f}{' (redone)' if row.get('redone') else ''} | {mark} |")
-    refused = [(name, row["answer"]) for name, row in http["rows"].items() if row.get("answer")]
-    if refused:
-        parts += ["", "What the refused requests were answered (the start of the body):", ""]
-        parts += [f"- `{name}` {http['rows'][name]['status']}: `{_short(answer, 120)}`"
-                  for name, answer in refused]
-    ordinary = worst.get("ordinary", {}).get("rows", {})
-    if ordinary:
-        parts += [
-            "",
-            f"The same requests against the ordinary bench seed ({worst['calendars']:,} calendars of short "
-            "texts, `seeds.seed_with`), for comparison:",
-            "",
-            "| request | status | answer bytes | median ms | max ms | median on the longest texts, ms | "
-            f"other load, cores | ≤ {target:g} ms |",
-            "|---" * 8 + "|",
-        ]
-        for name, row in ordinary.items():
-            longest = http["rows"].get(name, {}).get("median_ms")
-            mark = "reference" if name == "plain" else _worst_mark(row, target)
-            parts.append(f"| `{name}` | {row['status']} | {row['bytes']:,} | {row['median_ms']:.1f} | "
-                         f"{row['max_ms']:.1f} | {_num(longest, 1)} | {row['other_load']:.2f} | {mark} |")
-    parts += ["", "### A plain client beside a client sending the worst requests", "",
-              f"wrk (one connection) sends the default page (`GET …/calendars?apikey=…`) for "
-              f"{settings['duration_s']:g} s (at most {settings['max_requests']:,} requests) while another "
-              f"process sends the catalogue's requests round-robin on one keep-alive connection (at most "
-              f"{settings['heavy_cap']:,}): every request but the reference, or only those answered "
-              "200 above; \"alone\" is the plain client by itself. Other load excludes the server and "
-              "both clients.", "",
-              "| server | the other client sends | plain requests | plain p50 / p99 / max ms | "
-              "worst requests sent (statuses) | slowest worst request, ms | other load, cores | "
-              f"plain p99 ≤ {target:g} ms |", "|---" * 8 + "|"]
-    for server, entry in worst.get("concurrency", {}).items():
-        runs = entry.get("runs", {})
-        if "error" in runs:
-            parts.append(f"| {server} | error: {runs['error']} |" + " |" * 6)
-        for label, run in runs.items():
-            if label == "error":
-                continue
-            plain, heavy = run["plain"], run.get("heavy") or {}
-            sent = ("—" if label == "alone" else
-                    f"{heavy.get('requests', 0):,} ("
-                    + ", ".join(f"{k}: {v:,}" for k, v in sorted(heavy.get("statuses", {}).items()))
-                    + (f", {heavy['errors']} errors" if heavy.get("errors") else "") + ")")
-            what = {"alone": "nothing (alone)", "all": f"all {len(run['heavy_names'])} worst requests",
-                    }.get(label, f"the {len(run['heavy_names'])} answered 200")
-            mark = "—" if label == "alone" else ("met" if plain["p99_ms"] <= target else "**missed**")
-            parts.append(f"| {server} | {what} | {plain['requests']:,} | {plain['p50_ms']:.2f} / "
-                         f"{plain['p99_ms']:.2f} / {plain['max_ms']:.2f} | {sent} | "
-                         f"{_num(heavy.get('slowest_ms'), 1)} | {plain['other_load']:.2f} | {mark} |")
-    profiles = worst.get("in_process", {}).get("profiles", {})
-    if profiles:
-        parts += ["", f"### Where the time goes in the requests over {target:g} ms", "",
-                  "cProfile over a few in-process calls of each (WSGI, no server; the profiler slows the "
-                  "many small calls of a filter more than the rest). Top functions by self time, then by "
-                  "cumulative time.", ""]
-        for name, profile in profiles.items():
-            parts += [f"<details><summary><code>{name}</code>: {_num(in_process.get(name), 1)} ms "
-                      f"in-process, {http['rows'][name]['median_ms']:.1f} ms over HTTP "
-                      f"({profile['calls']} call(s) profiled)</summary>", "", "```",
-                      profile["top_tottime"], "", profile["top_cumulative"],
-                      "```", "", "</details>", ""]
-    return "\n".join(parts).rstrip()
-
-
 def markdown(results: dict) -> str:
     return "\n".join([
         "# Benchmark results",
@@ -559,7 +334,7 @@ def markdown(results: dict) -> str:
         "",
         "## Worst case: the costliest requests at 10,000 calendars, every text at its longest",
         "",
-        _worst_section(results),
+        worst_section(results),
     ]).rstrip() + "\n"
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .http import Exchange, Params, Transport, basic_header, encode_query
+from .spec_facts import path_of
 
 DEFAULT: Any = object()
 UNSET: Any = object()
@@ -28,14 +29,14 @@ class Identity:
 
 
 def collection_path(group_id: Any, suffix: str = "") -> str:
-    return f"/api/v1/groups/{group_id}/calendars{suffix}"
+    return path_of("listCalendars", suffix, group_id=group_id)
 
 
 def calendar_path(group_id: Any, calendar_id: Any, suffix: str = "") -> str:
-    return f"/api/v1/groups/{group_id}/calendars/{calendar_id}{suffix}"
+    return path_of("getCalendar", suffix, group_id=group_id, calendar_id=calendar_id)
 
 
-LOGIN_PATH = "/api/v1/sessions/login"
+LOGIN_PATH = path_of("login")
 
 
 class Api:

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import calendar_spec
 
 from .client import Api, Identity
 from .http import Exchange, Transport
-from .model import CheckFailed, Skip, deleted_flag
+from .model import CheckFailed, Skip, SuiteOptions, deleted_flag
+from .spec_facts import CALENDAR_FIELDS, WRITABLE_FIELDS, path_values, sample_value
 
-if TYPE_CHECKING:
-    from .runner import SuiteOptions
-
-# The fields of the contract's calendar (a deployment may add its own: those are never compared).
-CALENDAR_FIELDS: tuple[str, ...] = tuple(
-    calendar_spec.load_spec("strict")["components"]["schemas"]["Calendar"]["properties"])
 # An id that no deployment hands out in practice (the largest 32-bit id); used as "unknown".
 UNKNOWN_ID = 2147483647
-_COLLECTION = re.compile(r"^/api/v1/groups/([^/]+)/calendars(?:\.json)?$")
-_CALENDAR = re.compile(r"^/api/v1/groups/[^/]+/calendars/([^/]+?)(?:\.json)?$")
 
 
 def short(value: Any, limit: int = 200) -> str:
@@ -305,15 +297,15 @@ class SuiteContext:
         """Whatever a POST of ours created (even one that should have been refused) is ours to
         clean up at the end."""
         if exchange.method in ("PUT", "DELETE") and 200 <= exchange.status < 300:
-            found = _CALENDAR.match(exchange.path)
-            if found and found[1].isdigit():
-                self.changed_at[int(found[1])] = time.monotonic()
+            found = path_values("getCalendar", exchange.path)
+            if found and found["calendar_id"].isdigit():
+                self.changed_at[int(found["calendar_id"])] = time.monotonic()
         if exchange.method != "POST" or not 200 <= exchange.status < 300:
             return
-        match = _COLLECTION.match(exchange.path)
+        found = path_values("listCalendars", exchange.path)
         body = exchange.json()
-        if match and isinstance(body, dict) and isinstance(body.get("id"), int):
-            group = int(match[1]) if match[1].isdigit() else api.group_id
+        if found and isinstance(body, dict) and isinstance(body.get("id"), int):
+            group = int(found["group_id"]) if found["group_id"].isdigit() else api.group_id
             self.remember_created(body["id"], api, group)
 
     def remember_created(self, calendar_id: int, api: Api | None = None, group: Any = None) -> None:
@@ -338,19 +330,13 @@ class SuiteContext:
         return self.own_calendar()["id"]
 
     def full_fields(self, label: str) -> dict[str, Any]:
-        """Every writable field with a valid value that differs from its default."""
-        fields: dict[str, Any] = {
-            "name": self.name(label),
-            "publicname": f"Contract Kit {label.title()} Public",
-            "address": "1 rue du Contrat",
-            "zipcode": "75011",
-            "city": "Paris",
-            "sort": 40 + self._names,
-            "generate_interval": 20,
-            "mintime_rdv": 30,
-            "maxrdv_period": 100000,
-            "mintime_annulation": 1440,
-        }
+        """Every writable field of the spec with a valid value that differs from its default;
+        `calendarset_id` one the group has (when discovery found one), `deleted` left alone."""
+        name = self.name(label)
+        fields = {field: sample_value(schema, f"{label} {field}", 5 + self._names)
+                  for field, schema in WRITABLE_FIELDS.items()
+                  if field not in ("group_id", "calendarset_id", "deleted")}
+        fields["name"] = name
         if self.calendarsets:
             fields["calendarset_id"] = self.calendarsets[0]
         return fields
@@ -366,71 +352,3 @@ class SuiteContext:
 
     def touched(self, calendar_id: int) -> None:
         self.changed_at[calendar_id] = time.monotonic()
-
-    # -- "changes nothing" ---------------------------------------------------------------------------
-    def snapshot(self, extra_ids: Iterable[int] = ()) -> dict[str, Any]:
-        """The group's calendar ids and totalRecords, and the full records of our own calendars
-        and of `extra_ids` (None for one that does not answer 200)."""
-        body, _ = self.list_page([("results", "all")])
-        records = self.records()
-        own = {record["id"]: record for record in records if record["id"] in self.created}
-        for calendar_id in extra_ids:
-            if calendar_id not in own:
-                shown = self.api.show(calendar_id)
-                own[calendar_id] = shown.json() if shown.status == 200 else None
-        return {"ids": sorted(record["id"] for record in records), "total": body.get("totalRecords"),
-                "own": own}
-
-    def expect_unchanged(self, before: dict[str, Any], what: str, exchange: Exchange | None) -> None:
-        after = self.snapshot(before["own"])
-        answered = f"the request answered {exchange.summary() if exchange else '-'}"
-        added = sorted(set(after["ids"]) - set(before["ids"]))
-        removed = sorted(set(before["ids"]) - set(after["ids"]))
-        self.expect(
-            not added and not removed and after["total"] == before["total"],
-            f"{what} changes nothing: no calendar appears or vanishes",
-            expected=f"the same calendar ids and totalRecords ({before['total']}) before and after",
-            actual=f"added {added}, removed {removed}, totalRecords {after['total']}; {answered}",
-            exchange=exchange,
-        )
-        for calendar_id, record in before["own"].items():
-            now = after["own"].get(calendar_id)
-            if record is None or now is None:
-                diff = {} if record is now else {"(calendar)": (record, now)}
-            else:
-                diff = {key: (record.get(key), now.get(key)) for key in set(record) | set(now)
-                        if record.get(key) != now.get(key)}
-            self.expect(
-                not diff,
-                f"{what} changes nothing: calendar {calendar_id} is as before",
-                expected="the calendar unchanged",
-                actual=f"changed fields (before, after): {short(diff, 400)}; {answered}",
-                exchange=exchange,
-            )
-
-    def guard_refusals(self, on: bool = True) -> None:
-        """While on, every write the suite sends (POST, PUT, DELETE) is bracketed by snapshots,
-        and one the deployment refuses (4xx or 5xx) must have changed nothing: not a calendar
-        of ours, not the calendar it aimed at, not the group's ids or totalRecords."""
-        for api in (self.api, self.other_api):
-            if api is not None:
-                api.guard = self._guard if on else None
-
-    def _guard(self, method: str, path: str) -> Any:
-        found = _CALENDAR.match(path)
-        target = [int(found[1])] if found and found[1].isdigit() else []
-        self.guard_refusals(False)  # the snapshots' own requests are not guarded
-        try:
-            before = self.snapshot(target)
-        finally:
-            self.guard_refusals(True)
-
-        def after(exchange: Exchange) -> None:
-            if exchange.status >= 400:
-                self.guard_refusals(False)
-                try:
-                    self.expect_unchanged(before, f"a refused {method} ({exchange.status})", exchange)
-                finally:
-                    self.guard_refusals(True)
-
-        return after

@@ -8,9 +8,7 @@
 from __future__ import annotations
 
 from .context import SuiteContext
-from .model import CheckFailed
-
-DEFAULT_INTERVENTION_PROBES = 100
+from .model import DEFAULT_INTERVENTION_PROBES, CheckFailed
 
 
 def discover(ctx: SuiteContext) -> list[str]:

@@ -20,6 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 
+from .spec_facts import template_of
+
 MASK = "[Filtered]"
 SECRET_QUERY_KEYS = frozenset({"apikey", "pro[password]"})
 SECRET_BODY_KEYS = frozenset({"apikey", "password", "pro[password]"})
@@ -27,26 +29,13 @@ WSGI_BASE_URL = "http://localhost"
 _NO_JSON = object()
 Params = Sequence[tuple[str, Any]] | Mapping[str, Any] | None
 
-# Path templates of the spec, most specific first; used to name the operation of a request.
-_TEMPLATES = (
-    (
-        re.compile(r"^/api/v1/groups/[^/]+/calendars/[^/]+?(\.json)?$"),
-        "/api/v1/groups/{group_id}/calendars/{calendar_id}",
-    ),
-    (re.compile(r"^/api/v1/groups/[^/]+/calendars(\.json)?$"), "/api/v1/groups/{group_id}/calendars"),
-    (re.compile(r"^/api/v1/sessions/login(\.json)?$"), "/api/v1/sessions/login"),
-)
-
-
 class Unreachable(Exception):
     """The server could not be reached at all (connection refused, DNS, timeout)."""
 
 
 def operation_label(method: str, path: str) -> str:
-    for pattern, template in _TEMPLATES:
-        if pattern.match(path):
-            return f"{method.upper()} {template}"
-    return f"{method.upper()} {path}"
+    """`METHOD template` of the spec's path a request went to (or its own path)."""
+    return f"{method.upper()} {template_of(path) or path}"
 
 
 @dataclass

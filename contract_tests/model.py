@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 LAYERS = ("conformance", "stateful", "semantic", "auth")
+DEFAULT_INTERVENTION_PROBES = 100  # intervention ids tried when none is given
 
 
 def deleted_flag(record: dict[str, Any], *, booleans_only: bool) -> bool | None:
@@ -96,3 +97,28 @@ class Skip(Exception):
 
 class SuiteUsageError(Exception):
     """Bad options or an unreachable server: the CLI exits 2."""
+
+
+@dataclass
+class SuiteOptions:
+    base_url: str | None = None
+    app: Any = None
+    apikey: str | None = None
+    user: str | None = None
+    password: str | None = None
+    group_id: int | None = None
+    level: str = "strict"
+    max_examples: int | None = None
+    seed: int | None = None
+    read_only: bool = False
+    layers: tuple[str, ...] | list[str] | None = None
+    other_user: str | None = None
+    other_password: str | None = None
+    other_group_id: int | None = None
+    junit_xml: str | None = None
+    quiet: bool = True
+    # Optional knowledge of the deployment, when probing is not wanted.
+    intervention_ids: list[int] | None = None
+    calendarset_ids: list[int] | None = None
+    intervention_probes: int = DEFAULT_INTERVENTION_PROBES
+    stream: TextIO | None = None  # progress output (default: stdout) when quiet is False

@@ -8,7 +8,6 @@ layer must be selected, and a check that writes is skipped under `--read-only`.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +41,7 @@ class RuleCheck:
         return f"{self.func.__module__.rsplit('.', 1)[-1]}.{self.func.__name__}"
 
 
-CHECKS: list[RuleCheck] = []
+CHECKS: list[RuleCheck] = []  # filled as contract_tests.checks registers them
 
 
 def rule(
@@ -65,11 +64,3 @@ def rule(
         return func
 
     return decorator
-
-
-@functools.cache
-def load_checks() -> tuple[RuleCheck, ...]:
-    """Import every check module once; the registration order is the run order."""
-    from . import auth, semantic  # noqa: F401 - registration by import
-
-    return tuple(CHECKS)

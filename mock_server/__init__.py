@@ -1,4 +1,11 @@
-"""An in-memory, stateful mock of the ClicRDV REST API v1 Calendar resource, driven by spec/."""
+"""An in-memory, stateful mock of the ClicRDV REST API v1 Calendar resource, driven by spec/.
+
+    app.py      create_app(config): the wiring      config.py   MockConfig: what a mock is built from
+    state.py    MockState: what one mock owns       errors.py   the error tree, error -> reply
+    contract/   compiled from the spec              api/        the request pipeline, no Flask
+    calendars/  the domain, no web imports          control/    /_mock (Flask), journal, faults
+    serve/      processes: CLI, waitress, granian   pytest_plugin.py
+"""
 
 from __future__ import annotations
 
@@ -6,14 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .app import create_app, mock_of
+    from .config import MockConfig
 
-__all__ = ["create_app", "mock_of"]
+__all__ = ["MockConfig", "create_app", "mock_of"]
+_HOMES = {"create_app": "app", "mock_of": "app", "MockConfig": "config"}
 
 
 def __getattr__(name: str) -> Any:
-    """`create_app` and `mock_of` on first use: the granian supervisor never imports Flask."""
-    if name in __all__:
-        from . import app
+    """The public names on first use: `calendar-mock serve` under granian answers the API
+    without ever importing Flask, which `app` needs (a tenth of a second at start-up)."""
+    if name in _HOMES:
+        import importlib
 
-        return getattr(app, name)
+        return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,13 +1,22 @@
-"""The one exception hierarchy of the mock; app.py turns it into the JSON error body."""
+"""The one error tree of the mock, and the one function that turns an error into a reply.
+
+Every refusal - of an API request, of a control-plane request, of seed data, of a fault or a
+setting - is an `ApiError`: a status, a human sentence, and problems per field. The API, the
+control plane and the servers all answer one with `error_reply`.
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from .replies import Reply
 
 # Appended to the message of a refused query value that holds a second "?" (a client habit).
 SECOND_QUESTION_MARK_HINT = " (the query has a second '?': separate parameters with '&')"
 
 
 class ApiError(Exception):
-    """A request the API refuses: `status`, a human sentence, and problems per field."""
+    """A request the mock refuses: `status`, a human sentence, and problems per field."""
 
     status = 400
 
@@ -15,12 +24,6 @@ class ApiError(Exception):
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
-
-    def body(self) -> dict:
-        body: dict = {"error": self.message}
-        if self.errors:
-            body["errors"] = self.errors
-        return body
 
     def headers(self) -> dict[str, str]:
         return {}
@@ -57,5 +60,64 @@ class MethodNotAllowed(ApiError):
         return {"Allow": ", ".join(self.allowed)}
 
 
-class SeedError(ValueError):
-    """Seed data that cannot be loaded (unknown references, invalid records)."""
+class InternalError(ApiError):
+    """What the mock answers when it breaks (the reason is in its log, never in the answer)."""
+
+    status = 500
+
+    def __init__(self) -> None:
+        super().__init__("internal error in the mock; see its log")
+
+
+class InjectedError(ApiError):
+    """The answer of an `error` fault."""
+
+    def __init__(self, fault_id: int, status: int) -> None:
+        super().__init__(f"injected fault {fault_id}: the server failed")
+        self.status = status
+
+
+class _Refused(BadRequest, ValueError):
+    """Input the control plane cannot take (`label`, its field `key`); str() is the problem."""
+
+    label = key = "input"
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"{self.label} refused: {problem}", {self.key: [problem]})
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return self.problem
+
+
+class SeedError(_Refused):
+    """Seed data that cannot be loaded (unknown references, invalid records); nothing changed."""
+
+    label, key = "seed data", "seed"
+
+
+class FaultSpecError(_Refused):
+    """A fault description the injector refuses; nothing was added."""
+
+    label = key = "fault"
+
+
+class SettingError(BadRequest, ValueError):
+    """An unknown open question, or an answer it does not take; nothing changed."""
+
+
+def error_reply(error: ApiError, settings: Any = None) -> Reply:
+    """The one place a refusal becomes an answer: the kit's error body `{error, errors}`, or the
+    shape the settings answer (`error_body: other`), with an Allow header on 405 unless the
+    settings say it is omitted (`allow_header`)."""
+    allow = settings is None or settings.allow_header == "sent"
+    headers = list(error.headers().items()) if allow else []
+    if settings is not None and settings.error_body == "other":
+        details = [{"field": field, "problem": problem}
+                   for field, problems in error.errors.items() for problem in problems]
+        return Reply(error.status, {"message": error.message, "code": error.status, "details": details},
+                     headers)
+    body: dict[str, Any] = {"error": error.message}
+    if error.errors:
+        body["errors"] = error.errors
+    return Reply(error.status, body, headers)

@@ -19,7 +19,7 @@ import pytest
 from flask import Flask
 
 from .app import create_app, mock_of
-from .server import RunningServer, serve_in_thread
+from .serve.waitress_server import RunningServer, serve_in_thread
 
 
 @dataclass

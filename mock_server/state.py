@@ -1,67 +1,47 @@
-"""Everything one mock instance owns: the compiled contract, the store and the journal."""
+"""Everything one mock owns - its compiled contract, store, settings, journal and faults - and
+what can be done to all of it at once: load other data, change settings, reset."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from calendar_fixtures import load_fixtures
 
-from .compact import KeySharing
+from .calendars.compact import KeySharing
+from .calendars.settings import Settings
+from .calendars.store import CalendarStore
+from .config import MockConfig, Seed
 from .contract import Contract
+from .contract.problems import field_problems, summary
+from .control.faults import FaultInjector
+from .control.journal import Journal
 from .errors import SeedError
-from .faults import FaultInjector
-from .handlers import HANDLERS
-from .journal import Journal
-from .problems import field_problems, summary
-from .settings import Settings
-from .store import CalendarStore, Clock, utc_now
-
-Seed = dict[str, Any] | str | Path | None
 
 
 class MockState:
-    """One mock's contract, store, journal and the seed data and switches it started with."""
+    """One mock's contract, store, settings, journal and faults, and the config it started with."""
 
-    def __init__(
-        self,
-        contract: Contract | None = None,
-        seed: Seed = None,
-        *,
-        intervention_match: str = "all",
-        deleted_calendars: str = "listed",
-        journal_size: int = 1000,
-        session_ttl: float = 3600.0,
-        clock: Clock = utc_now,
-        settings: Mapping[str, str] | None = None,
-    ) -> None:
-        contract = contract or Contract()
-        unhandled = set(contract.operations) ^ set(HANDLERS)
-        if unhandled:
-            raise RuntimeError(f"spec operations and handlers differ: {sorted(unhandled)}")
-        self.contract = contract
+    def __init__(self, config: MockConfig | None = None, contract: Contract | None = None) -> None:
+        self.config = config = config or MockConfig()
+        self.contract = contract = contract or Contract()
         self._key_sharing = KeySharing()
         self.settings = Settings(contract.open_questions)
-        self._initial_switches = self.settings.check({
-            "intervention_match": intervention_match, "deleted_calendars": deleted_calendars,
-            **(settings or {}),
-        })
+        self._initial_settings = self.settings.check(config.settings)
         self.store = CalendarStore(
-            self.checked_seed(seed),
+            self.checked_seed(config.seed),
             fields=contract.calendar_fields,
             defaults=contract.defaults,
             maximums=contract.maximums,
-            clock=clock,
-            session_ttl=session_ttl,
-            consume_seed=_read_here(seed),
+            clock=config.clock,
+            session_ttl=config.session_ttl,
+            consume_seed=_read_here(config.seed),
             key_sharing=self._key_sharing,
             max_filter_steps=contract.limits["max-filter-steps"],
             settings=self.settings,
         )
         self._startup = self.store.pristine()
-        self.configure(**self._initial_switches)
-        self.journal = Journal(journal_size)
+        self.settings.update(self._initial_settings)
+        self.journal = Journal(config.journal_size)
         self.faults = FaultInjector()
 
     def checked_seed(self, seed: Seed) -> dict[str, Any]:
@@ -77,23 +57,23 @@ class MockState:
         return data
 
     def load(self, seed: Seed) -> None:
-        """Replace the data by `seed`; the journal and the switches stay as they are."""
+        """Replace the data by `seed`; the journal and the settings stay as they are."""
         self.store.load(self.checked_seed(seed), consume=_read_here(seed))
 
-    def configure(self, **switches: str) -> Settings:
+    def configure(self, **answers: str) -> Settings:
         """Change the answers to open questions (x-open-questions); a bad one changes nothing."""
-        self.settings.update(switches)
+        self.settings.update(answers)
         return self.settings
 
     def reset(self, seed: Seed = None) -> None:
         """A clean slate: the data this mock was created with (or `seed`), its start-up
-        switches, no sessions, no faults and an empty journal. A bad `seed` changes nothing."""
+        settings, no sessions, no faults and an empty journal. A bad `seed` changes nothing."""
         if seed is None:
             self.store.restore(self._startup)
         else:
             self.load(seed)
         self.settings.reset()
-        self.configure(**self._initial_switches)
+        self.settings.update(self._initial_settings)
         self.journal.clear()
         self.faults.clear()
 

@@ -6,6 +6,7 @@ the same way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -157,3 +158,42 @@ def operation_parameters(spec: dict[str, Any], path: str, method: str) -> list[d
     listed += [f"{path_pointer}/{method}/parameters/{i}"
                for i in range(len(spec["paths"][path][method].get("parameters", [])))]
     return [target(spec, pointer)[1] for pointer in listed]
+
+
+def merged(spec: dict[str, Any], node: Any) -> dict[str, Any]:
+    """`node` with its `$ref`s followed and its `allOf` members folded in (shallow keywords;
+    the node's own win)."""
+    while isinstance(node, dict) and "$ref" in node:
+        node = {**resolve_pointer(spec, node["$ref"]),
+                **{key: value for key, value in node.items() if key != "$ref"}}
+    result: dict[str, Any] = {}
+    for member in node.get("allOf", []):
+        result.update(merged(spec, member))
+    result.update({key: value for key, value in node.items() if key != "allOf"})
+    return result
+
+
+# -- operations and their paths -------------------------------------------------------------------
+
+def operations_by_id(spec: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
+    """operationId -> (METHOD, path template, operation)."""
+    return {operation["operationId"]: (method.upper(), path, operation)
+            for path, method, operation in operations(spec)}
+
+
+def fill(template: str, **values: Any) -> str:
+    """The path `template` (`/groups/{group_id}/calendars`) with its parameters filled in."""
+    return re.sub(r"\{(\w+)\}", lambda found: str(values[found[1]]), template)
+
+
+def path_pattern(template: str, suffixes: tuple[str, ...] = ()) -> re.Pattern[str]:
+    """A pattern for concrete paths of `template` (each parameter one segment, captured by
+    name), with or without one of `suffixes`; use it with `fullmatch`."""
+    body = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+?)", re.escape(template))
+    alternatives = "|".join(re.escape(suffix) for suffix in suffixes)
+    return re.compile(f"{body}(?:{alternatives})?" if alternatives else body)
+
+
+def path_suffixes(spec: dict[str, Any]) -> tuple[str, ...]:
+    """The suffixes every path is also served with (`x-clicrdv-path-aliases`)."""
+    return tuple(spec.get("x-clicrdv-path-aliases", {}).get("suffixes", ()))

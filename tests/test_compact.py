@@ -9,7 +9,7 @@ import sys
 from calendar_fixtures import DEMO_PATH
 
 from mock_server import create_app, mock_of
-from mock_server.compact import MAX_LAYOUTS, KeySharing
+from mock_server.calendars.compact import MAX_LAYOUTS, KeySharing
 
 BASIC = {"Authorization": "Basic " + base64.b64encode(b"pro@demo.test:demo-password").decode()}
 
@@ -24,7 +24,7 @@ def test_a_compact_dict_is_a_dict_equal_to_its_values_and_smaller():
 
 
 def test_a_stored_calendar_takes_less_memory_than_a_plain_dict():
-    calendar = mock_of(create_app()).store._state.calendars[1]
+    calendar = mock_of(create_app()).store._data.calendars[1]
     assert type(calendar) is dict
     assert sys.getsizeof(calendar) < 0.6 * sys.getsizeof(dict(calendar))
 
@@ -42,7 +42,7 @@ def test_a_seed_file_is_read_with_strings_kept_once(tmp_path):
     path = tmp_path / "seed.json"
     path.write_text(json.dumps(demo), encoding="utf-8")
     store = mock_of(create_app(str(path))).store
-    cities = [record["city"] for record in store._state.calendars.values()]
+    cities = [record["city"] for record in store._data.calendars.values()]
     assert len(cities) == len(demo["calendars"]) and set(cities) == {"Nantes"}
     assert len({id(city) for city in cities}) == 1
 

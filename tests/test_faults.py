@@ -7,7 +7,8 @@ import time
 import pytest
 import requests
 
-from mock_server.faults import FaultInjector, FaultSpecError
+from mock_server.control.faults import FaultInjector
+from mock_server.errors import FaultSpecError
 
 pytestmark = pytest.mark.http
 

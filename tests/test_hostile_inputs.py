@@ -12,7 +12,7 @@ import requests
 from hostile_cases import ACCEPTED_EDGES, ACCEPTED_QUERIES, ALL_CASES, KEY, REJECTED, Case
 
 from mock_server import create_app, mock_of
-from mock_server.server import serve_in_thread
+from mock_server.serve.waitress_server import serve_in_thread
 
 BASIC = "Basic " + base64.b64encode(b"pro@demo.test:demo-password").decode()
 

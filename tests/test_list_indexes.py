@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mock_server import create_app, mock_of
-from mock_server.listing import ListQuery
+from mock_server.calendars.listing import ListQuery
 
 CALENDARSETS = [8, 12, None]
 INTERVENTIONS = [21, 23, 25, 31, 999]

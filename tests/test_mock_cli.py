@@ -21,7 +21,7 @@ pytestmark = pytest.mark.http
 
 def cli() -> list[str]:
     script = Path(sys.executable).with_name("calendar-mock")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "mock_server.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "mock_server.serve.cli"]
 
 
 def read_banner(process: subprocess.Popen, deadline: float = 20.0) -> str:

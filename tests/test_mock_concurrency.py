@@ -9,7 +9,7 @@ import requests
 from spec_validation import DEMO_APIKEY, PRO, calendar_path, calendars_path, check_http_response
 
 from mock_server import create_app, mock_of
-from mock_server.server import serve_in_thread
+from mock_server.serve.waitress_server import serve_in_thread
 
 THREADS = 8
 OPERATIONS = 25  # per thread: a create every fifth operation, updates in between

@@ -11,7 +11,7 @@ from calendar_spec import SPEC_PATH
 from spec_validation import DEMO_APIKEY, PRO
 
 from mock_server import create_app, mock_of
-from mock_server.server import serve_in_thread
+from mock_server.serve.waitress_server import serve_in_thread
 
 SEED = 20240115
 MAX_EXAMPLES = 75

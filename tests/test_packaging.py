@@ -28,11 +28,11 @@ def test_wheel_holds_data_and_every_package(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ("calendar_spec/openapi.yaml", "calendar_spec/sources/CONTRACT.md",
                      "calendar_fixtures/demo.json", "mock_server/pytest_plugin.py",
-                     "contract_tests/semantic/paging.py", "contract_tests/auth/isolation.py"):
+                     "contract_tests/checks/semantic/paging.py", "contract_tests/checks/auth/isolation.py"):
         assert required in names, required
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "calendar-mock = mock_server.cli:main" in text
+    assert "calendar-mock = mock_server.serve.cli:main" in text
     assert "calendar-contract = contract_tests.cli:main" in text
     assert "calendar_mock = mock_server.pytest_plugin" in text
 
@@ -40,7 +40,7 @@ def test_wheel_holds_data_and_every_package(wheel):
 def test_unpacked_wheel_serves_and_checks_without_the_source_tree(wheel, tmp_path):
     zipfile.ZipFile(wheel).extractall(tmp_path / "site")
     script = (
-        "import calendar_spec, contract_tests.semantic, mock_server;"
+        "import calendar_spec, contract_tests.checks.semantic, mock_server;"
         "from mock_server import create_app;"
         f"assert calendar_spec.__file__.startswith({str(tmp_path)!r}), calendar_spec.__file__;"
         "assert len(calendar_spec.rules('strict')) > 50;"

@@ -1,6 +1,6 @@
 """The meta-test: the contract suite must fail every planted fault, and name the right rule.
 
-Each fault of tests/planted_faults.py breaks one behaviour of a fresh mock. For each one:
+Each fault of tests/planted_faults/ breaks one behaviour of a fresh mock. For each one:
 - the fault is real: a probe observes something different on the broken app than on a
   healthy one (so a suite that "catches" it is not catching noise);
 - the suite, run in-process at strict level on the layer expected to catch it, fails and

@@ -15,7 +15,7 @@ import pytest
 from spec_validation import DEMO
 
 from mock_server import create_app
-from mock_server.server import serve_in_thread
+from mock_server.serve.waitress_server import serve_in_thread
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 pytestmark = [

@@ -162,7 +162,7 @@ def test_a_killed_cli_leaves_no_process_behind(server, tmp_path):
 
 
 BUSY = """
-from mock_server.server import StopSignals
+from mock_server.serve.signals import StopSignals
 StopSignals()
 print("busy", flush=True)
 while True:  # a request holding the main thread: no event loop turn, no return

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from mock_server import create_app, mock_of
-from mock_server.server import serve_in_thread
+from mock_server.serve.waitress_server import serve_in_thread
 
 KEY = "demo-apikey-4f1c2b"
 AUTH = ("pro@demo.test", "demo-password")

@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from calendar_spec import LEVELS, load_spec, rules
+import yaml
+from calendar_spec import LEVELS, SPEC_PATH, load_spec, rules
 from calendar_spec.report import MAP_PATH, main, render
 from calendar_spec.walk import (
     operations,
@@ -312,3 +313,26 @@ def test_report_runs_as_a_module():
     result = subprocess.run([sys.executable, "-m", "calendar_spec.report", "--check"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+# --- the derived keys of spec/openapi.yaml cannot rot ------------------------------------------
+def test_the_derived_keys_are_current():
+    result = subprocess.run([sys.executable, "-m", "calendar_spec.derive", "--check"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_new_calendar_field_reaches_the_readable_fields_and_the_write_body():
+    """Said once: a field added to Calendar shows up in ReadableField and CalendarWrite."""
+    from calendar_spec.derive import rewrite
+
+    text = SPEC_PATH.read_text(encoding="utf-8")
+    edited = text.replace("        city: {$ref: \"#/components/schemas/City\"}\n",
+                          "        city: {$ref: \"#/components/schemas/City\"}\n"
+                          "        country: {$ref: \"#/components/schemas/City\"}\n", 1)
+    assert edited != text
+    spec = yaml.safe_load(rewrite(edited))
+    schemas = spec["components"]["schemas"]
+    assert "country" in schemas["ReadableField"]["enum"]
+    assert schemas["CalendarWrite"]["properties"]["country"] == {"$ref": "#/components/schemas/City"}
+    assert rewrite(rewrite(edited)) == rewrite(edited)

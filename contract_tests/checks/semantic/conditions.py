@@ -1,0 +1,149 @@
+"""`conditions[i][field|op|value]`: every operator keeps exactly the matching records.
+
+Expected sets are computed from the group's own `results=all` list. Integer fields give exact
+answers; on strings the case and accent sensitivity of `=` (left open) and of `like` (ASM,
+checked only at strict) are bounded: the answer must hold what the narrowest reading matches
+and nothing the widest reading would not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ... import textmatch
+from ...context import SuiteContext
+from ...model import Skip
+from ...registry import rule
+
+LAYER = "semantic"
+Record = dict[str, Any]
+
+
+def _query(conditions: list[tuple[str, str, Any]]) -> list[tuple[str, Any]]:
+    params: list[tuple[str, Any]] = []
+    for index, (field, op, value) in enumerate(conditions):
+        params += [
+            (f"conditions[{index}][field]", field),
+            (f"conditions[{index}][op]", op),
+            (f"conditions[{index}][value]", value),
+        ]
+    return params
+
+
+def _int_cases(records: list[Record]) -> list[tuple[list[tuple[str, str, Any]], Callable[[Record], bool]]]:
+    ids = sorted(r["id"] for r in records)
+    mid, low, high = ids[len(ids) // 2], ids[0], ids[-1]
+    cases: list[tuple[list[tuple[str, str, Any]], Callable[[Record], bool]]] = [
+        ([("id", "=", mid)], lambda r: r["id"] == mid),
+        ([("id", "!=", mid)], lambda r: r["id"] != mid),
+        ([("id", ">", mid)], lambda r: r["id"] > mid),
+        ([("id", ">=", mid)], lambda r: r["id"] >= mid),
+        ([("id", "<", mid)], lambda r: r["id"] < mid),
+        ([("id", "<=", mid)], lambda r: r["id"] <= mid),
+        ([("id", "in", f"{low},{high}")], lambda r: r["id"] in (low, high)),
+        ([("id", "not in", f"{low},{high}")], lambda r: r["id"] not in (low, high)),
+        ([("id", ">=", low), ("id", "<=", mid)], lambda r: low <= r["id"] <= mid),
+    ]
+    for field in ("sort", "generate_interval"):
+        values = [r.get(field) for r in records]
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            pivot = sorted(values)[len(values) // 2]
+            cases.append(([(field, ">=", pivot)], lambda r, f=field, p=pivot: r[f] >= p))
+            cases.append(([(field, "=", pivot)], lambda r, f=field, p=pivot: r[f] == p))
+            cases.append(
+                (
+                    [(field, "!=", pivot), ("id", ">", low)],
+                    lambda r, f=field, p=pivot, lo=low: r[f] != p and r["id"] > lo,
+                )
+            )
+    return cases
+
+
+def _text_cases(ctx: SuiteContext, records: list[Record]):
+    """(conditions, must-match predicate, may-match predicate) for string operators on `name`."""
+    like_ignores_case = ctx.assumptions  # `like` ignoring case is ASM: asserted only at strict
+    cases = []
+    word = next((w for r in records for w in textmatch.ascii_words(r.get("name"), 4)), None)
+    if word is not None:
+        part = word[1:4]
+        pattern = f"%{part.upper()}%"
+        low = f"%{part}%"
+
+        def like_must(r, p=pattern, lo=low):
+            return textmatch.like_matches(
+                r["name"], p if like_ignores_case else lo, ignore_case=like_ignores_case
+            )
+
+        def like_may(r, p=pattern):
+            return textmatch.like_matches(r["name"], p, ignore_case=True, loose=True)
+
+        cases.append(([("name", "like", pattern if like_ignores_case else low)], like_must, like_may))
+        cases.append(
+            (
+                [("name", "not like", pattern if like_ignores_case else low)],
+                lambda r, m=like_may: not m(r),
+                lambda r, m=like_must: not m(r),
+            )
+        )
+        underscore = f"%{word[0]}_{word[2:4]}%"
+
+        def under_must(r, p=underscore):
+            return textmatch.like_matches(r["name"], p, ignore_case=False)
+
+        def under_may(r, p=underscore):
+            return textmatch.like_matches(r["name"], p, ignore_case=True, loose=True)
+
+        cases.append(([("name", "like", underscore)], under_must, under_may))
+    name = next((r["name"] for r in records if isinstance(r.get("name"), str)), None)
+    if name is not None:
+        cases.append(
+            (
+                [("name", "=", name)],
+                lambda r, n=name: textmatch.equals(r.get("name"), n),
+                lambda r, n=name: textmatch.equals(r.get("name"), n, loose=True),
+            )
+        )
+        single = name.replace(",", "")  # `in` splits its value on commas
+        cases.append(
+            (
+                [("name", "in", single)],
+                lambda r, n=single: textmatch.equals(r.get("name"), n),
+                lambda r, n=single: textmatch.equals(r.get("name"), n, loose=True),
+            )
+        )
+    return cases
+
+
+@rule("list.conditions", layer=LAYER, retry=True)
+def conditions(ctx: SuiteContext) -> None:
+    records = ctx.records()
+    if not records:
+        if ctx.read_only:
+            raise Skip("the group has no calendar to filter")
+        ctx.own_calendar()
+        records = ctx.records()
+    for conds, keep in _int_cases(records):
+        got = sorted(r["id"] for r in ctx.records(_query(conds)))
+        exchange = ctx.journal[-1]
+        expected = sorted(r["id"] for r in records if keep(r))
+        ctx.expect(
+            got == expected,
+            f"conditions {conds} keep exactly the matching records",
+            expected=f"ids {expected}",
+            actual=f"ids {got}",
+            exchange=exchange,
+        )
+    for conds, must, may in _text_cases(ctx, records):
+        got = {r["id"] for r in ctx.records(_query(conds))}
+        exchange = ctx.journal[-1]
+        low = {r["id"] for r in records if must(r)}
+        high = {r["id"] for r in records if may(r)}
+        ctx.expect(
+            low <= got <= high,
+            f"conditions {conds} keep exactly the matching records",
+            expected=f"ids {sorted(low)}"
+            + (f" (or up to {sorted(high)}, by collation)" if high != low else ""),
+            actual=f"ids {sorted(got)}",
+            exchange=exchange,
+        )

@@ -1,0 +1,162 @@
+"""Invalid input is refused with 400 and changes nothing; the JSON Schema reading of integers.
+
+"Changes nothing" is checked after every refused request: the group's calendar ids
+(`results=all`) and the full records of the suite's own calendars are as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...client import calendar_path, collection_path
+from ...context import SuiteContext
+from ...registry import rule
+from ...unchanged import expect_unchanged, snapshot
+
+LAYER = "semantic"
+
+
+def _refused(ctx: SuiteContext, attempts: list[tuple[str, Any, tuple[str, ...]]], target: int,
+             what: str) -> None:
+    """Send each (method, body, fields) and expect 400, nothing changed, and - at strict level,
+    where CONTRACT.md's "a JSON body naming the field" holds (ASM) - the answer naming one of
+    `fields` (a request with several problems may be answered about any of them)."""
+    before = snapshot(ctx, [target])
+    for method, body, fields in attempts:
+        path = collection_path(ctx.group_id) if method == "POST" else calendar_path(ctx.group_id, target)
+        if isinstance(body, bytes):
+            exchange = ctx.api.request(method, path, body=body, content_type="application/json")
+        else:
+            exchange = ctx.api.request(method, path, json_body=body)
+        ctx.expect_status(exchange, 400, what=f"{what} is answered 400")
+        if fields and ctx.assumptions:
+            text = exchange.content.decode("utf-8", "replace")
+            ctx.expect(
+                exchange.is_json() and any(field in text for field in fields),
+                f"the 400 answer is JSON naming the field (one of {', '.join(fields)})",
+                expected=f"a JSON body that names one of {list(fields)}",
+                exchange=exchange,
+            )
+        expect_unchanged(ctx, before, what, exchange)
+
+
+@rule("invalid.rejected", layer=LAYER, writes=True)
+def rejected(ctx: SuiteContext) -> None:
+    """What no reading can take: malformed JSON, an array or object where a scalar belongs, a
+    `calendar` that is not an object, a string over its documented limit."""
+    target = ctx.own_calendar()["id"]
+    name = ctx.name("invalid")
+    too_long = (name + "x" * 256)[:256]
+    bad_fields: list[dict[str, Any]] = [
+        {"sort": [12]},
+        {"generate_interval": {"minutes": 15}},
+        {"city": ["Paris"]},
+        {"publicname": {"text": "x"}},
+        {"publicname": "p" * 256},
+        {"address": "a" * 256},
+        {"zipcode": "1" * 17},
+        {"city": "c" * 65},
+    ]
+    attempts: list[tuple[str, Any, tuple[str, ...]]] = [
+        ("POST", b'{"calendar": {"name": "' + name.encode() + b'"', ()),
+        ("POST", {"calendar": "not an object"}, ("calendar",)),
+        ("POST", {"calendar": {"name": too_long}}, ("name",)),
+        ("POST", {"calendar": {"name": [name]}}, ("name",)),
+        *[("POST", {"calendar": {"name": name, **bad}}, tuple(bad)) for bad in bad_fields],
+        ("PUT", b'{"calendar": {"city": ', ()),
+        ("PUT", {"calendar": {"name": too_long}}, ("name",)),
+        ("PUT", {"calendar": ["city"]}, ("calendar",)),
+        *[("PUT", {"calendar": bad}, tuple(bad)) for bad in bad_fields],
+    ]
+    _refused(ctx, attempts, target, "malformed JSON, a value no reading takes or a string over its limit")
+
+
+@rule("invalid.strict-types", layer=LAYER, writes=True)
+def strict_types(ctx: SuiteContext) -> None:
+    """JSON Schema's reading of types (ASM): a deployment that coerces (Rails reads "12" as 12)
+    keeps the documented contract, so this holds at strict level only."""
+    target = ctx.own_calendar()["id"]
+    name = ctx.name("strict-types")
+    bad_fields: list[dict[str, Any]] = [
+        {"sort": "12"},
+        {"generate_interval": 1.5},
+        {"mintime_rdv": True},
+        {"maxrdv_period": "131400"},
+        {"publicname": 5},
+        {"calendarset_id": "x"},
+    ]
+    attempts: list[tuple[str, Any, tuple[str, ...]]] = [
+        ("POST", {"calendar": {"name": 123}}, ("name",)),
+        *[("POST", {"calendar": {"name": name, **bad}}, tuple(bad)) for bad in bad_fields],
+        ("PUT", {"calendar": {"name": False}}, ("name",)),
+        *[("PUT", {"calendar": bad}, tuple(bad)) for bad in bad_fields],
+    ]
+    _refused(ctx, attempts, target, "1.5, \"12\" or true for an integer, a number for a string")
+
+
+@rule("invalid.rules", layer=LAYER, writes=True)
+def rules(ctx: SuiteContext) -> None:
+    target = ctx.own_calendar()["id"]
+    name = ctx.name("invalid-rule")
+    attempts: list[tuple[str, Any, tuple[str, ...]]] = [
+        ("POST", {"calendar": {"name": name, "colour": "red"}}, ("colour",)),
+        ("POST", {"name": name}, ("calendar", "name")),
+        ("POST", {"calendar": {"name": ""}}, ("name",)),
+        ("POST", {"calendar": {"name": name, "mintime_rdv": -1}}, ("mintime_rdv",)),
+        ("POST", {"calendar": {"name": name, "maxrdv_period": -1}}, ("maxrdv_period",)),
+        ("POST", {"calendar": {"name": name, "mintime_annulation": -1}}, ("mintime_annulation",)),
+        ("POST", {"calendar": {"name": name, "generate_interval": -1}}, ("generate_interval",)),
+        ("POST", {"calendar": {"name": name, "deleted": "yes"}}, ("deleted",)),
+        ("PUT", {"calendar": {"colour": "red"}}, ("colour",)),
+        ("PUT", {"city": "Brest"}, ("calendar", "city")),
+        ("PUT", {"calendar": {"name": ""}}, ("name",)),
+        ("PUT", {"calendar": {"mintime_annulation": -5}}, ("mintime_annulation",)),
+        ("PUT", {"calendar": {"generate_interval": -1}}, ("generate_interval",)),
+    ]
+    _refused(ctx, attempts, target, "an unknown key, a missing wrapper, an empty name or a negative timing")
+
+
+@rule("invalid.integral-float", layer=LAYER, writes=True)
+def integral_float(ctx: SuiteContext) -> None:
+    stamp = "2001-02-03 04:05:06"
+    sent = {
+        "name": ctx.name("integral"),
+        "generate_interval": 20.0,
+        "mintime_rdv": 0,
+        "maxrdv_period": 0,
+        "mintime_annulation": 0,
+        "id": 987654321,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    exchange = ctx.api.create(sent)
+    ctx.expect_status(
+        exchange,
+        201,
+        what="20.0 is the integer 20, timing values may be 0, read-only keys "
+        "are ignored: the POST is accepted",
+    )
+    body = ctx.calendar_body(exchange)
+    wanted = {"generate_interval": 20, "mintime_rdv": 0, "maxrdv_period": 0, "mintime_annulation": 0}
+    ctx.expect(
+        all(body.get(k) == v for k, v in wanted.items()),
+        "the values are stored as integers",
+        expected=str(wanted),
+        exchange=exchange,
+    )
+    ctx.expect(
+        body.get("id") != 987654321 and body.get("created_at") != stamp,
+        "id and created_at in a body are ignored",
+        expected=f"a new id and a fresh created_at, not 987654321 / {stamp}",
+        exchange=exchange,
+    )
+    target = body["id"]
+    exchange = ctx.api.update(target, {"sort": 7.0, "id": target + 1, "updated_at": stamp})
+    ctx.expect_status(exchange, 200, what="PUT with sort 7.0 and read-only keys is accepted")
+    body = ctx.calendar_body(exchange)
+    ctx.expect(
+        body.get("sort") == 7 and body.get("id") == target,
+        "sort 7.0 is stored as 7; id is ignored",
+        expected=f"sort 7, id {target}",
+        exchange=exchange,
+    )

@@ -1,0 +1,162 @@
+"""Paging: pages of `results` from `startIndex` concatenate to the whole list.
+
+Two things CONTRACT.md leaves open, and the checks hold a deployment only to answering them
+one way throughout the run: whether `startIndex` counts items (English docs) or pages (French
+docs) - the suite learns the reading once (`SuiteContext.paging_reading`) and every page it
+reads must follow it; and how large a page a deployment serves - any `results` is valid, but a
+deployment may cap a page: then `pageSize` is what was asked or the cap, and the pages step by
+the cap.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ...context import SuiteContext
+from ...registry import rule
+
+LAYER = "semantic"
+MAX_PAGES = 20
+DEFAULT_RESULTS = 25
+READINGS = {"items": "an item offset", "pages": "a page number"}
+
+
+def _page_sizes(total: int) -> list[int]:
+    sizes = {1, 2, 3, 7, max(1, math.ceil(total / 8)), DEFAULT_RESULTS}
+    small = sorted(size for size in sizes if size <= max(total, 1) + 1)
+    return [*small, 100, 1000, 10**9]  # any integer from 1 is valid; a deployment may cap it
+
+
+def _start(reading: str, page: int, step: int) -> int:
+    return page * step if reading == "items" else page
+
+
+def _walk(ctx: SuiteContext, base: list[tuple[str, Any]], size: int, ids: list[int], reading: str) -> None:
+    """Read every page of `size`; each must hold the next items of `ids`, in its place."""
+    total = len(ids)
+    body, exchange = ctx.list_page([*base, ("results", size), ("startIndex", 0)])
+    served = len(body["records"])
+    capped = served < min(size, total)
+    step = served if capped and served else size
+    ctx.expect(
+        not capped or body.get("pageSize") in (size, served),
+        f"results={size}: a page capped at {served} records says so in pageSize (or echoes results)",
+        expected=f"pageSize {size} or {served}",
+        actual=f"pageSize {body.get('pageSize')}",
+        exchange=exchange,
+    )
+    pages = list(range(math.ceil(total / step))) or [0]
+    if len(pages) > MAX_PAGES:  # a big group: the first pages and the last one
+        pages = pages[: MAX_PAGES - 1] + pages[-1:]
+    seen: list[int] = []
+    for page in pages:
+        start = _start(reading, page, step)
+        body, exchange = ctx.list_page([*base, ("results", size), ("startIndex", start)])
+        got = [r["id"] for r in body["records"]]
+        wanted = ids[page * step : page * step + step]
+        ctx.expect(
+            got == wanted,
+            f"results={size}&startIndex={start} answers items {page * step}..{page * step + step - 1} of "
+            f"the whole list (startIndex read as {READINGS[reading]})",
+            expected=f"ids {wanted}",
+            actual=f"ids {got}",
+            exchange=exchange,
+        )
+        ctx.expect_value(body, "totalRecords", total, "totalRecords does not depend on paging", exchange)
+        ctx.expect(
+            body.get("pageSize") == size or (capped and body.get("pageSize") == step),
+            "pageSize equals results (or the deployment's cap)",
+            expected=f"pageSize {size}" + (f" or {step}" if capped else ""),
+            actual=f"pageSize {body.get('pageSize')}",
+            exchange=exchange,
+        )
+        ctx.expect_value(body, "startIndex", start, "startIndex echoes the startIndex asked for", exchange)
+        seen.extend(got)
+    if len(pages) * step >= total:
+        ctx.expect(
+            seen == ids,
+            f"pages of {size} concatenate to the whole list",
+            expected=f"ids {ids}",
+            actual=f"ids {seen}",
+        )
+
+
+def _expect_one_reading(ctx: SuiteContext) -> str:
+    """The deployment reads startIndex as items or as pages (either is correct, CONTRACT.md)."""
+    reading = ctx.paging_reading()
+    probe, readings, exchange = ctx.cache["paging-probe"]
+    if readings["items"] != readings["pages"]:
+        ctx.expect(
+            probe in readings.values(),
+            "startIndex reads as an item offset or as a page number",
+            expected=f"ids {readings['items']} (items) or {readings['pages']} (pages)",
+            actual=f"ids {probe}",
+            exchange=exchange,
+        )
+    return reading
+
+
+@rule("list.paging", layer=LAYER, retry=True)
+def paging(ctx: SuiteContext) -> None:
+    reading = _expect_one_reading(ctx)
+    orders: list[list[tuple[str, Any]]] = [[("sort", "id")], [("sort", "id"), ("dir", "desc")]]
+    if ctx.applies("list.default-order"):
+        orders.append([])  # the default order is only known to be stable where it is id ascending
+    for base in orders:
+        ids = [r["id"] for r in ctx.records(base)]
+        body, exchange = ctx.list_page([*base, ("results", "all")])
+        ctx.expect(
+            body.get("totalRecords") == len(ids),
+            "with results=all, totalRecords counts every record",
+            expected=f"totalRecords {len(ids)}",
+            actual=f"totalRecords {body.get('totalRecords')}",
+            exchange=exchange,
+        )
+        for size in _page_sizes(len(ids)):
+            _walk(ctx, base, size, ids, reading)
+
+
+@rule("list.paging-defaults", layer=LAYER, retry=True)
+def paging_defaults(ctx: SuiteContext) -> None:
+    body, exchange = ctx.list_page([])
+    everything = ctx.records()
+    served = len(body["records"])
+    capped = served < min(DEFAULT_RESULTS, len(everything))
+    ctx.expect(
+        body.get("startIndex") == 0 and (body.get("pageSize") == DEFAULT_RESULTS
+                                         or (capped and body.get("pageSize") == served)),
+        "without paging parameters, startIndex is 0 and pageSize 25 (or the deployment's cap)",
+        expected=f"startIndex 0, pageSize {DEFAULT_RESULTS}" + (f" or {served}" if capped else ""),
+        actual=f"startIndex {body.get('startIndex')}, pageSize {body.get('pageSize')}",
+        exchange=exchange,
+    )
+    ctx.expect(
+        body.get("totalRecords") == len(everything) and body.get("recordsReturned") == served,
+        "the default page counts every match and what it holds",
+        expected=f"totalRecords {len(everything)}, recordsReturned {served}",
+        actual=f"totalRecords {body.get('totalRecords')}, recordsReturned {body.get('recordsReturned')}",
+        exchange=exchange,
+    )
+    explicit, exchange = ctx.list_page([("results", DEFAULT_RESULTS), ("startIndex", 0)])
+    ctx.expect(
+        [r["id"] for r in explicit["records"]] == [r["id"] for r in body["records"]],
+        "no paging parameters answers like results=25&startIndex=0",
+        expected=f"ids {[r['id'] for r in body['records']]}",
+        actual=f"ids {[r['id'] for r in explicit['records']]}",
+        exchange=exchange,
+    )
+
+
+@rule("list.paging-past-end", layer=LAYER, retry=True)
+def paging_past_end(ctx: SuiteContext) -> None:
+    total = len(ctx.records())
+    for params in ([("startIndex", total)], [("startIndex", total), ("results", 5)]):
+        body, exchange = ctx.list_page(params)
+        ctx.expect(
+            body["records"] == [] and body.get("totalRecords") == total,
+            "startIndex = totalRecords answers 200 with no records and the same totalRecords",
+            expected=f"records [], totalRecords {total}",
+            actual=f"{len(body['records'])} records, totalRecords {body.get('totalRecords')}",
+            exchange=exchange,
+        )

@@ -1,0 +1,115 @@
+"""Transport rules: path aliases, JSON bodies, date format."""
+
+from __future__ import annotations
+
+import re
+
+from ...context import SuiteContext, short
+from ...registry import rule
+
+LAYER = "semantic"
+TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
+
+
+def _same_answer(ctx: SuiteContext, plain, variant, what: str) -> None:
+    ctx.expect(
+        variant.status == plain.status,
+        f"{what} answers the same status as the bare path",
+        expected=f"status {plain.status}",
+        exchange=variant,
+    )
+    ctx.expect(
+        variant.json() == plain.json() and variant.json() is not None,
+        f"{what} answers the same JSON body as the bare path",
+        expected=f"the body of {plain.curl()}: {plain.body_text(200)}",
+        exchange=variant,
+    )
+
+
+@rule("transport.json-suffix", layer=LAYER, retry=True)
+def json_suffix_reads(ctx: SuiteContext) -> None:
+    # sort=id everywhere: two answers are compared, and the order of ties is left open.
+    for params in ([("results", "all"), ("sort", "id")], [("results", 2), ("startIndex", 1), ("sort", "id")]):
+        _same_answer(
+            ctx, ctx.api.list(params), ctx.api.list(params, suffix=".json"), "GET .../calendars.json"
+        )
+    calendar_id = ctx.some_calendar_id()
+    _same_answer(
+        ctx,
+        ctx.api.show(calendar_id),
+        ctx.api.show(calendar_id, suffix=".json"),
+        "GET .../calendars/{id}.json",
+    )
+
+
+@rule("transport.json-suffix", layer=LAYER)
+def json_suffix_login(ctx: SuiteContext) -> None:
+    plain, suffixed = ctx.api.login(), ctx.api.login(suffix=".json")
+    for exchange in (plain, suffixed):
+        ctx.expect_status(exchange, 200, what="login with the right credentials answers 200")
+        ctx.expect_session_cookie(exchange)
+    pro, pro_json = (plain.json() or {}).get("pro"), (suffixed.json() or {}).get("pro")
+    ctx.expect(
+        isinstance(pro, dict) and isinstance(pro_json, dict) and pro.get("id") == pro_json.get("id"),
+        "/sessions/login.json logs in the same user as /sessions/login",
+        expected=f"pro.id {short(pro)}",
+        exchange=suffixed,
+    )
+
+
+@rule("transport.format-param", layer=LAYER, retry=True)
+def format_param(ctx: SuiteContext) -> None:
+    params = [("results", "all"), ("sort", "id")]
+    plain = ctx.api.list(params)
+    _same_answer(ctx, plain, ctx.api.list([*params, ("format", "json")]), "GET .../calendars?format=json")
+    _same_answer(
+        ctx,
+        plain,
+        ctx.api.list([*params, ("format", "json")], suffix=".json"),
+        "GET .../calendars.json?format=json",
+    )
+    calendar_id = ctx.some_calendar_id()
+    _same_answer(
+        ctx,
+        ctx.api.show(calendar_id),
+        ctx.api.show(calendar_id, params=[("format", "json")]),
+        "GET .../calendars/{id}?format=json",
+    )
+
+
+@rule("transport.json-body", layer=LAYER, writes=True)
+def json_body(ctx: SuiteContext) -> None:
+    created = ctx.api.create({"name": ctx.name("json-body")})
+    ctx.expect_2xx(created, "a JSON body wrapped in `calendar` is accepted by POST")
+    calendar_id = ctx.calendar_body(created)["id"]
+    updated = ctx.api.update(calendar_id, {"city": "Nantes"})
+    ctx.expect_2xx(updated, "a JSON body wrapped in `calendar` is accepted by PUT")
+    ctx.expect(
+        (updated.json() or {}).get("city") == "Nantes",
+        "the PUT body was read",
+        expected="city 'Nantes'",
+        exchange=updated,
+    )
+
+
+@rule("transport.date-format", layer=LAYER)
+def date_format(ctx: SuiteContext) -> None:
+    records = list(ctx.baseline)
+    if not ctx.read_only:
+        records.append(ctx.own_calendar())
+    if not records:
+        ctx.expect(True, "no calendar to read")
+        return
+    shown = ctx.api.show(records[0]["id"])
+    records.append(ctx.calendar_body(shown))
+    for record in records:
+        for key in ("created_at", "updated_at"):
+            value = record.get(key)
+            ctx.expect(
+                isinstance(value, str) and TIMESTAMP.match(value),
+                f"calendar {record.get('id')}: {key} reads YYYY-MM-DD HH:MM:SS",
+                expected='"YYYY-MM-DD HH:MM:SS"',
+                actual=f"{key} = {value!r}",
+                exchange=shown if record is records[-1] else None,
+                operation="GET /api/v1/groups/{group_id}/calendars",
+            )

@@ -1,0 +1,90 @@
+"""Update: partial (only the keys sent change), the whole calendar answered, `updated_at` moves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...context import SuiteContext, short
+from ...registry import rule
+
+LAYER = "semantic"
+
+
+def _changes(ctx: SuiteContext) -> list[dict[str, Any]]:
+    changes: list[dict[str, Any]] = [
+        {"city": "Lyon"},
+        {"name": ctx.name("renamed")},
+        {"publicname": "Contract Kit Renamed Public"},
+        {"zipcode": "69003"},
+        {"address": "2 place du Contrat"},
+        {"sort": 17},
+        {"generate_interval": 25},
+        {"mintime_rdv": 45},
+        {"maxrdv_period": 90000},
+        {"mintime_annulation": 720},
+        {"city": "Lille", "zipcode": "59000"},
+    ]
+    if len(ctx.calendarsets) >= 2:
+        changes.append({"calendarset_id": ctx.calendarsets[1]})
+    return changes
+
+
+@rule("update.partial", layer=LAYER, writes=True)
+def partial(ctx: SuiteContext) -> None:
+    calendar = ctx.new_calendar("partial", ctx.full_fields("partial"))
+    before = ctx.show_body(calendar["id"])
+    for change in _changes(ctx):
+        exchange = ctx.api.update(calendar["id"], change)
+        ctx.expect_status(exchange, 200, what="a partial PUT answers 200")
+        body = ctx.calendar_body(exchange)
+        missing = sorted(set(ctx.contract_fields(before)) - set(body))
+        ctx.expect(
+            not missing,
+            "PUT answers the whole calendar",
+            expected=f"every field of {sorted(before)}",
+            actual=f"missing {missing}",
+            exchange=exchange,
+        )
+        differs = ctx.differences({**before, **change}, body, ignore=("updated_at",))
+        ctx.expect(
+            not differs,
+            f"PUT {change} changes only the keys sent",
+            expected=f"{short(change)} changed, every other field as before",
+            actual=f"(expected, got): {short(differs, 400)}",
+            exchange=exchange,
+        )
+        shown = ctx.show_body(calendar["id"])
+        differs = ctx.differences(body, shown)
+        ctx.expect(
+            not differs,
+            "show after the PUT returns what the PUT answered",
+            expected="the same calendar",
+            actual=f"(PUT answer, shown): {short(differs, 400)}",
+        )
+        before = shown
+
+
+@rule("update.updated-at", layer=LAYER, writes=True)
+def updated_at(ctx: SuiteContext) -> None:
+    calendar = ctx.own_calendar()
+    before = ctx.show_body(calendar["id"])
+    ctx.wait_after_change(calendar["id"])  # timestamps have one-second resolution
+    new_city = "Updated " + ctx.name("city")[-12:]
+    exchange = ctx.api.update(calendar["id"], {"city": new_city})
+    ctx.touched(calendar["id"])
+    ctx.expect_status(exchange, 200)
+    body = ctx.calendar_body(exchange)
+    ctx.expect(
+        isinstance(body.get("updated_at"), str) and body["updated_at"] > before["updated_at"],
+        "a PUT that changes a value moves updated_at forward (compared after a second)",
+        expected=f"updated_at after {before['updated_at']!r}",
+        actual=f"updated_at {body.get('updated_at')!r}",
+        exchange=exchange,
+    )
+    shown = ctx.show_body(calendar["id"])
+    ctx.expect(
+        shown.get("updated_at") == body.get("updated_at"),
+        "show agrees with the PUT's updated_at",
+        expected=f"updated_at {body.get('updated_at')!r}",
+        actual=f"updated_at {shown.get('updated_at')!r}",
+    )

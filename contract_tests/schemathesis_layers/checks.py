@@ -1,0 +1,305 @@
+"""The suite's own schemathesis checks and hooks, and which built-in checks it keeps.
+
+Registered globally (schemathesis' registries are), each is inert for a schema that is not the
+suite's: it finds its run's policy by the schema, and returns None without one.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import calendar_spec
+import schemathesis
+from schemathesis.checks import CHECKS
+
+from ..model import CheckFailed
+from ..unchanged import expect_unchanged, snapshot
+from .responses import DocumentedResponses
+from .rules import is_date
+from .steer import WRITES, Policy, _leading_int, _policy
+
+_LOCK = threading.Lock()
+BUILT_IN_CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "missing_required_header",
+    "unsupported_method",
+    "allow_header_conformance",
+    "use_after_free",
+    "ensure_resource_availability",
+    "ignored_auth",
+    "object_level_authorization",
+)
+CUSTOM_CHECKS = (
+    "contract_documented_response_schema",
+    "contract_success_media_type",
+    "contract_unserved_method",
+    "contract_refusal_changes_nothing",
+    "contract_soft_delete",
+    "contract_write_persisted",
+    "contract_created_readable",
+)
+# Built-in checks that demand what CONTRACT.md leaves open, replaced by the suite's own:
+# content_type_conformance wants JSON on every error (only "JSON when it says so" holds; the
+# success media type is contract_success_media_type's); unsupported_method and
+# allow_header_conformance want an Allow header on 405 (CONTRACT.md: a 405, nothing more;
+# contract_unserved_method); response_schema_conformance judges against the mock's view
+# (contract_documented_response_schema judges against the level's); use_after_free assumes
+# hard deletes (DELETE is soft here).
+NOT_ASSERTED = frozenset({"content_type_conformance", "unsupported_method", "allow_header_conformance",
+                          "response_schema_conformance", "use_after_free"})
+# The rule a response-schema failure breaks, by operation (success responses).
+
+
+# -- schemathesis extension points (global, inert for schemas that are not ours) ------------------------
+def install() -> None:
+    """Register the suite's hooks and checks with schemathesis (its registries are global), again
+    if something unregistered them since: without `before_call` generated writes would not be steered."""
+    with _LOCK:
+        _patch_wsgi_transport()
+        for hook in (before_call, after_call):
+            if hook not in schemathesis.hooks.get_all_by_name(hook.__name__):
+                schemathesis.hook(hook)
+        for check in (
+            contract_documented_response_schema,
+            contract_success_media_type,
+            contract_unserved_method,
+            contract_refusal_changes_nothing,
+            contract_soft_delete,
+            contract_created_readable,
+            contract_write_persisted,
+        ):
+            if check.__name__ not in CHECKS.get_all_names() or CHECKS.get_one(check.__name__) is not check:
+                schemathesis.check(check)
+
+
+# Each hook and check is inert for schemas that are not the suite's (no policy registered).
+def before_call(context, case, **kwargs):
+    policy = _policy(case)
+    if policy is not None:
+        policy.steer(case)
+        if "contract_refusal_changes_nothing" in policy.checks and case.method.upper() in WRITES:
+            calendar_id = _leading_int((case.path_parameters or {}).get("calendar_id", ""))
+            policy.snapshots[id(case)] = snapshot(policy.ctx, [calendar_id] if calendar_id else [])
+
+
+def after_call(context, case, response):
+    policy = _policy(case)
+    if policy is not None:
+        policy.observe(case, response)
+
+
+def contract_documented_response_schema(ctx, response, case):
+    policy = _policy(case)
+    if policy is None or policy.documented_responses is None:
+        return None
+    operation_id = case.operation.definition.raw.get("operationId")
+    if (
+        operation_id == "deleteCalendar"
+        and 200 <= response.status_code < 300
+        and not policy.ctx.applies("delete.body")
+    ):
+        return None  # the DELETE body is ASM; a deployment may answer an empty body
+    validator = policy.documented_responses.validator(case.operation.path, case.method, response.status_code)
+    if validator is None:
+        return None
+    media_type = (response.headers.get("content-type") or [""])[0]
+    if response.status_code >= 400 and "json" not in media_type:
+        return None  # an error body's media type is left open: only "JSON when it says so" holds
+    try:
+        body = response.json()
+    except Exception:
+        marker = "[rule:transport.json-responses] " if response.status_code >= 400 else ""
+        raise AssertionError(f"{marker}the {response.status_code} answer says {media_type!r} but is "
+                             "not JSON") from None
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(root)"
+        marker = "[rule:transport.date-format] " if is_date(first.absolute_path) else ""
+        if policy.ctx.assumptions and 200 <= response.status_code < 300 and _documented_valid(
+                case, response.status_code, body):
+            marker = "[rule:show.assumed-representation] "  # only an assumption of ours is broken
+        raise AssertionError(
+            f"{marker}the response violates the documented schema at {where}: {first.message}"
+        )
+    return True
+
+
+_DOCUMENTED: list[DocumentedResponses] = []
+
+
+def _documented_valid(case: Any, status: int, body: Any) -> bool:
+    """Whether the documented view accepts the body (then only an assumption of ours is broken)."""
+    if not _DOCUMENTED:
+        _DOCUMENTED.append(DocumentedResponses(calendar_spec.load_spec("documented")))
+    validator = _DOCUMENTED[0].validator(case.operation.path, case.method, status)
+    return validator is None or validator.is_valid(body)
+
+
+def contract_success_media_type(ctx, response, case):
+    """A success with a body is application/json (errors: see contract_documented_response_schema)."""
+    policy = _policy(case)
+    if policy is None or not 200 <= response.status_code < 300 or not response.content:
+        return None
+    media_type = (response.headers.get("content-type") or [""])[0]
+    if media_type.split(";")[0].strip().lower() != "application/json":
+        raise AssertionError(f"[rule:transport.json-responses] a {response.status_code} answer with a body "
+                             f"must be application/json, not {media_type!r}")
+    return True
+
+
+def contract_unserved_method(ctx, response, case):
+    """A method the path does not serve answers 405 (whether an Allow header comes is open)."""
+    policy = _policy(case)
+    if policy is None:
+        return None
+    served = case.operation.schema.raw_schema["paths"].get(case.operation.path, {})
+    if case.method.lower() in served:
+        return None
+    if response.status_code != 405:
+        raise AssertionError(f"[rule:method.405] {case.method.upper()} is not served on "
+                             f"{case.operation.path}: 405 expected, got {response.status_code}")
+    return True
+
+
+def contract_refusal_changes_nothing(ctx, response, case):
+    """A write the deployment refuses (4xx, 5xx) changes nothing: the group's ids and
+    totalRecords, the suite's own calendars and the calendar the write aimed at are as before."""
+    policy = _policy(case)
+    if policy is None:
+        return None
+    before = policy.snapshots.pop(id(case), None)
+    if before is None or response.status_code < 400:
+        return None
+    try:
+        what = f"a refused {case.method.upper()} ({response.status_code})"
+        expect_unchanged(policy.ctx, before, what, None)
+    except CheckFailed as failed:
+        rule_id = _REFUSAL_RULES.get(response.status_code, "invalid.rejected")
+        raise AssertionError(f"[rule:{rule_id}] {failed.message}: {failed.actual}") from None
+    return True
+
+
+def _deleted(policy: Policy, record: dict[str, Any]) -> bool | None:
+    try:
+        return policy.ctx.deleted(record)
+    except CheckFailed as failed:
+        raise AssertionError(f"[rule:{failed.rule}] {failed.message}: {failed.actual}") from None
+
+
+def _differences(policy: Policy, wanted: dict[str, Any], got: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return policy.ctx.differences(wanted, got)
+    except CheckFailed as failed:
+        raise AssertionError(f"[rule:{failed.rule}] {failed.message}: {failed.actual}") from None
+
+
+# The rule a refusal that changed something breaks, by the status it was refused with.
+_REFUSAL_RULES = {401: "auth.no-data-without-credentials", 403: "auth.no-data-without-credentials",
+                  404: "notfound.unknown", 405: "method.405"}
+
+
+def contract_soft_delete(ctx, response, case):
+    policy = _policy(case)
+    if policy is None or "contract_soft_delete" not in policy.checks:
+        return None
+    if case.method.upper() != "DELETE" or response.status_code != 200:
+        return None
+    calendar_id, group = case.path_parameters["calendar_id"], case.path_parameters["group_id"]
+    shown = policy.ctx.api.show(calendar_id, group=group)
+    body = shown.json() if isinstance(shown.json(), dict) else {}
+    if shown.status == 200 and _deleted(policy, body) is True:
+        return True
+    try:
+        still_listed = any(str(r.get("id")) == str(calendar_id) for r in policy.ctx.records(group=group))
+    except CheckFailed:
+        still_listed = False
+    if still_listed and shown.status != 200:
+        raise AssertionError(
+            f"[rule:show.deleted] a soft-deleted calendar (still listed) must answer 200 with "
+            f"deleted true; {shown.curl()} answered {shown.summary()}"
+        )
+    raise AssertionError(
+        f"[rule:delete.soft] DELETE is soft: the calendar must still answer 200 with deleted true; "
+        f"{shown.curl()} answered {shown.summary()}"
+    )
+
+
+def contract_created_readable(ctx, response, case):
+    policy = _policy(case)
+    if policy is None or "contract_created_readable" not in policy.checks:
+        return None
+    if case.method.upper() != "POST" or response.status_code != 201:
+        return None
+    try:
+        created = response.json()
+    except Exception:
+        return None
+    if not isinstance(created, dict) or not isinstance(created.get("id"), int):
+        return None
+    shown = policy.ctx.api.show(created["id"], group=case.path_parameters["group_id"])
+    body = shown.json() if isinstance(shown.json(), dict) else {}
+    differs = _differences(policy, created, body)
+    if shown.status != 200 or differs:
+        raise AssertionError(
+            f"[rule:create.created] the created calendar must be readable as answered; "
+            f"{shown.curl()} answered {shown.summary() if shown.status != 200 else differs}"
+        )
+    return True
+
+
+def contract_write_persisted(ctx, response, case):
+    policy = _policy(case)
+    if policy is None or "contract_write_persisted" not in policy.checks:
+        return None
+    if case.method.upper() != "PUT" or response.status_code != 200:
+        return None
+    try:
+        answered = response.json()
+    except Exception:
+        return None
+    if not isinstance(answered, dict):
+        return None
+    shown = policy.ctx.api.show(case.path_parameters["calendar_id"], group=case.path_parameters["group_id"])
+    body = shown.json() if isinstance(shown.json(), dict) else {}
+    differs = _differences(policy, answered, body)
+    if shown.status != 200 or differs:
+        raise AssertionError(
+            f"after PUT, show must return what the PUT answered; {shown.curl()} answered "
+            f"{shown.status} with (PUT answer, shown) differences {differs}"
+        )
+    sent = case.body.get("calendar") if isinstance(case.body, dict) else None
+    if isinstance(sent, dict) and sent.get("deleted") is False and _deleted(policy, body) is not False:
+        raise AssertionError(
+            "[rule:restore.put-deleted-false] PUT {calendar: {deleted: false}} must "
+            "restore the calendar (deleted false)"
+        )
+    return True
+
+
+def _patch_wsgi_transport() -> None:
+    """schemathesis 4.32.5: `ignored_auth` probes pass `max_redirects` (a requests-only setting) to the
+    WSGI transport, which hands it to Werkzeug: TypeError. Drop the socket-level settings there."""
+    from schemathesis.transport import wsgi
+
+    original = wsgi.WSGITransport.send
+    if getattr(original, "_contract_kit", False):
+        return
+
+    def send(self, case, *, session=None, **kwargs):
+        import requests
+
+        if not isinstance(session, requests.Session):
+            for name in ("max_redirects", "verify", "cert", "proxies"):
+                kwargs.pop(name, None)
+        return original(self, case, session=session, **kwargs)
+
+    send._contract_kit = True  # type: ignore[attr-defined]
+    wsgi.WSGITransport.send = send

@@ -1,0 +1,94 @@
+"""Which contract rule a schemathesis check (or one of its failures) stands for."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ..spec_facts import BODY_RULES, STATUS_RULES, STATUSES
+
+# -- running ------------------------------------------------------------------------------------------------
+MARKER = re.compile(r"\[rule:([a-z0-9.-]+)\]\s*")
+
+
+def is_date(path: Iterable[Any]) -> bool:
+    parts = list(path)
+    return bool(parts) and parts[-1] in ("created_at", "updated_at")
+
+
+def rule_for(check: str, case: Any, status: int | None, failure: Any = None) -> str:
+    """The x-contract-rules id a schemathesis check (or one of its failures) stands for."""
+    operation_id = case.operation.definition.raw.get("operationId", "")
+    method = case.method.upper()
+    negative = is_negative(case)
+    marked = MARKER.match(getattr(failure, "message", "") or "")
+    if marked:
+        return marked[1]
+    if check in ("response_schema_conformance", "contract_documented_response_schema"):
+        if is_date(getattr(failure, "instance_path", ()) or ()):
+            return "transport.date-format"
+        if status is not None and status >= 400:
+            return "invalid.rules"  # the error body's shape is the kit's (ASM)
+        return BODY_RULES[operation_id]
+    if check == "status_code_conformance" and failure is not None:
+        if status in STATUSES and status is not None and 200 <= status < 300:
+            return STATUS_RULES[operation_id]  # e.g. POST answering 200
+        return "transport.status-set"
+    return {
+        # A valid request answered 5xx (or refused) breaks the rule of what that operation answers.
+        "not_a_server_error": "invalid.rejected" if negative else STATUS_RULES[operation_id],
+        "status_code_conformance": "transport.status-set",
+        "content_type_conformance": "transport.json-responses",
+        "response_headers_conformance": "auth.session-cookie",
+        "negative_data_rejection": "invalid.rejected",
+        "positive_data_acceptance": "transport.json-body"
+        if method in ("POST", "PUT")
+        else STATUS_RULES[operation_id],
+        "missing_required_header": "auth.no-data-without-credentials",
+        "unsupported_method": "method.405",
+        "allow_header_conformance": "method.405",
+        "ensure_resource_availability": "create.created",
+        "ignored_auth": "auth.no-data-without-credentials",
+        "object_level_authorization": "isolation.other-group-calendar-404",
+        "contract_soft_delete": "delete.soft",
+        "contract_write_persisted": "update.partial",
+        "contract_created_readable": "create.created",
+        "contract_success_media_type": "transport.json-responses",
+        "contract_unserved_method": "method.405",
+        "contract_refusal_changes_nothing": "invalid.rejected",
+    }.get(check, "transport.status-set")
+
+
+def is_negative(case: Any) -> bool:
+    meta = getattr(case, "meta", None)
+    try:
+        return str(meta.generation.mode.value) == "negative"
+    except AttributeError:
+        return False
+
+
+
+def curl_of(code_sample: str) -> str:
+    lines = [line.strip() for line in (code_sample or "").splitlines() if line.strip()]
+    curls = [line for line in lines if line.startswith("curl ")]
+    return " && ".join(curls) if curls else " ".join(lines)
+
+
+def expected(check: str) -> str:
+    return {
+        "not_a_server_error": "no 5xx",
+        "status_code_conformance": "a status the spec documents for this operation",
+        "content_type_conformance": "application/json",
+        "response_schema_conformance": "a body valid under the spec's response schema",
+        "contract_documented_response_schema": "a body valid under the documented view's response schema",
+        "negative_data_rejection": "a 4xx for input the spec makes invalid",
+        "positive_data_acceptance": "2xx (or 401/403/404) for input the spec makes valid",
+        "ignored_auth": "401/403 without credentials",
+        "unsupported_method": "405 for a method the path does not serve",
+        "allow_header_conformance": "an Allow header listing the served methods",
+        "ensure_resource_availability": "the created calendar is readable right away",
+        "contract_soft_delete": "after DELETE the calendar answers 200 with deleted true",
+        "contract_write_persisted": "after PUT, show returns what the PUT answered",
+        "contract_created_readable": "after POST 201, show returns the created calendar",
+    }.get(check, "")

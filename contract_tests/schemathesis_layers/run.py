@@ -1,0 +1,303 @@
+"""The conformance and stateful layers: schemathesis' engine, pointed at the suite's own data.
+
+conformance - examples, coverage and fuzzing phases, positive and negative cases, every built-in
+              check except `use_after_free` (DELETE is soft: the calendar stays readable), plus
+              the suite's soft-delete / write-persisted checks.
+              Positive cases are generated from the mock's view of the spec, the narrowest (only
+              surely valid input is sent); negative cases from the level's view (only input the
+              level makes invalid is expected to be refused - never one of the mock's own caps);
+              responses are judged against the level's view by a custom check.
+              At --level documented `ignored_auth` is off too (its exact 401/403 is ASM - the
+              auth layer checks "no data" instead).
+stateful    - the stateful phase over the spec's explicit links (create -> show / update / delete
+              -> restore); link inference is off (it crashes on this spec, see the notes).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import calendar_spec
+import schemathesis
+from jsonschema import Draft202012Validator
+from schemathesis.engine import Status, events, from_schema
+
+from ..context import UNKNOWN_ID, SuiteContext
+from ..model import CheckFailed, Failure, Outcome
+from ..registry import SPEC_RULES, rule_tag
+from .checks import BUILT_IN_CHECKS, NOT_ASSERTED, DocumentedResponses, install
+from .rules import MARKER, curl_of, expected, is_negative, rule_for
+from .steer import _POLICIES, Policy
+from .views import coercible_type_case, positive_view
+
+
+@dataclass
+class _Run:
+    """One engine run: its schema (strict or documented view), generation mode and checks."""
+
+    spec_level: str  # which view of the spec generates the cases
+    mode: str
+    builtin: set[str]
+    custom: set[str]
+    responses: str | None = None  # the view responses are judged against
+
+
+def _plan(ctx: SuiteContext, layer: str) -> list[_Run]:
+    builtin = set(BUILT_IN_CHECKS) - NOT_ASSERTED
+    custom = {"contract_soft_delete", "contract_write_persisted", "contract_created_readable",
+              "contract_success_media_type", "contract_refusal_changes_nothing"}
+    if not ctx.read_only:
+        custom.add("contract_unserved_method")  # it sends PATCH/PUT/DELETE...
+    if ctx.level == "documented":
+        builtin -= {"ignored_auth"}  # its exact 401/403 is ASM; the auth layer checks "no data"
+    runs = [_Run("positive", "positive", builtin, custom, responses=ctx.level)]
+    if layer == "conformance":
+        # Acceptance of valid input is the positive run's job: a negative case that the steering
+        # hook turned valid under the level's view may still break a cap of the mock's own.
+        negative = builtin - {"positive_data_acceptance"}
+        runs.append(_Run(ctx.level, "negative", negative, custom, responses=ctx.level))
+    return runs
+
+
+def _config(ctx: SuiteContext, layer: str, run: _Run) -> dict[str, Any]:
+    options = ctx.options
+    own = sorted(cid for cid, group in ctx.created.items() if group == ctx.group_id)
+    readable = own[:5] + [r["id"] for r in ctx.baseline[:5]]
+    groups = [ctx.group_id] + ([ctx.other_api.group_id] if ctx.other_api is not None else [])
+    conformance = layer == "conformance"
+    config: dict[str, Any] = {
+        "auth": {
+            "openapi": {
+                "apikey": {"api_key": options.apikey},
+                "basicAuth": {"username": options.user, "password": options.password},
+            }
+        },
+        "checks": {name: {"enabled": name in run.builtin} for name in BUILT_IN_CHECKS},
+        "phases": {
+            "examples": {"enabled": conformance},
+            # --read-only: no PATCH/PUT/DELETE... probes for unsupported methods either.
+            "coverage": {"enabled": conformance, **({"unexpected-methods": []} if ctx.read_only else {})},
+            "fuzzing": {"enabled": conformance},
+            "stateful": {"enabled": not conformance, "max-steps": 8, "inference": {"algorithms": []}},
+        },
+        "generation": {"max-examples": int(options.max_examples), "mode": run.mode, "database": "none"},
+        "cache": {"enabled": False},
+        "workers": 1,
+        "dictionaries": {
+            "contract_groups": {"values": groups},
+            "contract_calendars": {"values": readable or [UNKNOWN_ID]},
+            # Page sizes and offsets worth trying: the bounds, the default, past the end.
+            "contract_results": {"values": [1, 2, 25, 100, 999, 1000, "all"]},
+            "contract_offsets": {"values": [0, 1, len(ctx.baseline), len(ctx.baseline) + 1, 1000]},
+        },
+        "parameters": {
+            "path.group_id": {"dictionary": "contract_groups", "probability": 0.7},
+            "path.calendar_id": {"dictionary": "contract_calendars", "probability": 0.7},
+            "query.results": {"dictionary": "contract_results", "probability": 0.3},
+            "query.startIndex": {"dictionary": "contract_offsets", "probability": 0.3},
+        },
+    }
+    if options.seed is not None:
+        config["seed"] = int(options.seed)
+    if options.base_url:
+        config["base-url"] = options.base_url.rstrip("/")
+    return config
+
+
+def _spec(ctx: SuiteContext, run: _Run) -> dict[str, Any]:
+    if run.spec_level == "positive":
+        return positive_view(ctx.calendarsets)
+    return calendar_spec.load_spec(run.spec_level)
+
+
+def _load(ctx: SuiteContext, layer: str, run: _Run) -> Any:
+    config = schemathesis.Config.from_dict(_config(ctx, layer, run))
+    schema = schemathesis.openapi.from_dict(_spec(ctx, run), config=config)
+    if ctx.options.app is not None:
+        schema.app = ctx.options.app
+    if run.mode == "negative":
+        # Only documented-invalid input is sent from this view: the coverage phase also yields
+        # positive cases, which may break our (strict) assumptions - those come from the strict run.
+        documented = ctx.level == "documented"
+
+        @schema.hook
+        def filter_case(context, case):
+            return is_negative(case) and not (documented and coercible_type_case(case.body))
+
+    if ctx.read_only:
+        schema = schema.include(method="GET")
+    return schema
+
+
+def run_layer(ctx: SuiteContext, layer: str, result: Any) -> Iterable[Outcome]:
+    """Run the conformance or stateful layer; yields one Outcome per operation (or the chain)."""
+    install()
+    started = time.monotonic()
+    outcomes: dict[str, Outcome] = {}
+    if not ctx.read_only:
+        # Two calendars of ours for generated PUT/DELETE to land on (see Policy.steer).
+        for _ in range(2 - sum(1 for group in ctx.created.values() if group == ctx.group_id)):
+            try:
+                ctx.new_calendar(f"{layer}-target")
+            except CheckFailed as failed:
+                outcome = _outcome(outcomes, layer, failed.operation or layer)
+                outcome.failures.append(
+                    Failure(
+                        "create.created",
+                        rule_tag("create.created"),
+                        layer,
+                        failed.operation,
+                        f"could not create a calendar for generated writes to target: {failed.message}",
+                        curl=failed.exchange.curl() if failed.exchange is not None else "",
+                        expected=failed.expected,
+                        actual=failed.actual,
+                    )
+                )
+                break
+    if layer == "stateful" and ctx.read_only:
+        yield Outcome(
+            "stateful",
+            "links (create -> show/update/delete -> restore)",
+            status="skipped",
+            reason="needs writes (--read-only)",
+        )
+        return
+    seen: dict[tuple[str, str, str, str], Failure] = {}
+    statuses: dict[str, list[int]] = {}
+    for run in _plan(ctx, layer):
+        schema = _load(ctx, layer, run)
+        spec = _spec(ctx, run)
+        validator = Draft202012Validator(
+            {"$ref": "#/components/schemas/Name", "components": spec["components"]}
+        )
+        policy = Policy(ctx, run.custom, validator, rng=random.Random(ctx.options.seed or 0))
+        if run.responses:
+            policy.documented_responses = DocumentedResponses(calendar_spec.load_spec(run.responses))
+        key = id(schema)
+        _POLICIES[key] = policy
+        try:
+            for event in from_schema(schema).execute():
+                _consume(ctx, layer, event, outcomes, seen, statuses, result)
+        finally:
+            _POLICIES.pop(key, None)
+    _canary(ctx, layer, outcomes, statuses)
+    elapsed = time.monotonic() - started
+    for outcome in outcomes.values():
+        outcome.seconds = elapsed / max(len(outcomes), 1)
+        outcome.status = "failed" if outcome.failures else "passed"
+        yield outcome
+
+
+def _outcome(outcomes: dict[str, Outcome], layer: str, name: str) -> Outcome:
+    if name not in outcomes:
+        outcomes[name] = Outcome(layer, name)
+    return outcomes[name]
+
+
+def _consume(
+    ctx: SuiteContext,
+    layer: str,
+    event: Any,
+    outcomes: dict[str, Outcome],
+    seen: dict[tuple[str, str, str, str], Failure],
+    statuses: dict[str, list[int]],
+    result: Any,
+) -> None:
+    if isinstance(event, events.NonFatalError):
+        name = event.label if layer == "conformance" else "links (create -> show/update/delete -> restore)"
+        outcome = _outcome(outcomes, layer, name)
+        outcome.failures.append(
+            Failure(
+                "suite.error",
+                "-",
+                layer,
+                event.label,
+                f"schemathesis could not test this: {event.info.title}: {event.info.message}",
+            )
+        )
+        return
+    if not isinstance(event, events.ScenarioFinished):
+        return
+    recorder = event.recorder
+    result.cases += len(recorder.cases)
+    for case_id, node in recorder.cases.items():
+        case = node.value
+        label = case.operation.label
+        response = recorder.interactions.get(case_id)
+        if response is not None and response.response is not None:
+            statuses.setdefault(label, []).append(response.response.status_code)
+    for case_id, nodes in recorder.checks.items():
+        case_node = recorder.cases.get(case_id)
+        if case_node is None:
+            continue
+        case = case_node.value
+        name = (
+            case.operation.label
+            if layer == "conformance"
+            else "links (create -> show/update/delete -> restore)"
+        )
+        outcome = _outcome(outcomes, layer, name)
+        interaction = recorder.interactions.get(case_id)
+        status = interaction.response.status_code if interaction and interaction.response else None
+        operation_id = case.operation.definition.raw.get("operationId", "")
+        for node in nodes:
+            if node.status not in (Status.SUCCESS, Status.FAILURE):
+                continue
+            failure = node.failure_info.failure if node.failure_info is not None else None
+            rule_id = rule_for(node.name, case, status, failure)
+            if not ctx.applies(rule_id):
+                continue
+            outcome.checks += 1
+            if _concerns(rule_id, operation_id) or failure is not None:
+                outcome.rules.add(rule_id)
+            if failure is None:
+                continue
+            dedupe = (outcome.name, rule_id, node.name, failure.title)
+            if dedupe in seen:
+                seen[dedupe].occurrences += 1
+                continue
+            recorded = Failure(
+                rule_id=rule_id,
+                tag=rule_tag(rule_id),
+                layer=layer,
+                operation=case.operation.label,
+                message=f"{failure.title} (schemathesis check {node.name}, "
+                f"{'negative' if is_negative(case) else 'positive'} case): "
+                f"{MARKER.sub('', failure.message or '')}".strip(),
+                curl=curl_of(node.failure_info.code_sample),
+                expected=expected(node.name),
+                actual=f"status {status}" if status is not None else "",
+            )
+            seen[dedupe] = recorded
+            outcome.failures.append(recorded)
+
+
+def _concerns(rule_id: str, operation_id: str) -> bool:
+    """Whether the rule speaks about this operation (its `operations` in x-contract-rules)."""
+    operations = SPEC_RULES.get(rule_id, {}).get("operations") or []
+    return not operations or operation_id in operations
+
+
+def _canary(
+    ctx: SuiteContext, layer: str, outcomes: dict[str, Outcome], statuses: dict[str, list[int]]
+) -> None:
+    """A run that was never served proves nothing (schemathesis passes when everything is a 401)."""
+    served = sum(1 for codes in statuses.values() for code in codes if 200 <= code < 300)
+    if statuses and not served:
+        name = next(iter(outcomes), layer)
+        _outcome(outcomes, layer, name).failures.append(
+            Failure(
+                "auth.apikey-query",
+                rule_tag("auth.apikey-query"),
+                layer,
+                name,
+                "no generated request was served (no 2xx at all): the credentials were not accepted, so the "
+                "layer proved nothing",
+                expected="some 2xx answers",
+                actual=f"statuses {sorted({code for codes in statuses.values() for code in codes})}",
+            )
+        )

@@ -1,0 +1,83 @@
+"""A refused request changes nothing: snapshots of the group before and after, and the guard
+that brackets every write the suite sends while it is on."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from typing import Any
+
+from .context import SuiteContext, short
+from .http import Exchange
+from .spec_facts import path_values
+
+
+def snapshot(ctx: SuiteContext, extra_ids: Iterable[int] = ()) -> dict[str, Any]:
+    """The group's calendar ids and totalRecords, and the full records of our own calendars
+    and of `extra_ids` (None for one that does not answer 200)."""
+    body, _ = ctx.list_page([("results", "all")])
+    records = ctx.records()
+    own = {record["id"]: record for record in records if record["id"] in ctx.created}
+    for calendar_id in extra_ids:
+        if calendar_id not in own:
+            shown = ctx.api.show(calendar_id)
+            own[calendar_id] = shown.json() if shown.status == 200 else None
+    return {"ids": sorted(record["id"] for record in records), "total": body.get("totalRecords"),
+            "own": own}
+
+
+def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str, exchange: Exchange | None) -> None:
+    after = snapshot(ctx, before["own"])
+    answered = f"the request answered {exchange.summary() if exchange else '-'}"
+    added = sorted(set(after["ids"]) - set(before["ids"]))
+    removed = sorted(set(before["ids"]) - set(after["ids"]))
+    ctx.expect(
+        not added and not removed and after["total"] == before["total"],
+        f"{what} changes nothing: no calendar appears or vanishes",
+        expected=f"the same calendar ids and totalRecords ({before['total']}) before and after",
+        actual=f"added {added}, removed {removed}, totalRecords {after['total']}; {answered}",
+        exchange=exchange,
+    )
+    for calendar_id, record in before["own"].items():
+        now = after["own"].get(calendar_id)
+        if record is None or now is None:
+            diff = {} if record is now else {"(calendar)": (record, now)}
+        else:
+            diff = {key: (record.get(key), now.get(key)) for key in set(record) | set(now)
+                    if record.get(key) != now.get(key)}
+        ctx.expect(
+            not diff,
+            f"{what} changes nothing: calendar {calendar_id} is as before",
+            expected="the calendar unchanged",
+            actual=f"changed fields (before, after): {short(diff, 400)}; {answered}",
+            exchange=exchange,
+        )
+
+
+def guard_refusals(ctx: SuiteContext, on: bool = True) -> None:
+    """While on, every write the suite sends (POST, PUT, DELETE) is bracketed by snapshots,
+    and one the deployment refuses (4xx or 5xx) must have changed nothing: not a calendar
+    of ours, not the calendar it aimed at, not the group's ids or totalRecords."""
+    for api in (ctx.api, ctx.other_api):
+        if api is not None:
+            api.guard = functools.partial(_guarded, ctx) if on else None
+
+
+def _guarded(ctx: SuiteContext, method: str, path: str) -> Any:
+    found = path_values("getCalendar", path)
+    target = [int(found["calendar_id"])] if found and found["calendar_id"].isdigit() else []
+    guard_refusals(ctx, False)  # the snapshots' own requests are not guarded
+    try:
+        before = snapshot(ctx, target)
+    finally:
+        guard_refusals(ctx, True)
+
+    def after(exchange: Exchange) -> None:
+        if exchange.status >= 400:
+            guard_refusals(ctx, False)
+            try:
+                expect_unchanged(ctx, before, f"a refused {method} ({exchange.status})", exchange)
+            finally:
+                guard_refusals(ctx, True)
+
+    return after

@@ -1,0 +1,41 @@
+"""What a mock is built from: one object, from the command line (or create_app's keywords)
+to the store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .calendars.store import Clock, utc_now
+
+Seed = dict[str, Any] | str | Path | None
+CONTROL_PREFIX = "/_mock"  # where the control plane lives, outside the API's paths
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """A mock's seed data, its answers to the open questions, and its resources.
+
+    `seed`: a dict, a JSON file, or None for the demo data. `settings`: the answer to each
+    open question of the spec the mock should not answer as its default
+    (`x-open-questions`, e.g. `{"page_cap": "5"}`), checked against the spec when the mock is
+    built. `journal_size`: requests the journal keeps. `session_ttl`: seconds a login lasts.
+    """
+
+    seed: Seed = None
+    settings: Mapping[str, str] = field(default_factory=dict)
+    journal_size: int = 1000
+    session_ttl: float = 3600.0
+    clock: Clock = utc_now
+
+    @classmethod
+    def of(cls, fixtures: Seed = None, *, intervention_match: str | None = None,
+           deleted_calendars: str | None = None, settings: Mapping[str, str] | None = None,
+           **resources: Any) -> MockConfig:
+        """From the keywords of `create_app` and the CLI: the two named switches are
+        shorthands for two settings."""
+        named = {"intervention_match": intervention_match, "deleted_calendars": deleted_calendars}
+        answers = {**{key: value for key, value in named.items() if value is not None}, **(settings or {})}
+        return cls(seed=fixtures, settings=answers, **resources)

@@ -1,0 +1,113 @@
+"""A bounded ring of the requests the mock answered, with secrets masked.
+
+Recording costs a tuple append: the query string and body are kept raw and only parsed
+and masked when somebody reads the journal, which is rare next to serving requests.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+from ..api.request import query_pairs
+
+MASK = "***"
+SECRET_KEYS = frozenset({"apikey", "pro[password]", "password", "_session_id"})
+MAX_BODY_CHARS = 4096
+
+
+def mask_pairs(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
+    return [[key, MASK if key in SECRET_KEYS else value] for key, value in pairs]
+
+
+def mask_body(body: Any) -> Any:
+    if isinstance(body, dict):
+        return {key: MASK if key in SECRET_KEYS else mask_body(value) for key, value in body.items()}
+    if isinstance(body, list):
+        return [mask_body(item) for item in body]
+    if isinstance(body, str) and len(body) > MAX_BODY_CHARS:
+        return body[:MAX_BODY_CHARS] + "…"
+    return body
+
+
+def render_body(raw: bytes | None, mimetype: str) -> Any:
+    """What the journal shows of a body: JSON decoded, a form as pairs, else text; masked."""
+    if not raw:
+        return None
+    if len(raw) > MAX_BODY_CHARS:
+        return raw[:MAX_BODY_CHARS].decode("utf-8", "replace") + "…"
+    try:
+        return mask_body(json.loads(raw))
+    except (ValueError, RecursionError):
+        text = raw.decode("utf-8", "replace")
+        if mimetype.endswith("form-urlencoded"):
+            return dict(mask_pairs(query_pairs(text)))
+        return mask_body(text)
+
+
+class Entry(NamedTuple):
+    """One request as it was received; `render` turns it into the journal's JSON shape."""
+
+    time: float
+    method: str
+    path: str
+    query_string: str
+    body: bytes | None
+    mimetype: str
+    status: int | None
+    duration_ms: float
+    fault: dict[str, Any] | None = None
+
+    def render(self, seq: int) -> dict[str, Any]:
+        rendered = {
+            "seq": seq,
+            "time": self.time,
+            "method": self.method,
+            "path": self.path,
+            "query": mask_pairs(query_pairs(self.query_string)),
+            "body": render_body(self.body, self.mimetype),
+            "status": self.status,
+            "duration_ms": round(self.duration_ms, 3),
+        }
+        if self.fault is not None:
+            rendered["fault"] = self.fault
+        return rendered
+
+
+class Journal:
+    def __init__(self, capacity: int = 1000) -> None:
+        if capacity < 1:
+            raise ValueError("the journal holds at least one request")
+        self._entries: deque[tuple[int, Entry]] = deque(maxlen=capacity)
+        self._lock = threading.Lock()
+        self._sequence = 0
+
+    @property
+    def capacity(self) -> int:
+        return self._entries.maxlen or 0
+
+    def record(self, entry: Entry) -> None:
+        with self._lock:
+            self._sequence += 1
+            self._entries.append((self._sequence, entry))
+
+    def entries(self, filters: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            entries = list(self._entries)
+        filters = filters or {}
+        method = filters.get("method", "").upper()
+        path = filters.get("path", "")
+        status = filters.get("status", "")
+        return [
+            entry.render(seq) for seq, entry in entries
+            if (not method or entry.method == method)
+            and (not path or path in entry.path)
+            and (not status or str(entry.status).startswith(status.rstrip("x")))
+        ]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -1,0 +1,194 @@
+"""The mock under granian's RSGI interface: one event-loop thread, the WSGI app called inline.
+
+Why not granian's own WSGI interface: it hands requests to a pool of Python threads, and
+with more than one thread the GIL hand-offs cost tail latency (p99 of 0.1–0.8 s at 16
+connections, measured); with one thread, a delay fault would hold every other request.
+Here the cheap requests (almost all: an answer takes tens of µs) are answered one at a time
+on the loop, and the few that may take milliseconds on one slow-lane thread beside it, so a
+costly list never holds a cheap one for longer than the GIL's switch interval. A delay fault
+is awaited, so it holds only its own request; a stop cuts every delay short
+(`release_delays`), so that the server can stop at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from werkzeug.wsgi import get_content_length
+
+from ..api.request import BODY_INCOMPLETE
+from ..control.faults import PICKED_FAULT, ConnectionCut, FaultMiddleware, WsgiApp
+
+# Control-plane seeds may be 16 MiB (control.MAX_SEED_BYTES); a body is never read further.
+MAX_READ_BYTES = 16 * 1024 * 1024 + 1
+BODY_TIMEOUT_S = 30
+SPECIAL_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+
+
+# What may take milliseconds rather than microseconds: a list that filters, searches, sorts
+# or answers a big page (up to the filter budget, ~25 ms), a long query, a big body, and the
+# control plane (a 16 MiB seed, a dump of every calendar). Those are answered on a thread of
+# their own, so that the loop keeps answering the cheap requests meanwhile (the GIL passes
+# between the two every SWITCH_INTERVAL_S).
+_MAY_TAKE_LONG = re.compile(r"conditions|search=|sort=|results=(?:all|[0-9]{3,})")
+LONG_QUERY = 512
+BIG_BODY = 16 * 1024
+SWITCH_INTERVAL_S = 0.001
+
+
+def may_take_long(environ: dict[str, Any], control_prefix: str = "/_mock") -> bool:
+    query = environ.get("QUERY_STRING", "")
+    return (environ.get("PATH_INFO", "").startswith(control_prefix) or len(query) > LONG_QUERY
+            or (get_content_length(environ) or 0) > BIG_BODY
+            or _MAY_TAKE_LONG.search(query) is not None)
+
+
+class RsgiBridge:
+    """An RSGI app answering with the mock's WSGI app (its fault middleware, outermost)."""
+
+    def __init__(self, app: FaultMiddleware) -> None:
+        self.app = app
+        self.stopping = False
+        self._delays: set[asyncio.Future[None]] = set()
+        self._slow_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calendar-mock-slow")
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
+
+    async def __call__(self, scope: Any, proto: Any) -> None:
+        if scope.proto != "http":
+            return
+        body, complete = await read_body(scope.headers, proto)
+        environ = wsgi_environ(scope, body)
+        if not complete:
+            environ[BODY_INCOMPLETE] = True
+        fault = self.app.pick(environ)
+        environ[PICKED_FAULT] = fault
+        if fault is not None and fault.delay_ms != (0, 0):
+            await self.delay(fault.delay_seconds())
+        if may_take_long(environ):
+            answer = await asyncio.get_running_loop().run_in_executor(
+                self._slow_lane, call_wsgi, self.app, environ)
+        else:
+            answer = call_wsgi(self.app, environ)
+        status, headers, chunks, cut = answer
+        if cut:
+            transport = proto.response_stream(status, headers)
+            for chunk in chunks:
+                await transport.send_bytes(chunk)
+            return  # short of the promised Content-Length: granian closes the connection
+        proto.response_bytes(status, headers, b"".join(chunks))
+
+    async def delay(self, seconds: float) -> None:
+        """Wait `seconds`, or less if the server stops meanwhile (asyncio.sleep, cut short)."""
+        if self.stopping:
+            return
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        timer = loop.call_later(seconds, _resolve, waiter)
+        self._delays.add(waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._delays.discard(waiter)
+
+    def release_delays(self) -> None:
+        """The server stops: delayed requests are answered now, and no request is delayed
+        any more. Call it on the event loop."""
+        self.stopping = True
+        for waiter in self._delays:
+            _resolve(waiter)
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+async def read_body(headers: Any, proto: Any) -> tuple[bytes, bool]:
+    """The request body, read no further than MAX_READ_BYTES (the app refuses it then), and
+    whether it came whole: a client that stops sending, or goes quiet for BODY_TIMEOUT_S
+    (waitress' channel timeout), leaves it incomplete and the app refuses it.
+
+    Most requests declare a small length or none: those cost one call into granian, or none."""
+    declared = headers.get("content-length")
+    parts: list[bytes] = []
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_S):
+            if "transfer-encoding" not in headers:
+                if declared is None:
+                    return b"", True
+                if declared.isdigit() and int(declared) < MAX_READ_BYTES:
+                    return await proto(), True
+            size = 0
+            async for chunk in proto:
+                parts.append(chunk)
+                size += len(chunk)
+                if size >= MAX_READ_BYTES:
+                    break
+    except (TimeoutError, RuntimeError):  # RuntimeError: granian's RSGIProtocolClosed
+        return b"".join(parts), False
+    return b"".join(parts), True
+
+
+def wsgi_environ(scope: Any, body: bytes) -> dict[str, Any]:
+    """The PEP 3333 environ for an RSGI request (strings are bytes as latin-1, as WSGI says)."""
+    host, _, port = scope.server.rpartition(":")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope.method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": scope.path.encode().decode("latin-1"),
+        "QUERY_STRING": scope.query_string.encode().decode("latin-1"),
+        "SERVER_NAME": host,
+        "SERVER_PORT": port,
+        "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
+        "REMOTE_ADDR": scope.client.rpartition(":")[0],
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.scheme,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.input_terminated": True,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in scope.headers.items():
+        value = value.encode().decode("latin-1")
+        key = SPECIAL_HEADERS.get(name) or "HTTP_" + name.upper().replace("-", "_")
+        if key in environ:  # a repeated header: one value, as a proxy would fold it
+            value = environ[key] + ("; " if key == "HTTP_COOKIE" else ", ") + value
+        environ[key] = value
+    if "CONTENT_LENGTH" not in environ or len(body) >= MAX_READ_BYTES:
+        environ["CONTENT_LENGTH"] = str(len(body))
+    return environ
+
+
+def call_wsgi(app: WsgiApp, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], list[bytes], bool]:
+    """Status, headers and body chunks of the app's answer, and whether a fault cuts it."""
+    head: list[Any] = [500, []]
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        head[0], head[1] = int(status.split(" ", 1)[0]), headers
+
+    chunks: list[bytes] = []
+    try:
+        result = app(environ, start_response)
+        try:
+            chunks.extend(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+    except ConnectionCut:
+        if not head[1]:
+            # A drop, before any answer. granian cannot close a connection without a response
+            # and sends an empty body as Content-Length 0, so the cut comes after one byte.
+            head[0], head[1] = 200, [("Content-Type", "application/json; charset=utf-8"),
+                                     ("Content-Length", "2")]
+            chunks = [b"{"]
+        return head[0], head[1], chunks, True
+    return head[0], head[1], chunks, False

@@ -1,0 +1,123 @@
+"""Faults in authentication and isolation between groups."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Flask
+
+from mock_server.errors import NotFound
+
+from .catalogue import fault
+from .plumbing import data_of, store_of, wrap_wsgi
+from .probe_client import OTHER_GROUP, OTHER_PASSWORD, OTHER_USER, PASSWORD, USER, Api
+
+
+@fault("auth.missing-apikey-401", documented="auth.no-data-without-credentials", layer="auth",
+       probe=lambda api: (api.list(apikey=None).status, api.list(apikey="not-a-key").status))
+def apikey_not_checked(app: Flask) -> None:
+    """The apikey is not checked: a request without one, or with an unknown one, is served."""
+    store_of(app).apikey_known = lambda key: True
+
+    def add_missing_apikey(environ, start_response):
+        pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        if not any(key == "apikey" for key, _ in pairs):
+            environ["QUERY_STRING"] = urlencode([*pairs, ("apikey", "unchecked")])
+        return None
+
+    wrap_wsgi(app, add_missing_apikey)
+
+
+@fault("auth.wrong-credentials-401", layer="auth",
+       probe=lambda api: api.list(auth=(USER, "wrong-password")).status)
+def wrong_password_accepted(app: Flask) -> None:
+    """HTTP Basic with a known email and a wrong password is served as that user."""
+    store, state = store_of(app), data_of(app)
+    store.user_with_password = lambda email, password: state.users.get(email.lower())
+
+
+@fault("auth.missing-credentials-401", documented="auth.no-data-without-credentials", layer="auth",
+       probe=lambda api: api.list(auth=None).status)
+def missing_credentials_served(app: Flask) -> None:
+    """A request with the apikey but no Basic auth and no session is served as the first user."""
+    demo = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+
+    def default_user(environ, start_response):
+        if "HTTP_AUTHORIZATION" not in environ and "_session_id=" not in environ.get("HTTP_COOKIE", ""):
+            environ["HTTP_AUTHORIZATION"] = f"Basic {demo}"
+        return None
+
+    wrap_wsgi(app, default_user)
+
+
+def _probe_session(api: Api) -> Any:
+    digest = hashlib.sha1(PASSWORD.encode()).hexdigest()
+    login = api.call("POST", "/api/v1/sessions/login", [("pro[email]", USER), ("pro[password]", digest)],
+                     auth=None)
+    return login.status, api.list(auth=None).status
+
+
+@fault("auth.session-cookie", layer="auth", probe=_probe_session)
+def session_cookie_ignored(app: Flask) -> None:
+    """Login answers 200 and sets _session_id, but the cookie is never accepted afterwards."""
+    store_of(app).session_user = lambda token: None
+
+
+@fault("isolation.other-group-404", layer="auth",
+       probe=lambda api: (api.list(group=OTHER_GROUP).status, api.get(9, group=OTHER_GROUP).status))
+def other_group_readable(app: Flask) -> None:
+    """Every user may access every group: group 5 is served to the group-4 user."""
+    store, state = store_of(app), data_of(app)
+
+    def widen(find):
+        def found(*args):
+            user = find(*args)
+            return None if user is None else dataclasses.replace(user, group_ids=frozenset(state.groups))
+        return found
+
+    store.user_with_password = widen(store.user_with_password)
+    store.user_with_sha1 = widen(store.user_with_sha1)
+
+
+@fault("isolation.other-group-calendar-404", layer="auth", probe=lambda api: api.get(9).status)
+def other_group_calendar_readable(app: Flask) -> None:
+    """GET /groups/4/calendars/9 answers group 5's calendar 9 instead of 404."""
+    store, state = store_of(app), data_of(app)
+    original = store.get_calendar
+
+    def get_calendar(group_id: int, calendar_id: int) -> dict[str, Any]:
+        try:
+            return original(group_id, calendar_id)
+        except NotFound:
+            if calendar_id in state.calendars:
+                return dict(state.calendars[calendar_id])
+            raise
+
+    store.get_calendar = get_calendar
+
+
+def _probe_cross_group_update(api: Api) -> Any:
+    status = api.put(9, {"name": "Pris"}).status
+    return status, Api(api.app, OTHER_USER, OTHER_PASSWORD).get(9, group=OTHER_GROUP).body["name"]
+
+
+@fault("isolation.other-group-calendar-404", layer="auth", probe=_probe_cross_group_update)
+def other_group_calendar_updatable(app: Flask) -> None:
+    """PUT or DELETE /groups/4/calendars/9 changes group 5's calendar 9 (show still 404s)."""
+    store, state = store_of(app), data_of(app)
+    update = store.update_calendar
+
+    def update_calendar(group_id: int, calendar_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return update(group_id, calendar_id, values)
+        except NotFound:
+            record = state.calendars.get(calendar_id)
+            if record is None:
+                raise
+            return update(record["group_id"], calendar_id, values)
+
+    store.update_calendar = update_calendar

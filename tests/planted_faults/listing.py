@@ -1,0 +1,183 @@
+"""Faults in the list: filters, paging, ordering, search, conditions, deleted."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from flask import Flask
+
+from mock_server import mock_of
+from mock_server.calendars.listing import ListQuery, Page, paginate
+from mock_server.errors import BadRequest, NotFound
+
+from .catalogue import fault
+from .plumbing import all_matches, wrap_list
+
+
+@fault("list.deleted-listed", layer="semantic", probe=lambda api: api.ids())
+def deleted_hidden_from_list(app: Flask) -> None:
+    """Soft-deleted calendars are left out of the list (the mock's `hidden` switch)."""
+    mock_of(app).configure(deleted_calendars="hidden")
+
+
+@fault("list.calendarset-any", layer="semantic",
+       probe=lambda api: api.ids(("calendarset_ids[]", 12)))
+def calendarset_filter_ignored(app: Flask) -> None:
+    """calendarset_ids[] is ignored: every calendar is listed whatever the calendarsets asked."""
+    wrap_list(app, lambda original, group_id, query: original(
+        group_id, dataclasses.replace(query, calendarset_ids=())))
+
+
+@fault("list.intervention-all", layer="semantic",
+       probe=lambda api: api.ids(("intervention_ids[]", 21), ("intervention_ids[]", 23)))
+def intervention_filter_any(app: Flask) -> None:
+    """intervention_ids[]=a&intervention_ids[]=b keeps calendars with either, not with both."""
+    mock_of(app).configure(intervention_match="any")
+
+
+@fault("list.intervention-filter", layer="semantic",
+       probe=lambda api: api.ids(("intervention_ids[]", 23)))
+def intervention_filter_ignored(app: Flask) -> None:
+    """intervention_ids[] is ignored: every calendar is listed whatever the interventions asked."""
+    wrap_list(app, lambda original, group_id, query: original(
+        group_id, dataclasses.replace(query, intervention_ids=())))
+
+
+@fault("list.paging", layer="semantic",
+       probe=lambda api: [r["id"] for r in api.list(("results", 3)).body["records"]])
+def paging_off_by_one(app: Flask) -> None:
+    """Pages start one record late (startIndex + 1), while the envelope echoes the startIndex asked."""
+
+    def change(original, group_id: int, query: ListQuery) -> Page:
+        page = original(group_id, dataclasses.replace(query, start_index=query.start_index + 1))
+        return dataclasses.replace(page, start_index=query.start_index)
+
+    wrap_list(app, change)
+
+
+@fault("list.paging", layer="semantic",
+       probe=lambda api: api.list(("results", 3)).body["totalRecords"])
+def total_counts_only_the_page(app: Flask) -> None:
+    """totalRecords counts the records of the page instead of every match."""
+
+    def change(original, group_id: int, query: ListQuery) -> Page:
+        page = original(group_id, query)
+        return dataclasses.replace(page, total=len(page.records))
+
+    wrap_list(app, change)
+
+
+@fault("list.paging", layer="semantic",
+       probe=lambda api: api.list(("results", 3)).body["pageSize"])
+def page_size_always_default(app: Flask) -> None:
+    """pageSize always reports the default 25, whatever `results` asked."""
+    wrap_list(app, lambda original, group_id, query: dataclasses.replace(
+        original(group_id, query), page_size=25))
+
+
+@fault("list.paging-past-end", layer="semantic",
+       probe=lambda api: api.list(("startIndex", len(api.ids()))).status)
+def paging_past_end_404(app: Flask) -> None:
+    """startIndex == totalRecords (one step past the end) answers 404 instead of an empty page."""
+
+    def change(original, group_id: int, query: ListQuery) -> Page:
+        page = original(group_id, query)
+        if query.start_index > 0 and query.start_index >= page.total:
+            raise NotFound(f"startIndex {query.start_index} is past the end ({page.total} records)")
+        return page
+
+    wrap_list(app, change)
+
+
+@fault("list.sort-order", layer="semantic",
+       probe=lambda api: api.ids(("sort", "name"), ("dir", "desc")))
+def sort_dir_ignored(app: Flask) -> None:
+    """dir=desc is ignored: records always come in ascending order of `sort`."""
+    wrap_list(app, lambda original, group_id, query: dataclasses.replace(
+        original(group_id, dataclasses.replace(query, dir=None)), dir=query.dir))
+
+
+@fault("list.default-order", layer="semantic", probe=lambda api: api.ids())
+def default_order_by_name(app: Flask) -> None:
+    """Without `sort`, records come ordered by name instead of by ascending id."""
+
+    def change(original, group_id: int, query: ListQuery) -> Page:
+        if query.sort is not None:
+            return original(group_id, query)
+        return dataclasses.replace(original(group_id, dataclasses.replace(query, sort="name")), sort=None)
+
+    wrap_list(app, change)
+
+
+@fault("list.sort-dir-echo", layer="semantic",
+       probe=lambda api: (lambda b: (b["sort"], b["dir"]))(api.list(("sort", "name"), ("dir", "desc")).body))
+def sort_dir_echo_wrong(app: Flask) -> None:
+    """The envelope's sort and dir say "id" and "asc" whatever the request sorted by (null
+    would be allowed: CONTRACT.md says they echo the request or are null)."""
+    wrap_list(app, lambda original, group_id, query: dataclasses.replace(
+        original(group_id, query), sort="id", dir="asc"))
+
+
+@fault("list.search-meaning", layer="semantic", probe=lambda api: api.ids(("search", "docteur")))
+def search_case_sensitive(app: Flask) -> None:
+    """`search` matches case-sensitively ("docteur" no longer finds "Docteur Martin")."""
+
+    def change(original, group_id: int, query: ListQuery) -> Page:
+        if query.search is None:
+            return original(group_id, query)
+        matches = [
+            record for record in all_matches(original, group_id, dataclasses.replace(query, search=None))
+            if any(query.search in (record.get(key) or "") for key in ("name", "publicname"))
+        ]
+        return paginate(matches, query)
+
+    wrap_list(app, change)
+
+
+@fault("list.search-meaning", layer="semantic", probe=lambda api: api.ids(("search", "Docteur")))
+def search_ignored(app: Flask) -> None:
+    """`search` is accepted but ignored: every calendar is listed."""
+    wrap_list(app, lambda original, group_id, query: original(
+        group_id, dataclasses.replace(query, search=None)))
+
+
+@fault("list.search", layer="semantic", probe=lambda api: api.list(("search", "Docteur")).status)
+def search_refused(app: Flask) -> None:
+    """A list request with `search` answers 400 ("search is not supported")."""
+
+    def change(original, group_id: int, query: ListQuery) -> Page:
+        if query.search is not None:
+            raise BadRequest.field("search", "is not supported")
+        return original(group_id, query)
+
+    wrap_list(app, change)
+
+
+def _conditions(field: str, op: str, value: Any) -> tuple[tuple[str, Any], ...]:
+    return (("conditions[0][field]", field), ("conditions[0][op]", op), ("conditions[0][value]", value))
+
+
+@fault("list.conditions", layer="semantic",
+       probe=lambda api: api.ids(*_conditions("generate_interval", ">=", 20)))
+def condition_gte_is_gt(app: Flask) -> None:
+    """The conditions operator `>=` behaves like `>` (equal values are left out)."""
+
+    def change(original, group_id: int, query: ListQuery) -> Page:
+        conditions = tuple(
+            dataclasses.replace(c, op=">") if c.op == ">=" else c for c in query.conditions)
+        return original(group_id, dataclasses.replace(query, conditions=conditions))
+
+    wrap_list(app, change)
+
+
+@fault("list.conditions", layer="semantic",
+       probe=lambda api: api.ids(*_conditions("id", "not in", "1,2")))
+def condition_not_in_ignored(app: Flask) -> None:
+    """A `not in` condition is ignored (it keeps every record)."""
+
+    def change(original, group_id: int, query: ListQuery) -> Page:
+        conditions = tuple(c for c in query.conditions if c.op != "not in")
+        return original(group_id, dataclasses.replace(query, conditions=conditions))
+
+    wrap_list(app, change)
