@@ -1,10 +1,12 @@
-"""One API request read straight off the WSGI environ, with werkzeug's parsers.
+"""One API request read straight off the WSGI environ, by the rules werkzeug reads it with.
 
-The API path does not go through Flask's request object: building it was the largest single
-cost of a request (benchmarks/RESULTS.md, "Decisions measured once"). It reads the environ
-with werkzeug's functions (Flask loads werkzeug anyway), except the query string: a long one
-repeats its names (`intervention_ids%5B%5D` a thousand times), and `query_pairs` decodes each
-repeated name once, which the worst-case section needs (same rules as werkzeug's, tested).
+The API path does not go through Flask's request object: building it was the largest
+single cost of a request. Nor does it import werkzeug: under granian the API answers before
+Flask (and werkzeug) is ever loaded, and importing werkzeug's parsers would cost a tenth of
+the cold start and 4 MB (benchmarks/RESULTS.md, "Decisions measured once"). So the four rules
+it needs are restated here, werkzeug's behaviour on odd input included; tests/test_api_request.py
+holds each to werkzeug's on random input, and the hostile-input tests send the same requests
+through both paths. `query_pairs` also remembers decoded names: a long query repeats them.
 """
 
 from __future__ import annotations
@@ -14,18 +16,22 @@ import re
 from typing import Any
 from urllib.parse import quote, unquote
 
-from werkzeug.http import parse_cookie, parse_options_header
-from werkzeug.wsgi import get_content_length
-
 from ..errors import BadRequest
 
 # Set by a server that saw the body end early (a chunked body cut short, a client gone).
 BODY_INCOMPLETE = "calendar_mock.body_incomplete"
 _UNDECODABLE = re.compile("[\udc80-\udcff]+")
+_PLAIN_INT = re.compile(r"-?\d+", re.ASCII)
+_COOKIE_ESCAPE = re.compile(r"\\([0-3][0-7]{2}|.)")
 
 
 def _requote(match: re.Match[str]) -> str:
     return quote(match[0].encode("utf-8", "surrogateescape"), safe="")
+
+
+def _unescape_cookie(match: re.Match[str]) -> str:
+    escaped = match[1]
+    return escaped if len(escaped) == 1 else chr(int(escaped, 8))
 
 
 def wsgi_text(value: str) -> str:
@@ -61,6 +67,35 @@ def _remembered(text: str) -> str:
     return _decoded(text)
 
 
+def content_length(environ: dict[str, Any]) -> int | None:
+    """The declared body length: None for a chunked body or none declared, 0 for nonsense."""
+    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return None
+    declared = environ.get("CONTENT_LENGTH")
+    if declared is None:
+        return None
+    declared = declared.strip(" \t")
+    if not _PLAIN_INT.fullmatch(declared):
+        return 0
+    try:
+        return max(0, int(declared))
+    except ValueError:  # more digits than Python parses (4,300): nonsense, as werkzeug reads it
+        return 0
+
+
+def cookie_value(header: str, name: str) -> str | None:
+    """The first value of cookie `name` in a Cookie header; quoted values unquoted."""
+    for part in header.split(";"):
+        key, separator, value = part.partition("=")
+        if key.strip(" \t") != name:
+            continue
+        value = value.strip(" \t") if separator else ""
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = _COOKIE_ESCAPE.sub(_unescape_cookie, value[1:-1])
+        return value
+    return None
+
+
 def query_args(query_string: str) -> dict[str, list[str]]:
     """Every value of every key, in the order given."""
     args: dict[str, list[str]] = {}
@@ -91,7 +126,7 @@ class ApiRequest:
 
     @property
     def mimetype(self) -> str:
-        return parse_options_header(self.environ.get("CONTENT_TYPE"))[0].lower()
+        return self.environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip(" \t").lower()
 
     @property
     def authorization(self) -> str | None:
@@ -99,12 +134,12 @@ class ApiRequest:
 
     def cookie(self, name: str) -> str | None:
         header = self.environ.get("HTTP_COOKIE")
-        return parse_cookie(header).get(name) if header else None
+        return cookie_value(header, name) if header else None
 
     def data(self) -> bytes:
         """The body, at most `max_body` bytes; a larger one is refused (400, the API has no 413)."""
         if self._data is None:
-            length = get_content_length(self.environ)  # None: chunked, or no length given
+            length = content_length(self.environ)  # None: chunked, or no length given
             if length is not None and length > self.max_body:
                 raise self._too_large()
             if length is None and not self.environ.get("wsgi.input_terminated"):
@@ -128,7 +163,7 @@ class ApiRequest:
     def journal_body(self) -> bytes | None:
         """The body for the journal: what was read, or a small unread one; never a large one."""
         if self._data is None:
-            length = get_content_length(self.environ)
+            length = content_length(self.environ)
             if not length or length > self.max_body:
                 return None
             try:

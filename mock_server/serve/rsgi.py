@@ -19,9 +19,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from werkzeug.wsgi import get_content_length
-
-from ..api.request import BODY_INCOMPLETE
+from ..api.request import BODY_INCOMPLETE, content_length
 from ..control.faults import PICKED_FAULT, ConnectionCut, FaultMiddleware, WsgiApp
 
 # Control-plane seeds may be 16 MiB (control.MAX_SEED_BYTES); a body is never read further.
@@ -44,7 +42,7 @@ SWITCH_INTERVAL_S = 0.001
 def may_take_long(environ: dict[str, Any], control_prefix: str = "/_mock") -> bool:
     query = environ.get("QUERY_STRING", "")
     return (environ.get("PATH_INFO", "").startswith(control_prefix) or len(query) > LONG_QUERY
-            or (get_content_length(environ) or 0) > BIG_BODY
+            or (content_length(environ) or 0) > BIG_BODY
             or _MAY_TAKE_LONG.search(query) is not None)
 
 
