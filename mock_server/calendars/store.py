@@ -148,6 +148,10 @@ class CalendarStore:
     def group_exists(self, group_id: int) -> bool:
         return group_id in self._data.groups
 
+    def calendar_count(self) -> int:
+        """How many calendars the store holds, deleted ones included (no lock: a dict's size)."""
+        return len(self._data.calendars)
+
     # -- calendars -----------------------------------------------------------------------
     def list_calendars(self, group_id: int, query: ListQuery) -> Page:
         """A page of the group's calendars. The records a page holds are the stored ones, not

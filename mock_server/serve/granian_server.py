@@ -49,7 +49,7 @@ def serve(host: str, port: int, url: str, config: MockConfig) -> int:
     if stop.requested.is_set():
         return 0
     # Flask is imported on the first control-plane request only: the API answers sooner.
-    app = RsgiBridge(wsgi_stack(mock, LazyControlApp(mock)))
+    app = RsgiBridge(wsgi_stack(mock, LazyControlApp(mock)), mock.store.calendar_count)
     text = banner(url, mock.store.dump()["apikeys"], mock.store.seed_credentials())
     code = asyncio.run(_serve(app, host, port, text, stop))
     # Out without the interpreter's finalisation, as a multiprocessing worker ends: a thread
