@@ -3,7 +3,8 @@
     app.py      create_app(config): the wiring      config.py   MockConfig: what a mock is built from
     state.py    MockState: what one mock owns       errors.py   the error tree, error -> reply
     contract/   compiled from the spec              api/        the request pipeline, no Flask
-    calendars/  the domain, no web imports          control/    /_mock (Flask), journal, faults
+    calendars/  the domain, no web imports          traffic/    injected faults, the journal
+    control.py  the /_mock plane (Flask)            wsgi.py     reading a WSGI environ
     serve/      processes: CLI, waitress, granian   pytest_plugin.py
 """
 

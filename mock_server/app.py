@@ -6,7 +6,7 @@ from flask import Flask
 
 from .config import MockConfig, Seed
 from .contract import Contract
-from .control.plane import control_app, mock_of
+from .control import control_app, mock_of
 from .stack import wsgi_stack
 from .state import MockState
 

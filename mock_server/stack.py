@@ -15,11 +15,11 @@ from functools import partial
 from typing import Any
 
 from .api.app import ApiApp, WsgiApp
-from .api.request import request_path, wsgi_text
 from .config import CONTROL_PREFIX
-from .control.faults import Fault, FaultMiddleware
-from .control.journal import Entry
 from .state import MockState
+from .traffic.faults import Fault, FaultMiddleware
+from .traffic.journal import Entry
+from .wsgi import request_path, wsgi_text
 
 
 def wsgi_stack(mock: MockState, control_app: WsgiApp) -> FaultMiddleware:
@@ -40,7 +40,7 @@ class LazyControlApp:
         if self._app is None:
             with self._lock:
                 if self._app is None:
-                    from .control.plane import control_app  # Flask: on first use only
+                    from .control import control_app  # Flask: on first use only
 
                     self._app = control_app(self.mock).wsgi_app
         return self._app(environ, start_response)

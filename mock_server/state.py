@@ -13,9 +13,9 @@ from .calendars.store import CalendarStore
 from .config import MockConfig, Seed
 from .contract import Contract
 from .contract.problems import field_problems, summary
-from .control.faults import FaultInjector
-from .control.journal import Journal
 from .errors import SeedError
+from .traffic.faults import FaultInjector
+from .traffic.journal import Journal
 
 
 class MockState:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from werkzeug.http import parse_cookie
 from werkzeug.wsgi import get_content_length
 
-from mock_server.api.request import content_length, cookie_value, query_pairs
+from mock_server.wsgi import content_length, cookie_value, query_pairs
 
 QUERY_ALPHABET = st.sampled_from([*list("ab=&%+;?[]é \t"), "%FF", "%C3", "%A9", "%E2%82", "%20", "%2"])
 COOKIE_ALPHABET = st.sampled_from([*list('_session_id=;" \\t0a7'), "\\042", "\\\\"])

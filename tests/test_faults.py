@@ -7,8 +7,8 @@ import time
 import pytest
 import requests
 
-from mock_server.control.faults import FaultInjector
 from mock_server.errors import FaultSpecError
+from mock_server.traffic.faults import FaultInjector
 
 pytestmark = pytest.mark.http
 

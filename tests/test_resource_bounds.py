@@ -14,9 +14,9 @@ import requests
 from calendar_spec import load_spec
 
 from mock_server import create_app, mock_of
-from mock_server.control.journal import Journal
 from mock_server.serve.cli import build_parser
 from mock_server.serve.waitress_server import serve_in_thread
+from mock_server.traffic.journal import Journal
 
 KEY = "demo-apikey-4f1c2b"
 PASSWORD = "demo-password"

@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..control.journal import Entry
 from ..errors import ApiError, InternalError, error_reply
 from ..state import MockState
+from ..traffic.journal import Entry
 from .handlers import HANDLERS
 from .pipeline import answer
 from .request import ApiRequest

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..api.request import BODY_INCOMPLETE, content_length
 from ..config import CONTROL_PREFIX
-from ..control.faults import PICKED_FAULT, ConnectionCut, FaultMiddleware, WsgiApp
+from ..traffic.faults import PICKED_FAULT, ConnectionCut, FaultMiddleware, WsgiApp
+from ..wsgi import BODY_INCOMPLETE, content_length
 
 # Control-plane seeds may be 16 MiB (control.MAX_SEED_BYTES); a body is never read further.
 MAX_READ_BYTES = 16 * 1024 * 1024 + 1

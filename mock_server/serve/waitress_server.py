@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..control.faults import ConnectionCut
+from ..traffic.faults import ConnectionCut
 from .banner import base_url
 
 if TYPE_CHECKING:

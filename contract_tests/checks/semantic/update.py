@@ -6,24 +6,21 @@ from typing import Any
 
 from ...context import SuiteContext, short
 from ...registry import rule
+from ...spec_facts import WRITABLE_FIELDS, sample_value
 
 LAYER = "semantic"
 
 
 def _changes(ctx: SuiteContext) -> list[dict[str, Any]]:
-    changes: list[dict[str, Any]] = [
-        {"city": "Lyon"},
-        {"name": ctx.name("renamed")},
-        {"publicname": "Contract Kit Renamed Public"},
-        {"zipcode": "69003"},
-        {"address": "2 place du Contrat"},
-        {"sort": 17},
-        {"generate_interval": 25},
-        {"mintime_rdv": 45},
-        {"maxrdv_period": 90000},
-        {"mintime_annulation": 720},
-        {"city": "Lille", "zipcode": "59000"},
-    ]
+    """One PUT per writable field of the spec, then two fields at once, then another calendarset."""
+    fields = {field: schema for field, schema in WRITABLE_FIELDS.items()
+              if field not in ("group_id", "calendarset_id", "deleted", "name")}
+    changes: list[dict[str, Any]] = [{"name": ctx.name("renamed")}]
+    changes += [{field: sample_value(schema, f"renamed {field}", 12)} for field, schema in fields.items()]
+    names = list(fields)
+    first, last = names[0], names[-1]
+    changes.append({first: sample_value(fields[first], f"again {first}", 13),
+                    last: sample_value(fields[last], f"again {last}", 13)})
     if len(ctx.calendarsets) >= 2:
         changes.append({"calendarset_id": ctx.calendarsets[1]})
     return changes

@@ -14,11 +14,11 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 
-from ..api.bodies import decode_json
-from ..config import CONTROL_PREFIX
-from ..errors import ApiError, BadRequest, InternalError, MethodNotAllowed, NotFound, error_reply
-from ..replies import JSON_TYPE, Reply, encode_json
-from ..state import MockState
+from .api.bodies import decode_json
+from .config import CONTROL_PREFIX
+from .errors import ApiError, BadRequest, InternalError, MethodNotAllowed, NotFound, error_reply
+from .replies import JSON_TYPE, Reply, encode_json
+from .state import MockState
 
 EXTENSION = "calendar_mock"
 # Seed data may be far larger than an API body (whose limit the spec sets).

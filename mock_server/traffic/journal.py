@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from ..api.request import query_pairs
+from ..wsgi import query_pairs
 
 MASK = "***"
 SECRET_KEYS = frozenset({"apikey", "pro[password]", "password", "_session_id"})
