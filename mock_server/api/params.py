@@ -68,8 +68,7 @@ def query_values(contract: Contract, operation: Operation, args: Mapping[str, Se
         problems.update(form_problems(contract, operation, form))
     if problems:
         raise query_error(problems, args)
-    defaults = {p.name: p.schema["default"] for p in operation.query_params if "default" in p.schema}
-    return {**defaults, **values}
+    return {**operation.query_defaults, **values} if operation.query_defaults else values
 
 
 def form_problems(contract: Contract, operation: Operation,

@@ -43,7 +43,7 @@ def answer(mock: MockState, request: ApiRequest) -> Reply:
     return Reply(operation.success_status, handled.body, handled.headers)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class BodyReading:
     """The body as read before anyone is authenticated: decoded JSON (or a form's fields), or
     the refusal it earns, answered in its turn."""
@@ -54,6 +54,8 @@ class BodyReading:
 
     @classmethod
     def of(cls, operation: Operation, request: ApiRequest) -> BodyReading:
+        if not operation.body_validators:
+            return NO_BODY
         if operation.takes_json:
             try:
                 bodies.require_json_media_type(request.mimetype)
@@ -69,11 +71,16 @@ class BodyReading:
         return cls()
 
     def validated(self, mock: MockState, operation: Operation) -> dict[str, Any]:
+        if self is NO_BODY:
+            return {}
         if self.error is not None:
             raise self.error
         if operation.takes_json:
             return bodies.validated_body(mock.contract, operation, self.json, mock.settings)
         return {key: given[0] for key, given in (self.form or {}).items()}
+
+
+NO_BODY = BodyReading()  # what an operation that takes no body reads
 
 
 def credentials(request: ApiRequest, args: dict[str, list[str]], body: BodyReading) -> Credentials:

@@ -53,6 +53,7 @@ class Operation:
     identifies_user: bool  # its security asks for Basic auth or the session cookie
     has_conditions: bool  # it takes `conditions[i][field|op|value]` (x-clicrdv-conditions)
     form_fields: frozenset[str] = frozenset()  # the fields of a form-encoded body
+    query_defaults: dict[str, Any] = field(default_factory=dict)  # the spec's defaults of its query
 
     @property
     def takes_json(self) -> bool:
@@ -169,6 +170,8 @@ class Contract:
             path=template,
             path_params=tuple(p for p in params.values() if p.location == "path"),
             query_params=tuple(p for p in params.values() if p.location == "query"),
+            query_defaults={p.name: p.schema["default"] for p in params.values()
+                            if p.location == "query" and "default" in p.schema},
             body_validators=body_validators,
             success_status=statuses[0],
             identifies_user=bool(security) and all(USER_SCHEMES & set(req) for req in security),
