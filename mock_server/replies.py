@@ -33,7 +33,7 @@ def status_line(status: int) -> str:
 
 def encode_json(body: Any) -> bytes:
     """Compact UTF-8 JSON. orjson, not json: a page of 10,000 calendars encodes in a seventh of
-    the time (benchmarks/RESULTS.md, section `worst`). orjson holds integers of 64 bits; an
+    the time (benchmarks/RESULTS.md, "Decisions measured once"). orjson holds integers of 64 bits; an
     echo of a larger one (`startIndex=10**30`) takes the slow path."""
     try:
         return orjson.dumps(body)

@@ -158,11 +158,13 @@ def _report(config: pytest.Config, outcomes: dict[tuple[str, str], dict[str, Any
         if not outcome["caught"]:
             lines.append(f"  MISSED {name} at {level}: expected {outcome['expected']},"
                          f" suite named {outcome['named'] or 'nothing'}")
-    config.cache.set("planted_faults/report", {
-        "summary": summary,
-        "outcomes": [{"fault": name, "level": level, **outcome}
-                     for (name, level), outcome in sorted(outcomes.items())],
-    })
+    cache = getattr(config, "cache", None)  # absent under -p no:cacheprovider
+    if cache is not None:
+        cache.set("planted_faults/report", {
+            "summary": summary,
+            "outcomes": [{"fault": name, "level": level, **outcome}
+                         for (name, level), outcome in sorted(outcomes.items())],
+        })
     capture = config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled():
         print("\n".join(lines))

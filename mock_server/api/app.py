@@ -2,7 +2,7 @@
 
 Control-plane paths go to the control app; API requests never build Flask's request and
 response objects, which cost more than everything else a request does (benchmarks/RESULTS.md,
-"Decisions measured").
+"Decisions measured once").
 """
 
 from __future__ import annotations

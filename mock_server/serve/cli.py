@@ -1,7 +1,7 @@
 """`calendar-mock serve`: the mock on 127.0.0.1, under granian (default) or waitress.
 
-granian was chosen by measurement (benchmarks/RESULTS.md); waitress is the pure-Python
-fallback, with a thread pool. Either way the mock is served by this one process (granian's
+granian was chosen by measurement (benchmarks/RESULTS.md, "Decisions measured once");
+waitress is the pure-Python fallback, with a thread pool. Either way the mock is served by this one process (granian's
 embedded server, mock_server.serve.granian_server). Nothing heavy is imported here, so that the
 options are checked at once.
 

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..config import CONTROL_PREFIX
+from ..replies import JSON_TYPE
 from ..traffic.faults import PICKED_FAULT, ConnectionCut, FaultMiddleware, WsgiApp
 from ..wsgi import BODY_INCOMPLETE, content_length
 
@@ -191,8 +192,7 @@ def call_wsgi(app: WsgiApp, environ: dict[str, Any]) -> tuple[int, list[tuple[st
         if not head[1]:
             # A drop, before any answer. granian cannot close a connection without a response
             # and sends an empty body as Content-Length 0, so the cut comes after one byte.
-            head[0], head[1] = 200, [("Content-Type", "application/json; charset=utf-8"),
-                                     ("Content-Length", "2")]
+            head[0], head[1] = 200, [("Content-Type", JSON_TYPE), ("Content-Length", "2")]
             chunks = [b"{"]
         return head[0], head[1], chunks, True
     return head[0], head[1], chunks, False
