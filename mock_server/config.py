@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from calendar_spec import profiles
+
 from .calendars.store import Clock, utc_now
 
 Seed = dict[str, Any] | str | Path | None
+ProfileSource = profiles.Profile | Mapping[str, Any] | str | Path
 CONTROL_PREFIX = "/_mock"  # where the control plane lives, outside the API's paths
 
 
@@ -31,11 +34,14 @@ class MockConfig:
     clock: Clock = utc_now
 
     @classmethod
-    def of(cls, fixtures: Seed = None, *, intervention_match: str | None = None,
-           deleted_calendars: str | None = None, settings: Mapping[str, str] | None = None,
-           **resources: Any) -> MockConfig:
-        """From the keywords of `create_app` and the CLI: the two named switches are
-        shorthands for two settings."""
+    def of(cls, fixtures: Seed = None, *, profile: ProfileSource | None = None,
+           intervention_match: str | None = None, deleted_calendars: str | None = None,
+           settings: Mapping[str, str] | None = None, **resources: Any) -> MockConfig:
+        """From the keywords of `create_app` and the CLI: a profile (a file, a dict or a
+        built-in name, `calendar_spec.profiles`) answers the open questions; the two named
+        switches and `settings` override single answers of it."""
         named = {"intervention_match": intervention_match, "deleted_calendars": deleted_calendars}
-        answers = {**{key: value for key, value in named.items() if value is not None}, **(settings or {})}
+        base = dict(profiles.load(profile).answers) if profile is not None else {}
+        answers = {**base, **{key: value for key, value in named.items() if value is not None},
+                   **(settings or {})}
         return cls(seed=fixtures, settings=answers, **resources)

@@ -128,6 +128,26 @@ def put_settings() -> Response:
     return _reply(_mock().configure(**{key: str(value) for key, value in body.items()}).as_dict())
 
 
+@blueprint.get("/profile")
+def get_profile() -> Response:
+    """The answer to every open question, as a profile file (`calendar_spec.profiles`)."""
+    settings = _mock().settings
+    return _reply({"name": "current", "answers": settings.as_dict(),
+                   "differs_from_default": settings.differs()})
+
+
+@blueprint.put("/profile")
+def put_profile() -> Response:
+    """A profile document as the body, or `?builtin=default|contrarian`; every question it
+    leaves out goes back to the default."""
+    builtin = request.args.get("builtin")
+    source = builtin if builtin is not None else _json_object()
+    if source is None:
+        raise BadRequest.field("profile", "missing: send a profile as a JSON object, "
+                                          "or ?builtin=default|contrarian")
+    return _reply(_mock().use_profile(source))
+
+
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
     return _reply(_mock().contract.spec)

@@ -19,6 +19,7 @@ import pytest
 from flask import Flask
 
 from .app import create_app, mock_of
+from .config import ProfileSource
 from .serve.waitress_server import RunningServer, serve_in_thread
 
 
@@ -78,14 +79,37 @@ class CalendarMock:
     def clear_faults(self) -> None:
         self._state.faults.clear()
 
-    def configure(self, **switches: str) -> None:
-        """E.g. `configure(intervention_match="any", deleted_calendars="hidden")`."""
+    def configure(self, profile: ProfileSource | None = None, **switches: str) -> None:
+        """Answer open questions otherwise until the next test: a whole profile (a file, a
+        dict, "default" or "contrarian") and/or single answers, e.g.
+        `configure(intervention_match="any", deleted_calendars="hidden")`."""
+        if profile is not None:
+            self._state.use_profile(profile)
         self._state.configure(**switches)
+
+    def profile(self) -> dict[str, str]:
+        """The mock's answer to every open question."""
+        return self._state.settings.as_dict()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("calendar_mock_profile", "how the calendar mock answers the open questions: a "
+                  "profile file (JSON/YAML, relative to the rootdir) or default, contrarian", default="")
+    parser.addoption("--calendar-mock-profile", default=None,
+                     help="profile file (or default, contrarian) for the calendar_mock fixtures")
+
+
+def _session_profile(config: pytest.Config) -> ProfileSource | None:
+    chosen = config.getoption("--calendar-mock-profile") or config.getini("calendar_mock_profile")
+    if not chosen or chosen in ("default", "contrarian"):
+        return chosen or None
+    path = config.rootpath / chosen
+    return path if path.exists() else chosen
 
 
 @pytest.fixture(scope="session")
-def _calendar_mock_server() -> Iterator[RunningServer]:
-    with serve_in_thread(create_app()) as server:
+def _calendar_mock_server(pytestconfig: pytest.Config) -> Iterator[RunningServer]:
+    with serve_in_thread(create_app(profile=_session_profile(pytestconfig))) as server:
         yield server
 
 
@@ -98,6 +122,6 @@ def calendar_mock(_calendar_mock_server: RunningServer) -> Iterator[CalendarMock
 
 
 @pytest.fixture
-def calendar_mock_app() -> CalendarMock:
+def calendar_mock_app(pytestconfig: pytest.Config) -> CalendarMock:
     """A fresh in-process mock; use `calendar_mock_app.app.test_client()` to call it."""
-    return CalendarMock(create_app(), "http://localhost")
+    return CalendarMock(create_app(profile=_session_profile(pytestconfig)), "http://localhost")

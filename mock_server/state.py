@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from calendar_fixtures import load_fixtures
+from calendar_spec import profiles
 
 from .calendars.compact import KeySharing
 from .calendars.settings import Settings
 from .calendars.store import CalendarStore
-from .config import MockConfig, Seed
+from .config import MockConfig, ProfileSource, Seed
 from .contract import Contract
 from .contract.problems import field_problems, summary
-from .errors import SeedError
+from .errors import SeedError, SettingError
 from .traffic.faults import FaultInjector
 from .traffic.journal import Journal
 
@@ -64,6 +65,16 @@ class MockState:
         """Change the answers to open questions (x-open-questions); a bad one changes nothing."""
         self.settings.update(answers)
         return self.settings
+
+    def use_profile(self, source: ProfileSource) -> dict[str, str]:
+        """Answer every open question as the profile says (the default where it is silent),
+        until the next reset; a bad profile changes nothing."""
+        try:
+            profile = profiles.load(source)
+        except profiles.ProfileError as error:
+            raise SettingError(str(error)) from None
+        self.settings.replace(profile.answers)
+        return self.settings.as_dict()
 
     def reset(self, seed: Seed = None) -> None:
         """A clean slate: the data this mock was created with (or `seed`), its start-up

@@ -37,6 +37,11 @@ class Settings:
         """Change some answers; a bad name or answer changes nothing."""
         self.__dict__.update(self.check(answers))
 
+    def replace(self, answers: Mapping[str, Any]) -> None:
+        """Answer as `answers` says and every other question as the default; a bad one changes nothing."""
+        checked = self.check(answers)
+        self.__dict__.update({**self._defaults, **checked})
+
     def reset(self) -> None:
         self.__dict__.update(self._defaults)
 

@@ -1,14 +1,14 @@
 """`calendar-mock serve`: the mock on 127.0.0.1, under granian (default) or waitress.
 
 granian was chosen by measurement (benchmarks/RESULTS.md, "Decisions measured once");
-waitress is the pure-Python fallback, with a thread pool. Either way the mock is served by this one process (granian's
-embedded server, mock_server.serve.granian_server). Nothing heavy is imported here, so that the
-options are checked at once.
+waitress is the pure-Python fallback, with a thread pool. Either way the mock is served by
+this one process (granian's embedded server, mock_server.serve.granian_server). Nothing
+heavy is imported here, so that the options are checked at once.
 
 Stopping: SIGTERM, or SIGINT (Ctrl-C, which a terminal sends to the whole process group),
 ends `serve` within 2 s even with requests in flight (delay faults are cut short) or a
 request holding the CPU, with exit status 0: the stop was asked for. A second signal ends
-it at once. Status 2: the seed data cannot be loaded or the port cannot be bound.
+it at once. Status 2: the seed data or the profile cannot be loaded, or the port cannot be bound.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import logging
 import random
 import socket
 import sys
+
+from calendar_spec.profiles import ProfileError
 
 from ..config import MockConfig
 from .banner import banner, base_url
@@ -34,10 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any free)")
     serve.add_argument("--fixtures", help="seed data JSON file (default: the demo fixtures)")
-    serve.add_argument("--intervention-match", choices=("all", "any"), default="all",
-                       help="intervention_ids[] keeps calendars offering all (default) or any")
-    serve.add_argument("--deleted-calendars", choices=("listed", "hidden"), default="listed",
-                       help="soft-deleted calendars in lists: listed (default) or hidden")
+    serve.add_argument("--profile", help="answer the open questions as this profile says: a JSON or "
+                       "YAML file (e.g. from `calendar-contract calibrate`), or default, contrarian")
+    serve.add_argument("--intervention-match", choices=("all", "any"),
+                       help="intervention_ids[] keeps calendars offering all (default) or any "
+                       "(shorthand for that question of the profile)")
+    serve.add_argument("--deleted-calendars", choices=("listed", "hidden"),
+                       help="soft-deleted calendars in lists: listed (default) or hidden "
+                       "(shorthand for that question of the profile)")
     serve.add_argument("--journal-size", type=int, default=1000, help="requests kept in the journal")
     serve.add_argument("--server", choices=SERVERS, default="granian",
                        help="granian (default: fastest, one event loop) or waitress (a thread pool)")
@@ -48,8 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    config = MockConfig.of(args.fixtures, intervention_match=args.intervention_match,
-                           deleted_calendars=args.deleted_calendars, journal_size=args.journal_size)
+    try:
+        config = MockConfig.of(args.fixtures, profile=args.profile,
+                               intervention_match=args.intervention_match,
+                               deleted_calendars=args.deleted_calendars, journal_size=args.journal_size)
+    except ProfileError as error:
+        print(f"calendar-mock: {error}", file=sys.stderr)
+        return 2
     if args.server == "waitress":
         return _serve_waitress(args, config)
     try:
