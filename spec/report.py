@@ -208,15 +208,24 @@ def _assumption_section(spec: dict[str, Any]) -> list[str]:
 
 
 def _questions_section(spec: dict[str, Any]) -> list[str]:
-    questions = spec.get("x-open-questions", {}).get("questions", [])
+    open_questions = spec.get("x-open-questions", {})
+    questions = open_questions.get("questions", [])
     rows = [[f"`{q['id']}`", q["kind"], q["question"], ", ".join(f"`{a}`" for a in q["answers"]),
-             f"`{q['default']}`", q["source"]] for q in questions]
+             f"`{q['default']}`", ", ".join(f"`{r}`" for r in q.get("rules", ())) or "-", q["source"]]
+            for q in questions]
+    settled = [[f"`{item['rule']}`", item["why"]] for item in open_questions.get("not-questions", [])]
     return ["## Open questions (`x-open-questions`)", "",
             "Where a correct deployment may answer more than one way. `open`: the contract suite "
             "accepts every answer at both levels (one answer, held throughout a run); `assumed`: "
             "CONTRACT.md picks the default as an ASM rule, so the other answer fails `--level strict` "
-            "only. The mock answers each as its settings say (`PUT /_mock/settings`).", "",
-            *_table(["id", "kind", "question", "answers", "mock default", "source"], rows)]
+            "only. The mock answers each as its profile says (`calendar-mock serve --profile`, "
+            "`PUT /_mock/profile`, `PUT /_mock/settings`); `calendar-contract calibrate` learns a "
+            "deployment's answers.", "",
+            *_table(["id", "kind", "question", "answers", "mock default", "ASM rules", "source"], rows),
+            "### ASM rules that are not questions", "",
+            "Every other ASM rule stands for a question above; these do not, because the other "
+            "answer would break a documented rule or a real client.", "",
+            *_table(["rule", "why the other answer is not correct"], settled)]
 
 
 def render(spec: dict[str, Any] | None = None) -> str:

@@ -336,3 +336,17 @@ def test_a_new_calendar_field_reaches_the_readable_fields_and_the_write_body():
     assert "country" in schemas["ReadableField"]["enum"]
     assert schemas["CalendarWrite"]["properties"]["country"] == {"$ref": "#/components/schemas/City"}
     assert rewrite(rewrite(edited)) == rewrite(edited)
+
+
+def test_every_asm_rule_is_a_question_or_says_why_not():
+    """Each ASM rule is answered by an `assumed` question (so the mock can answer it otherwise
+    and the documented level leaves it out), or says why its other answer is not correct."""
+    spec = load_spec("strict")
+    asm = {rule["id"] for rule in spec["x-contract-rules"] if rule["tag"] == "ASM"}
+    questions = spec["x-open-questions"]["questions"]
+    by_question = [rule for q in questions for rule in q.get("rules", ())]
+    settled = [item["rule"] for item in spec["x-open-questions"]["not-questions"]]
+    assert all(q["kind"] == "assumed" for q in questions if q.get("rules"))
+    assert all(q.get("rules") for q in questions if q["kind"] == "assumed")
+    assert len(set(settled)) == len(settled) and not set(settled) & set(by_question)
+    assert set(by_question) | set(settled) == asm

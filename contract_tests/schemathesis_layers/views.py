@@ -9,7 +9,8 @@ contract guarantees to accept - narrower than any schema says:
   refused is left open;
 - integers within 32 bits, text without control characters, names not blank: values any
   deployment can store (CONTRACT.md fixes no bound; the mock takes more);
-- login with both credentials, in the query: a login without them may get 400 or 401.
+- login with both credentials, in the query: a login without them may get 400 or 401;
+- `deleted` false only: whether a PUT of `deleted: true` soft-deletes is an assumption.
 A body `group_id` cannot be tied to the path's in a schema; the steering hook of
 schemathesis_layers sets it to the path's group (in the spelling generated, 4 or 4.0).
 
@@ -47,6 +48,8 @@ def positive_view(calendarsets: list[int]) -> dict[str, Any]:
     for name in TEXT_SCHEMAS:
         schemas[name]["pattern"] = PRINTABLE
     schemas["Name"]["allOf"] = [{"pattern": NOT_BLANK}]
+    # PUT deleted:true soft-deleting is ASM (a deployment may send you to DELETE): never sent.
+    schemas["DeletedInput"] = {"type": "boolean", "enum": [False], "x-source": "contract suite"}
     for _, node in schema_nodes(spec):
         kinds = node.get("type")
         if kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds):

@@ -7,7 +7,9 @@ import binascii
 from dataclasses import dataclass
 
 from ..calendars.store import CalendarStore, User
-from ..errors import SECOND_QUESTION_MARK_HINT, Unauthorized
+from ..errors import SECOND_QUESTION_MARK_HINT, ApiError, Unauthorized
+
+Refusal = type[ApiError]
 
 
 @dataclass(frozen=True)
@@ -19,18 +21,22 @@ class Credentials:
     session_id: str | None
 
 
-def check_apikey(store: CalendarStore, apikey: str | None) -> None:
+def check_apikey(store: CalendarStore, apikey: str | None, refusal: Refusal = Unauthorized) -> None:
     if not apikey:
-        raise Unauthorized("apikey is missing: pass it as a query parameter", {"apikey": ["is required"]})
+        raise refusal("apikey is missing: pass it as a query parameter", {"apikey": ["is required"]})
     if not store.apikey_known(apikey):
         hint = SECOND_QUESTION_MARK_HINT if "?" in apikey else ""
-        raise Unauthorized("apikey is not valid" + hint, {"apikey": ["is not a known API key"]})
+        raise refusal("apikey is not valid" + hint, {"apikey": ["is not a known API key"]})
 
 
-def authenticate(store: CalendarStore, credentials: Credentials, *, user_required: bool) -> User | None:
+def authenticate(store: CalendarStore, credentials: Credentials, *, user_required: bool,
+                 refusal: Refusal = Unauthorized) -> User | None:
     """The user, once both the apikey and the user's identity check out; else 401. An
-    operation that does not identify a user (login) needs the apikey only: None."""
-    check_apikey(store, credentials.apikey)
+    operation that does not identify a user (login) needs the apikey only: None.
+
+    Wrong Basic credentials are 401 (documented); the cases only assumed to be 401 (no or an
+    unknown apikey, no credentials, an unknown session) answer `refusal` (`credentials_refusal`)."""
+    check_apikey(store, credentials.apikey, refusal)
     if not user_required:
         return None
     if credentials.authorization:
@@ -38,10 +44,10 @@ def authenticate(store: CalendarStore, credentials: Credentials, *, user_require
     if credentials.session_id:
         user = store.session_user(credentials.session_id)
         if user is None:
-            raise Unauthorized("the session is unknown or has expired; log in again",
-                               {"_session_id": ["is unknown or expired"]})
+            raise refusal("the session is unknown or has expired; log in again",
+                          {"_session_id": ["is unknown or expired"]})
         return user
-    raise Unauthorized(
+    raise refusal(
         "user credentials are missing: send HTTP Basic email:password or the _session_id cookie",
         {"Authorization": ["is required (or the _session_id cookie)"]},
     )

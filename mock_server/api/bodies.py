@@ -118,6 +118,9 @@ def _as_answered(contract: Contract, body: Any, settings: Any) -> Any:
     calendar = body.get("calendar")
     if not isinstance(calendar, dict):
         return body
+    if settings.unknown_calendar_keys == "ignored":
+        calendar = body["calendar"] = {key: value for key, value in calendar.items()
+                                       if key in contract.field_types}
     if settings.deleted_input == "also_0_1" and type(calendar.get("deleted")) is int \
             and calendar["deleted"] in (0, 1):
         calendar["deleted"] = bool(calendar["deleted"])

@@ -39,9 +39,15 @@ class Call:
         return self.path["calendar_id"]
 
     def calendar_values(self) -> dict[str, Any]:
-        """The writable keys of the body's `calendar`; read-only keys are dropped."""
+        """The writable keys of the body's `calendar`; read-only keys are dropped (or refused,
+        as `read_only_keys` answers)."""
         calendar = self.body.get("calendar") or {}
-        return {k: v for k, v in calendar.items() if k not in self.contract.ignored_fields}
+        ignored = self.contract.ignored_fields
+        if self.settings.read_only_keys == "refused":
+            for key in calendar:
+                if key in ignored:
+                    raise BadRequest.field(f"calendar.{key}", "is read-only")
+        return {k: v for k, v in calendar.items() if k not in ignored}
 
     def shown(self, record: dict[str, Any]) -> dict[str, Any]:
         """A calendar as the API answers it: as stored, or as the settings answer the open
@@ -88,16 +94,27 @@ def get_calendar(call: Call) -> Handled:
 
 
 def create_calendar(call: Call) -> Handled:
-    return Handled(call.shown(call.store.create_calendar(call.group_id, call.calendar_values())))
+    values = call.calendar_values()
+    if call.settings.omitted_texts == "empty_string":
+        contract = call.contract
+        values = {**{name: "" for name in contract.calendar_fields
+                     if contract.field_types[name] == "string" and name in contract.defaults
+                     and contract.defaults[name] is None and name not in contract.ignored_fields},
+                  **values}
+    return Handled(call.shown(call.store.create_calendar(call.group_id, values)))
 
 
 def update_calendar(call: Call) -> Handled:
-    record = call.store.update_calendar(call.group_id, call.calendar_id, call.calendar_values())
+    values = call.calendar_values()
+    if values.get("deleted") is True and call.settings.put_deleted_true == "refused":
+        raise BadRequest.field("calendar.deleted", "cannot be set to true by PUT; use DELETE")
+    record = call.store.update_calendar(call.group_id, call.calendar_id, values)
     return Handled(call.shown(record))
 
 
 def delete_calendar(call: Call) -> Handled:
-    return Handled(call.shown(call.store.delete_calendar(call.group_id, call.calendar_id)))
+    record = call.store.delete_calendar(call.group_id, call.calendar_id)
+    return Handled({} if call.settings.delete_body == "empty_object" else call.shown(record))
 
 
 def login(call: Call) -> Handled:

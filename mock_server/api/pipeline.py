@@ -16,7 +16,7 @@ from typing import Any
 
 from ..calendars.store import CalendarStore, User
 from ..contract import FORM_TYPE, Operation
-from ..errors import ApiError, NotFound, Unauthorized
+from ..errors import ApiError, Forbidden, NotFound, Unauthorized
 from ..replies import Reply
 from ..state import MockState
 from . import bodies, params
@@ -32,8 +32,9 @@ def answer(mock: MockState, request: ApiRequest) -> Reply:
     body = BodyReading.of(operation, request)
     body_first = mock.settings.error_precedence == "body_first"
     payload = body.validated(mock, operation) if body_first else None
+    refusal = Unauthorized if mock.settings.credentials_refusal == "401" else Forbidden
     user = authenticate(mock.store, credentials(request, args, body),
-                        user_required=operation.identifies_user)
+                        user_required=operation.identifies_user, refusal=refusal)
     path = authorize(operation, raw_path, user, mock.store)
     if not body_first:
         payload = body.validated(mock, operation)

@@ -17,6 +17,7 @@ from calendar_spec.like import LikePattern
 from ..errors import BadRequest
 
 Record = dict[str, Any]
+SEARCHED = ("name", "publicname")
 LIKE_OPS = ("like", "not like")
 NEGATIONS = ("!=", "not like", "not in")
 
@@ -32,6 +33,10 @@ class ListAnswers:
     nulls_last: bool = False
     equals_ignore_case: bool = False
     negations_keep_nulls: bool = False
+    ties_by_id_desc: bool = False
+    dir_reverses_default: bool = False
+    default_by_sort: bool = False
+    search_name_only: bool = False
 
     @classmethod
     def of(cls, settings: Any) -> ListAnswers:
@@ -43,7 +48,15 @@ class ListAnswers:
             nulls_last=settings.nulls_order == "last",
             equals_ignore_case=settings.equals_case == "insensitive",
             negations_keep_nulls=settings.negation_nulls == "included",
+            ties_by_id_desc=settings.sort_ties == "id_desc",
+            dir_reverses_default=settings.dir_without_sort == "reverses",
+            default_by_sort=settings.default_order == "sort",
+            search_name_only=settings.search_fields == "name",
         )
+
+    @property
+    def searched(self) -> tuple[str, ...]:
+        return SEARCHED[:1] if self.search_name_only else SEARCHED
 
 
 @dataclass(frozen=True)
@@ -162,27 +175,30 @@ class Page:
         }
 
 
-def matches_search(record: Record, folded_needle: str) -> bool:
-    """`search`: in `name` or `publicname`, ignoring case."""
-    return (folded_needle in (record.get("name") or "").casefold()
-            or folded_needle in (record.get("publicname") or "").casefold())
-
-
-SEARCHED = ("name", "publicname")
+def matches_search(record: Record, folded_needle: str, searched: tuple[str, ...] = SEARCHED) -> bool:
+    """`search`: in `name` or `publicname` (or as answered, `name` only), ignoring case."""
+    return any(folded_needle in (record.get(key) or "").casefold() for key in searched)
 
 
 def order(records: list[Record], sort: str | None, direction: str | None,
           answers: ListAnswers = ListAnswers()) -> list[Record]:
-    """By `sort`, ties by id, nulls first when ascending (or last, as answered); by id
-    ascending without `sort`."""
+    """By `sort`, ties by id, nulls first when ascending (or as answered: ties by id
+    descending, nulls last); without `sort` by id ascending (or as answered: by `sort`, and
+    reversed by `dir=desc`)."""
     if sort is None:
-        return sorted(records, key=lambda record: record["id"])
-    by_id = sorted(records, key=lambda record: record["id"])
+        if answers.default_by_sort:
+            records = order(records, "sort", "asc", answers)
+        else:
+            records = sorted(records, key=lambda record: record["id"])
+        return records[::-1] if direction == "desc" and answers.dir_reverses_default else records
+    descending = direction == "desc"
+    # sorted() is stable, also with reverse=True: ties keep the order of by_id.
+    by_id = sorted(records, key=lambda record: record["id"], reverse=answers.ties_by_id_desc)
     present = not answers.nulls_last  # sorts False before True: nulls first when ascending
     return sorted(
         by_id,
         key=lambda record: ((record.get(sort) is not None) is present, record.get(sort)),
-        reverse=direction == "desc",
+        reverse=descending,
     )
 
 
@@ -239,11 +255,12 @@ def select(
         budget.charge(condition.steps(kept), "conditions")
         kept = condition.apply(kept, answers)
     if query.search is not None:
+        searched = answers.searched
         budget.charge(len(kept) * SEARCH_STEPS + sum(
-            _text_size(kept, key) for key in SEARCHED) // CHARACTERS_PER_STEP, "search")
+            _text_size(kept, key) for key in searched) // CHARACTERS_PER_STEP, "search")
         needle = query.search.casefold()
-        kept = [record for record in kept if matches_search(record, needle)]
-    if query.sort is not None and len(kept) > 1:
+        kept = [record for record in kept if matches_search(record, needle, searched)]
+    if (query.sort is not None or answers.default_by_sort) and len(kept) > 1:
         budget.charge(int(len(kept) * math.log2(len(kept))) // SORT_COMPARISONS_PER_STEP, "sort")
     return order(kept, query.sort, query.dir, answers)
 
@@ -296,7 +313,8 @@ def intervention_filter(
 def is_index_only(query: ListQuery, answers: ListAnswers) -> bool:
     """True when the id-ordered indexes answer `query` without reading any record."""
     return (query.sort is None and query.search is None and not query.conditions
-            and not answers.hide_deleted)
+            and not answers.hide_deleted and not answers.default_by_sort
+            and not (query.dir == "desc" and answers.dir_reverses_default))
 
 
 def paginate(matches: list[Any], query: ListQuery, answers: ListAnswers = ListAnswers()) -> Page:

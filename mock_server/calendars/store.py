@@ -207,9 +207,11 @@ class CalendarStore:
             record.update(self._defaults)
             record.update(values)
             record.update(id=data.next_id, group_id=group_id, created_at=now, updated_at=now)
-            if "sort" not in values:
+            if "sort" not in values and self.settings.omitted_sort == "largest_plus_one":
                 largest = data.max_sort(group_id) or 0
                 record["sort"] = min(largest + 1, self._maximums.get("sort", largest + 1))
+            elif "sort" not in values:
+                record["sort"] = 0
             data.add(record)
             return dict(record)
 

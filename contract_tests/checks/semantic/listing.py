@@ -111,6 +111,18 @@ def default_order(ctx: SuiteContext) -> None:
         )
 
 
+@rule("list.default-order", layer=LAYER, writes=True)
+def default_order_is_not_sort(ctx: SuiteContext) -> None:
+    """A calendar of ours with the smallest `sort` of the group, created last: the order by id
+    and the order by `sort` disagree on it, so a deployment ordering by `sort` shows."""
+    sorts = [r["sort"] for r in ctx.records() if isinstance(r.get("sort"), int)]
+    ctx.new_calendar("order-by-id", {"sort": min([1, *sorts]) - 1})
+    body, exchange = ctx.list_page([("results", "all")])
+    ids = [r["id"] for r in body["records"]]
+    ctx.expect(ids == sorted(ids), "without sort, records come in ascending id order (not by sort)",
+               expected="ids ascending", actual=f"ids {ids[:30]}", exchange=exchange)
+
+
 @rule("list.sort-order", layer=LAYER, retry=True)
 def sort_order(ctx: SuiteContext) -> None:
     """Each page is in order; every calendar is listed (over every page, when a deployment caps
