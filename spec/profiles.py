@@ -107,7 +107,8 @@ def from_document(document: Any, where: str = "profile") -> Profile:
     stray = sorted(set(unknown) - set(questions()))
     if stray:
         raise ProfileError(f"{where}: unknown question {stray[0]!r} under unknown")
-    return Profile(check_answers(document["answers"] or {}, where),
+    answers = document["answers"]
+    return Profile(check_answers({} if answers is None else answers, where),
                    name=str(document.get("name") or Path(where).stem or "custom"),
                    unknown={str(k): str(v) for k, v in unknown.items()})
 
