@@ -1,0 +1,56 @@
+"""The `calibrate` subcommand of `calendar-contract`: its options, and running it.
+Exit 0: every question settled or unknown for a stated reason; 1: a probe broke (a kit bug,
+named in the report); 2: bad options, refused credentials, or the deployment unreachable."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .engine import CalibrateError, CalibrateOptions, calibrate
+
+EXIT_OK, EXIT_BROKEN, EXIT_USAGE = 0, 1, 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", help="the deployment (default: the kit's mock, in-process)")
+    parser.add_argument("--apikey", help="the application's API key (sent as ?apikey=)")
+    parser.add_argument("--user", help="a Pro user's email (HTTP Basic)")
+    parser.add_argument("--password", help="that user's password")
+    parser.add_argument("--group-id", type=int, help="a group the user may access; calibrate works in it")
+    parser.add_argument("--out", metavar="FILE", help="write the profile (JSON, or YAML for .yaml/.yml)")
+    parser.add_argument("--report", metavar="FILE.md", help="write the report as Markdown too")
+    parser.add_argument("--read-only", action="store_true",
+                        help="send only GETs (and logins); questions that need writes stay unknown")
+    parser.add_argument("--profile", help="without --base-url: make the in-process mock answer as this "
+                        "profile (a file, or default / contrarian)")
+    parser.add_argument("--name", help="the profile's name (default: calibrated-<host>-<time>)")
+    parser.add_argument("--intervention-id", type=int, action="append", dest="intervention_ids",
+                        help="an intervention in use in the group (repeatable; default: try ids 1..100)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.base_url and not all((args.apikey, args.user, args.password, args.group_id is not None)):
+        print("calendar-contract: with --base-url, give --apikey, --user, --password and --group-id",
+              file=sys.stderr)
+        return EXIT_USAGE
+    options = CalibrateOptions(base_url=args.base_url, profile=args.profile, apikey=args.apikey,
+                               user=args.user, password=args.password, group_id=args.group_id,
+                               read_only=args.read_only, name=args.name,
+                               intervention_ids=args.intervention_ids)
+    try:
+        result = calibrate(options)
+    except CalibrateError as error:
+        print(f"calendar-contract: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    report = result.report()
+    written = [result.write(args.out)] if args.out else []
+    if args.report:
+        Path(args.report).write_text(report, encoding="utf-8")
+    print(report, end="")
+    for path in written:
+        print(f"profile written to {path}: calendar-mock serve --profile {path} answers like it")
+    return EXIT_BROKEN if result.broken else EXIT_OK

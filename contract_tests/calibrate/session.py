@@ -1,0 +1,228 @@
+"""What every probe shares: the API as one identity, the calendars calibrate created, and the
+lists it reads whole.
+
+Staging safety: calibrate writes only to calendars it created itself, named
+`contract-kit-calibrate-<run>-<label>-<n>`, and soft-deletes them at the end. It reads the
+group's other calendars (a list, and under --read-only the records probes look at) and never
+changes them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..client import Api
+from ..http import Exchange
+from ..model import deleted_flag
+from ..spec_facts import path_values
+from .registry import Unsettled
+
+PREFIX = "contract-kit-calibrate"
+# An id no deployment hands out in practice (the largest 32-bit id): a group or calendarset
+# that does not exist.
+UNKNOWN_ID = 2147483647
+Pairs = list[tuple[str, Any]]
+
+# The calendars the list probes look at when they may write: two text fields with nulls in
+# different places (sorting by either puts a null first, or not), a value in most records and
+# one record with another (negations keep one record, or that one and the nulls), cased text.
+POOL = (
+    {"city": None, "address": "1 rue Calibrage"},
+    {"city": "Calib-Ville", "address": None},
+    {"city": "Calib-Ville", "address": "1 rue Calibrage"},
+    {"city": None, "address": "1 rue Calibrage"},
+    {"city": "Calib-Ville", "address": None},
+    {"city": "Autre-Ville", "address": "2 rue Autre"},
+    {"city": "Calib-Ville", "address": "1 rue Calibrage"},
+)
+
+
+class WriteRefused(Exception):
+    """A write calibrate must not send: to a calendar it did not create, or under --read-only."""
+
+
+@dataclass
+class Population:
+    """Calendars a list probe looks at: the query params that list exactly them, and them."""
+
+    params: Pairs
+    records: list[dict[str, Any]]
+    what: str
+
+    def ids(self) -> list[int]:
+        return sorted(record["id"] for record in self.records)
+
+
+class Session:
+    def __init__(self, api: Api, *, read_only: bool, intervention_ids: Sequence[int] | None = None,
+                 intervention_probes: int = 100) -> None:
+        self.api = api
+        self.read_only = read_only
+        self.intervention_ids = list(intervention_ids or ())
+        self.intervention_probes = intervention_probes
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        self.prefix = f"{PREFIX}-{stamp}-{secrets.token_hex(2)}"
+        self.created: dict[int, str] = {}  # id -> name, every calendar a POST of ours created
+        self.cache: dict[str, Any] = {}
+        self._names = 0
+        api.observer = self._observe
+        api.guard = self._guard
+
+    @property
+    def group_id(self) -> int:
+        return self.api.group_id
+
+    def name(self, label: str) -> str:
+        self._names += 1
+        return f"{self.prefix}-{label}-{self._names}"
+
+    # -- reading ----------------------------------------------------------------------------------
+    def list(self, params: Pairs) -> tuple[dict[str, Any], Exchange]:
+        """The list's envelope for `params`; Unsettled when the list is refused or not one."""
+        exchange = self.api.list(params)
+        body = exchange.json()
+        if exchange.status != 200 or not isinstance(body, dict) or not isinstance(body.get("records"), list) \
+                or not all(isinstance(r, dict) and isinstance(r.get("id"), int) for r in body["records"]):
+            raise Unsettled(f"the list answered {exchange.summary()}", [exchange])
+        return body, exchange
+
+    def read_all(self, params: Pairs) -> tuple[list[dict[str, Any]], list[Exchange]]:
+        """Every record the list answers for `params`, in id order: `results=all`, then, from a
+        deployment that caps its pages, the records after the last one read (`id >` it, a
+        condition: it does not depend on how the deployment reads startIndex)."""
+        index = len({key.split("]")[0] for key, _ in params if key.startswith("conditions[")})
+        ordered = [*params, ("sort", "id"), ("dir", "asc"), ("results", "all")]
+        body, exchange = self.list(ordered)
+        records, exchanges = list(body["records"]), [exchange]
+        total = body.get("totalRecords")
+        while isinstance(total, int) and len(records) < total and len(exchanges) < 1000:
+            cursor = [(f"conditions[{index}][field]", "id"), (f"conditions[{index}][op]", ">"),
+                      (f"conditions[{index}][value]", records[-1]["id"])]
+            body, exchange = self.list([*ordered, *cursor])
+            exchanges.append(exchange)
+            if not body["records"]:
+                break
+            records.extend(body["records"])
+        return records, exchanges
+
+    def group_records(self) -> tuple[list[dict[str, Any]], list[Exchange]]:
+        """The group's calendars as its list shows them (read once)."""
+        if "group" not in self.cache:
+            self.cache["group"] = self.read_all([])
+        return self.cache["group"]
+
+    def population(self) -> Population:
+        """What the list probes look at: calendars of ours made for it (`POOL`), listed through
+        `search`; under --read-only, the group's calendars as they are."""
+        if "population" not in self.cache:
+            if self.read_only:
+                records, _ = self.group_records()
+                self.cache["population"] = Population([], records, f"the group's {len(records)} calendars")
+            else:
+                self.cache["population"] = self._pool()
+        return self.cache["population"]
+
+    def _pool(self) -> Population:
+        marker = f"{self.prefix}-pool-"
+        made = [self.create("pool", fields) for fields in POOL]
+        params: Pairs = [("search", marker)]
+        records, exchanges = self.read_all(params)
+        if sorted(r["id"] for r in records) != sorted(r["id"] for r in made):
+            raise Unsettled(f"search={marker} should list exactly the {len(made)} calendars calibrate "
+                            f"made for the list probes; it listed ids {[r['id'] for r in records]}",
+                            exchanges)
+        return Population(params, records, f"the {len(made)} calendars calibrate made (search={marker})")
+
+    def interventions(self) -> dict[int, set[int]]:
+        """Interventions in use and the calendars each lists: those given, else ids 1, 2, ...
+        tried through the list's own filter, until two pairs of them can tell all from any."""
+        if "interventions" not in self.cache:
+            given = bool(self.intervention_ids)
+            found: dict[int, set[int]] = {}
+            for intervention in self.intervention_ids or range(1, self.intervention_probes + 1):
+                try:
+                    records, _ = self.read_all([("intervention_ids[]", intervention)])
+                except Unsettled:
+                    continue
+                if records or given:
+                    found[intervention] = {record["id"] for record in records}
+                if not given and len(telling_pairs(found)) >= 2:
+                    break
+            self.cache["interventions"] = found
+        return self.cache["interventions"]
+
+    def sample(self) -> dict[str, Any]:
+        """A calendar to look at: one of ours, or under --read-only the group's first."""
+        if "sample" not in self.cache:
+            if self.read_only:
+                records, exchanges = self.group_records()
+                if not records:
+                    raise Unsettled("the group lists no calendar to look at", exchanges)
+                self.cache["sample"] = records[0]
+            else:
+                self.cache["sample"] = self.create("sample")
+        return self.cache["sample"]
+
+    # -- our own calendars ------------------------------------------------------------------------
+    def create(self, label: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A new calendar of ours (named with the run's prefix), as the deployment answered it."""
+        exchange = self.api.create({"name": self.name(label), **(fields or {})})
+        body = exchange.json()
+        if not 200 <= exchange.status < 300 or not isinstance(body, dict) \
+                or not isinstance(body.get("id"), int):
+            raise Unsettled(f"creating a calendar to probe with failed: {exchange.summary()}", [exchange])
+        return body
+
+    def _observe(self, api: Api, exchange: Exchange) -> None:
+        """Whatever a POST of ours created (even one that should have been refused) is ours to
+        soft-delete at the end."""
+        if exchange.method != "POST" or not 200 <= exchange.status < 300:
+            return
+        body = exchange.json()
+        if path_values("listCalendars", exchange.path) and isinstance(body, dict) \
+                and isinstance(body.get("id"), int):
+            self.created[body["id"]] = str(body.get("name"))
+
+    def _guard(self, method: str, path: str) -> None:
+        """Refuse, before it is sent, a write to a calendar calibrate did not create, and under
+        --read-only any write but a login (a probe that tried is a bug of the kit)."""
+        if path_values("login", path) is not None:
+            return
+        if self.read_only:
+            raise WriteRefused(f"calibrate refuses to send {method} {path} with --read-only")
+        found = path_values("getCalendar", path)
+        if found is not None and not (found["calendar_id"].isdigit()
+                                      and int(found["calendar_id"]) in self.created):
+            raise WriteRefused(f"calibrate refuses to send {method} {path}: not a calendar it created")
+
+    def clean_up(self) -> list[str]:
+        """Soft-delete every calendar calibrate created (and only those)."""
+        if not self.created:
+            return []
+        done, problems = 0, []
+        for calendar_id in sorted(self.created):
+            shown = self.api.show(calendar_id)
+            body = shown.json()
+            if shown.status == 200 and isinstance(body, dict) and deleted_flag(body, booleans_only=False):
+                done += 1
+                continue
+            answer = self.api.delete(calendar_id)
+            if 200 <= answer.status < 300:
+                done += 1
+            else:
+                problems.append(f"{calendar_id} ({answer.status})")
+        notes = [f"clean-up: the {done} calendar(s) calibrate created ({self.prefix}-*) are soft-deleted"]
+        if problems:
+            notes.append(f"clean-up could not soft-delete: {', '.join(problems)}")
+        return notes
+
+
+def telling_pairs(calendars_of: dict[int, set[int]]) -> list[tuple[int, int]]:
+    """Pairs of interventions whose calendars differ, so that `all` and `any` list different ids."""
+    ids = sorted(calendars_of)
+    return [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]
+            if calendars_of[a] and calendars_of[b] and calendars_of[a] != calendars_of[b]]
