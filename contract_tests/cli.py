@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from .diff import cli as diff_cli
 from .model import LAYERS, SuiteUsageError
 from .runner import DEFAULT_MAX_EXAMPLES, SuiteOptions, run_suite
 
@@ -77,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a calendarset of the group (repeatable; default: those the calendars use)",
     )
     run.add_argument("--quiet", action="store_true", help="print only the summary")
+    diff_cli.add_parser(commands)
     return parser
 
 
@@ -86,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
+    if args.command == "diff":
+        return diff_cli.main(args)
     others = (args.other_user, args.other_password, args.other_group_id)
     if any(value is not None for value in others) and not all(value is not None for value in others):
         print(
