@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from .calibrate import command as calibrate_command
+from .diff import cli as diff_cli
 from .model import LAYERS, SuiteUsageError
 from .runner import DEFAULT_MAX_EXAMPLES, SuiteOptions, run_suite
 
@@ -80,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print only the summary")
     calibrate_command.add_arguments(commands.add_parser(
         "calibrate", help="learn how a deployment answers the spec's open questions; write its profile"))
+    diff_cli.add_parser(commands)
     return parser
 
 
@@ -91,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
     if args.command == "calibrate":
         return calibrate_command.run(args)
+    if args.command == "diff":
+        return diff_cli.main(args)
     others = (args.other_user, args.other_password, args.other_group_id)
     if any(value is not None for value in others) and not all(value is not None for value in others):
         print(

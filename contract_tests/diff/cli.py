@@ -1,0 +1,70 @@
+"""`calendar-contract diff`: the same seeded scenario against two deployments; exit 0 when they
+answer alike, 1 when they differ, 2 on bad options, refused credentials or an unreachable server.
+
+    calendar-contract diff --against https://staging.example.com --against-apikey KEY \\
+        --against-user qa@example.com --against-password PW --against-group-id 4 --seed 7
+
+A side without a base URL is the kit's mock, in-process, with the demo credentials (unless that
+side's own credential options are given); `--profile` / `--against-profile` make it answer the
+open questions as a profile says. B's credentials default to A's when B is a base URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from typing import Any
+
+EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
+CREDENTIALS = ("apikey", "user", "password", "group_id")
+
+
+def add_parser(commands: Any) -> None:
+    """The `diff` subcommand, on the CLI's subparsers."""
+    diff = commands.add_parser("diff", help="send one seeded scenario to two deployments and report "
+                               "every difference", description=__doc__.split("\n\n")[0])
+    for side, flag, what in (("A", "", "--base-url"), ("B", "against-", "--against")):
+        group = diff.add_argument_group(f"side {side}")
+        group.add_argument(what, dest=f"{flag.replace('-', '_')}base_url" if flag else "base_url",
+                           metavar="URL", help="the deployment (default: the kit's mock, in-process)")
+        group.add_argument(f"--{flag}apikey", help="the application's API key")
+        group.add_argument(f"--{flag}user", help="a Pro user's email (HTTP Basic)")
+        group.add_argument(f"--{flag}password", help="that user's password")
+        group.add_argument(f"--{flag}group-id", type=int, help="the group the scenario works in")
+        group.add_argument(f"--{flag}profile", metavar="FILE|default|contrarian",
+                           help="the in-process mock answers the open questions as this profile says")
+    diff.add_argument("--seed", type=int, help="the scenario's seed (default: a random one, printed)")
+    diff.add_argument("--steps", type=int, default=None, help="steps in the scenario (default 40)")
+    diff.add_argument("--report-json", metavar="FILE", help="also write the report as JSON")
+
+
+def main(args: argparse.Namespace) -> int:
+    from .report import text, write_json
+    from .run import DiffOptions, run_diff
+    from .scenario import DEFAULT_STEPS
+    from .sides import DiffUsageError, SideOptions
+
+    a = SideOptions(base_url=args.base_url, profile=args.profile,
+                    **{key: getattr(args, key) for key in CREDENTIALS})
+    b_values = {key: getattr(args, f"against_{key}") for key in CREDENTIALS}
+    if args.against_base_url:  # a deployment: what is not given for B is A's
+        b_values = {key: getattr(args, key) if value is None else value for key, value in b_values.items()}
+    b = SideOptions(base_url=args.against_base_url, profile=args.against_profile, **b_values)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+    steps = DEFAULT_STEPS if args.steps is None else args.steps
+    try:
+        result = run_diff(DiffOptions(a, b, seed=seed, steps=steps))
+    except DiffUsageError as error:
+        print(f"calendar-contract diff: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    print(text(result))
+    if args.report_json:
+        try:
+            write_json(result, args.report_json)
+        except OSError as error:
+            print(f"calendar-contract diff: cannot write {args.report_json}: {error}", file=sys.stderr)
+            return EXIT_USAGE
+    return EXIT_OK if result.passed else EXIT_DIFFERENT
