@@ -20,6 +20,12 @@ from .runner import DEFAULT_MAX_EXAMPLES, SuiteOptions, run_suite
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+def _level(text: str) -> str:
+    if text in ("documented", "strict") or (text.startswith("profile:") and len(text) > len("profile:")):
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r}: choose documented, strict or profile:FILE")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="calendar-contract", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -34,10 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--group-id", type=int, help="a group the user may access; the suite works in it")
     run.add_argument(
         "--level",
-        choices=("documented", "strict"),
+        type=_level,
         default="strict",
+        metavar="{documented,strict,profile:FILE}",
         help="documented: only what the ClicRDV docs state or imply (staging/production); "
-        "strict: every rule of the kit, assumptions included (default)",
+        "strict: every rule of the kit, assumptions included (default); profile:FILE: strict, "
+        "with FILE's answers to the open questions (e.g. from calibrate) checked too",
     )
     run.add_argument(
         "--max-examples",

@@ -10,6 +10,7 @@ from typing import Any
 
 import calendar_spec
 
+from . import profile_level
 from .client import Api, Identity
 from .http import Exchange, Transport
 from .model import CheckFailed, Skip, SuiteOptions, deleted_flag
@@ -29,9 +30,12 @@ class SuiteContext:
         self.options = options
         self.level = options.level
         level_rules = calendar_spec.rules(options.level)
-        self.active_rules = {rule["id"] for rule in level_rules}
-        # Whether this level holds the deployment to our assumptions (ASM) too.
+        # Whether this level's view of the spec holds the deployment to our assumptions (ASM) too.
         self.assumptions = any(rule["tag"] == "ASM" for rule in level_rules)
+        if options.profile is not None:  # --level profile:FILE: strict, less what FILE answers otherwise
+            dropped = profile_level.rules_answered_otherwise(options.profile)
+            level_rules = [rule for rule in calendar_spec.rules("strict") if rule["id"] not in dropped]
+        self.active_rules = {rule["id"] for rule in level_rules}
         self.transport = transport
         self.journal: list[Exchange] = []
         self.identity = Identity(options.apikey, options.user, options.password, int(options.group_id))
@@ -144,7 +148,8 @@ class SuiteContext:
         contract; at strict level (JSON booleans are ours, show.assumed-representation) 0/1
         fails that rule, whichever check meets it."""
         flag = deleted_flag(record, booleans_only=False)
-        if self.assumptions and flag is not None and not isinstance(record.get("deleted"), bool):
+        if self.applies("show.assumed-representation") and flag is not None \
+                and not isinstance(record.get("deleted"), bool):
             raise CheckFailed("`deleted` is a JSON boolean", expected="deleted true or false",
                               actual=f"deleted {record.get('deleted')!r}", rule="show.assumed-representation")
         return flag

@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-LAYERS = ("conformance", "stateful", "semantic", "auth")
+# The kit's demo identities: what a run against the in-process mock uses by default.
+DEMO = {
+    "apikey": "demo-apikey-4f1c2b",
+    "user": "pro@demo.test",
+    "password": "demo-password",
+    "group_id": 4,
+    "other_user": "pro5@demo.test",
+    "other_password": "other-password",
+    "other_group_id": 5,
+}
+LAYERS = ("conformance", "stateful", "semantic", "auth", "profile")  # profile: --level profile:FILE only
 DEFAULT_INTERVENTION_PROBES = 100  # intervention ids tried when none is given
 
 
@@ -122,3 +132,4 @@ class SuiteOptions:
     calendarset_ids: list[int] | None = None
     intervention_probes: int = DEFAULT_INTERVENTION_PROBES
     stream: TextIO | None = None  # progress output (default: stdout) when quiet is False
+    profile: Any = None  # with --level profile:FILE, the profile (the level is then its spec view)

@@ -17,25 +17,26 @@ from typing import TextIO
 
 import calendar_spec
 
-from . import report
+from . import profile_level, report
 from .checks import ALL as ALL_CHECKS
 from .context import SuiteContext
 from .discovery import discover
 from .http import HttpTransport, Transport, Unreachable, WsgiTransport
-from .model import LAYERS, CheckFailed, Failure, Outcome, Skip, SuiteOptions, SuiteUsageError, deleted_flag
+from .model import (
+    DEMO,
+    LAYERS,
+    CheckFailed,
+    Failure,
+    Outcome,
+    Skip,
+    SuiteOptions,
+    SuiteUsageError,
+    deleted_flag,
+)
 from .registry import RuleCheck, rule_tag
 from .report import SuiteResult
 from .unchanged import guard_refusals
 
-DEMO = {
-    "apikey": "demo-apikey-4f1c2b",
-    "user": "pro@demo.test",
-    "password": "demo-password",
-    "group_id": 4,
-    "other_user": "pro5@demo.test",
-    "other_password": "other-password",
-    "other_group_id": 5,
-}
 DEFAULT_MAX_EXAMPLES = 50
 
 
@@ -60,8 +61,11 @@ class Progress:
 
 def resolve_options(options: SuiteOptions) -> SuiteOptions:
     """Fill the demo defaults when the suite starts the mock itself; refuse incomplete options."""
-    if options.level not in calendar_spec.LEVELS:
-        raise SuiteUsageError(f"--level must be one of {', '.join(calendar_spec.LEVELS)}")
+    view, profile = profile_level.split_level(options.level)
+    if view not in calendar_spec.LEVELS:
+        raise SuiteUsageError(f"--level must be one of {', '.join(calendar_spec.LEVELS)} or profile:FILE")
+    if profile is not None or options.profile is not None:
+        options = SuiteOptions(**dict(options.__dict__, level=view, profile=profile or options.profile))
     layers = tuple(options.layers) if options.layers else LAYERS
     unknown = [layer for layer in layers if layer not in LAYERS]
     if unknown:
@@ -137,6 +141,12 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
             ctx, [lay for lay in ("semantic", "auth") if lay in options.layers], result, progress
         )
         guard_refusals(ctx, False)
+        if options.profile is not None:
+            left_out = sorted(profile_level.rules_answered_otherwise(options.profile))
+            result.notes.append(
+                f"--level profile:{options.profile.name}: every question it answers is probed; "
+                + (f"rules it answers otherwise, left out: {', '.join(left_out)}" if left_out
+                   else "it keeps every assumption (strict view)"))
         if "conformance" in options.layers or "stateful" in options.layers:
             from .schemathesis_layers import run as schemathesis_layers  # schemathesis: 0.5 s
 
@@ -146,6 +156,11 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
                     for outcome in schemathesis_layers.run_layer(ctx, layer, result):
                         result.outcomes.append(outcome)
                         progress.outcome(outcome)
+        if options.profile is not None and profile_level.LAYER in options.layers:
+            progress.line(f"{profile_level.LAYER} layer (calibrate's probes)")
+            for outcome in profile_level.check(options, options.profile):
+                result.outcomes.append(outcome)
+                progress.outcome(outcome)
     except Unreachable as error:
         raise SuiteUsageError(f"the server stopped answering: {error}") from None
     finally:

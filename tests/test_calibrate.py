@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from contract_tests import cli
 from contract_tests.calibrate import PROBES, CalibrateOptions, calibrate
 from contract_tests.calibrate.registry import READ_ONLY_REASON
-from contract_tests.runner import DEMO
+from contract_tests.model import DEMO
 from mock_server import create_app, mock_of
 from mock_server.errors import NotFound
 from mock_server.serve.waitress_server import serve_in_thread

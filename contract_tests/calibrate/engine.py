@@ -22,7 +22,7 @@ from calendar_spec.profiles import ProfileError, questions
 
 from ..client import Api, Identity
 from ..http import Exchange, HttpTransport, Transport, Unreachable, WsgiTransport
-from ..runner import DEMO
+from ..model import DEMO
 from . import probes_answers, probes_bodies, probes_lists  # noqa: F401 - registration by import
 from .output import Calibration
 from .registry import PROBES, READ_ONLY_REASON, Unsettled, Verdict, judge

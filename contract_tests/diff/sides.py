@@ -15,8 +15,7 @@ from typing import Any
 from ..client import Api, Identity, calendar_path, collection_path
 from ..context import UNKNOWN_ID
 from ..http import Exchange, HttpTransport, Transport, Unreachable, WsgiTransport
-from ..model import deleted_flag
-from ..runner import DEMO
+from ..model import DEMO, deleted_flag
 from .steps import BAD_APIKEY, UNKNOWN, Step
 
 CREDENTIALS = ("apikey", "user", "password", "group_id")
