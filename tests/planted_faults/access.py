@@ -9,11 +9,20 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask
+from werkzeug.wrappers import Request, Response
 
 from mock_server.errors import NotFound
 
 from .catalogue import fault
-from .plumbing import data_of, store_of, wrap_wsgi
+from .plumbing import (
+    after_request,
+    before_request,
+    data_of,
+    path_ids,
+    refusal,
+    store_of,
+    wrap_wsgi,
+)
 from .probe_client import OTHER_GROUP, OTHER_PASSWORD, OTHER_USER, PASSWORD, USER, Api
 
 
@@ -121,3 +130,63 @@ def other_group_calendar_updatable(app: Flask) -> None:
             return update(record["group_id"], calendar_id, values)
 
     store.update_calendar = update_calendar
+
+
+@fault("auth.apikey-query", layer="auth",
+       probe=lambda api: (api.list().status, api.post({"name": "x"}).status))
+def apikey_query_ignored_on_writes(app: Flask) -> None:
+    """POST, PUT and DELETE ignore the apikey in the query: 401 unless the JSON body carries it."""
+
+    @before_request(app)
+    def body_apikey_only(request: Request):
+        if request.method not in ("POST", "PUT", "DELETE") or path_ids(request)[0] is None:
+            return None
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and isinstance(body.get("apikey"), str):
+            return None
+        return refusal(401, "apikey is missing from the body")
+
+
+@fault("auth.basic", layer="auth",
+       probe=lambda api: Api(api.app, OTHER_USER, OTHER_PASSWORD).list(group=OTHER_GROUP).status)
+def basic_serves_the_first_user(app: Flask) -> None:
+    """HTTP Basic checks the password, then serves every user as the first one (the group-4 user)."""
+    store, state = store_of(app), data_of(app)
+    check, first = store.user_with_password, state.users[USER]
+    store.user_with_password = lambda email, password: None if check(email, password) is None else first
+
+
+@fault("auth.unknown-apikey-401", layer="auth", probe=lambda api: api.list(apikey="not-a-key").status)
+def unknown_apikey_403(app: Flask) -> None:
+    """An unknown apikey answers 403 (still without data) instead of 401."""
+    store = store_of(app)
+
+    @after_request(app)
+    def forbidden(request: Request, response: Response) -> Response:
+        key = request.args.get("apikey")
+        if response.status_code == 401 and key and not store.apikey_known(key):
+            response.status_code = 403
+        return response
+
+
+def _probe_login_json(api: Api) -> Any:
+    digest = hashlib.sha1(PASSWORD.encode()).hexdigest()
+    login = api.call("POST", "/api/v1/sessions/login.json", [("pro[email]", USER), ("pro[password]", digest)],
+                     auth=None)
+    return login.status, api.list(auth=None).status  # the test client sends the cookie it got
+
+
+@fault("clients.login-json-cookie", layer="semantic", probe=_probe_login_json)
+def login_json_cookie_unusable(app: Flask) -> None:
+    """POST /sessions/login.json answers 200 and a _session_id cookie that is never accepted afterwards."""
+
+    @after_request(app)
+    def stale_cookie(request: Request, response: Response) -> Response:
+        if request.path.endswith("/sessions/login.json"):
+            cookies = response.headers.getlist("Set-Cookie")
+            response.headers.remove("Set-Cookie")
+            for cookie in cookies:
+                response.headers.add("Set-Cookie", cookie.replace("_session_id=", "_session_id=stale", 1))
+        return response
+
+
