@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import threading
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -23,7 +24,7 @@ from .plumbing import (
     store_of,
     wrap_wsgi,
 )
-from .probe_client import OTHER_GROUP, OTHER_PASSWORD, OTHER_USER, PASSWORD, USER, Api
+from .probe_client import GROUP, OTHER_GROUP, OTHER_PASSWORD, OTHER_USER, PASSWORD, USER, Api
 
 
 @fault("auth.missing-apikey-401", documented="auth.no-data-without-credentials", layer="auth",
@@ -169,6 +170,19 @@ def unknown_apikey_403(app: Flask) -> None:
         return response
 
 
+def _probe_unknown_cookie(api: Api) -> Any:
+    api.client.set_cookie("_session_id", "0123456789abcdef0123456789abcdef")
+    return api.list(auth=None).status
+
+
+@fault("auth.no-data-without-credentials", layer="auth", probe=_probe_unknown_cookie)
+def unknown_session_cookie_served(app: Flask) -> None:
+    """A _session_id cookie the server never issued is served as the first user (no lookup)."""
+    store, state = store_of(app), data_of(app)
+    lookup = store.session_user
+    store.session_user = lambda token: lookup(token) or state.users[USER]
+
+
 def _probe_login_json(api: Api) -> Any:
     digest = hashlib.sha1(PASSWORD.encode()).hexdigest()
     login = api.call("POST", "/api/v1/sessions/login.json", [("pro[email]", USER), ("pro[password]", digest)],
@@ -190,3 +204,28 @@ def login_json_cookie_unusable(app: Flask) -> None:
         return response
 
 
+
+def _probe_json_twin(api: Api) -> Any:
+    return api.call("GET", f"/api/v1/groups/{GROUP}/calendars/9.json").status, api.get(9).status
+
+
+@fault("isolation.other-group-calendar-404", layer="auth", probe=_probe_json_twin)
+def json_twin_shows_other_groups(app: Flask) -> None:
+    """GET /groups/4/calendars/9.json answers group 5's calendar 9 to the group-4 user (the bare
+    path still answers 404): a `.json` route that forgets the group scope."""
+    store, state = store_of(app), data_of(app)
+    original, suffixed = store.get_calendar, threading.local()
+
+    def note_suffix(environ, start_response):
+        suffixed.on = environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO", "").endswith(
+            ".json")
+        return None
+
+    def get_calendar(group_id: int, calendar_id: int) -> dict[str, Any]:
+        record = state.calendars.get(calendar_id)
+        if getattr(suffixed, "on", False) and record is not None:
+            return original(record["group_id"], calendar_id)
+        return original(group_id, calendar_id)
+
+    store.get_calendar = get_calendar
+    wrap_wsgi(app, note_suffix)

@@ -162,7 +162,9 @@ def session_cookie(ctx: SuiteContext) -> None:
 
 # -- refused -----------------------------------------------------------------------------------------
 WRONG = ["a wrong password", "an unknown email"]
-NO_DATA = ["no apikey", "an unknown apikey", "no user credentials"]
+# A _session_id the deployment never issued identifies no one: the request carries no user
+# credentials (CONTRACT.md: the cookie "set by POST /sessions/login"), so it gets no data either.
+NO_DATA = ["no apikey", "an unknown apikey", "no user credentials", "an unknown session cookie"]
 
 
 @rule("auth.wrong-credentials-401", layer=LAYER)
