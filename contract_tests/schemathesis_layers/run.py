@@ -27,7 +27,7 @@ from jsonschema import Draft202012Validator
 from schemathesis.engine import Status, events, from_schema
 
 from ..context import UNKNOWN_ID, SuiteContext
-from ..model import CheckFailed, Failure, Outcome
+from ..model import READ_ONLY, CheckFailed, Failure, Outcome
 from ..registry import SPEC_RULES, rule_tag
 from .checks import BUILT_IN_CHECKS, NOT_ASSERTED, DocumentedResponses, install
 from .rules import MARKER, credited_rule, curl_of, expected, is_negative, rule_for
@@ -164,6 +164,7 @@ def run_layer(ctx: SuiteContext, layer: str, result: Any) -> Iterable[Outcome]:
             "links (create -> show/update/delete -> restore)",
             status="skipped",
             reason="needs writes (--read-only)",
+            why=READ_ONLY,
         )
         return
     seen: dict[tuple[str, str, str, str], Failure] = {}

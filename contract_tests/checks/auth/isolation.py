@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from ...context import SuiteContext
-from ...model import Skip
+from ...model import NO_SECOND_IDENTITY, Skip
 from ...registry import rule
 
 LAYER = "auth"
@@ -24,7 +24,8 @@ def _other(ctx: SuiteContext):
     if ctx.other_api is None:
         raise Skip(
             "needs a second identity whose group the main user may not access "
-            "(--other-user, --other-password, --other-group-id)"
+            "(--other-user, --other-password, --other-group-id)",
+            why=NO_SECOND_IDENTITY,
         )
     return ctx.other_api
 
