@@ -229,3 +229,24 @@ def json_twin_shows_other_groups(app: Flask) -> None:
 
     store.get_calendar = get_calendar
     wrap_wsgi(app, note_suffix)
+
+
+def _probe_json_twin_without_credentials(api: Api) -> Any:
+    suffixed = api.call("GET", f"/api/v1/groups/{GROUP}/calendars.json", auth=None)
+    return suffixed.status, api.list(auth=None).status
+
+
+@fault("auth.no-data-without-credentials", layer="auth", probe=_probe_json_twin_without_credentials)
+def json_twin_skips_credentials(app: Flask) -> None:
+    """A GET of a `.json` path is served without user credentials, as the first user (the bare
+    path still answers 401): a `.json` route that forgets authentication."""
+    demo = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+
+    def default_user(environ, start_response):
+        cookie, path = environ.get("HTTP_COOKIE", ""), environ.get("PATH_INFO", "")
+        anonymous = "HTTP_AUTHORIZATION" not in environ and "_session_id=" not in cookie
+        if anonymous and environ.get("REQUEST_METHOD") == "GET" and path.endswith(".json"):
+            environ["HTTP_AUTHORIZATION"] = f"Basic {demo}"
+        return None
+
+    wrap_wsgi(app, default_user)
