@@ -121,7 +121,7 @@ def other_group_calendar_reads(ctx: SuiteContext) -> None:
         raise Skip("no id to probe")
     # The `.json` twin of a path is the same resource (transport.json-suffix), so it is probed
     # too: a deployment may route it apart, and forget the group scope there.
-    for calendar_id, suffix in [(i, s) for i in probes for s in SUFFIXES if not s or i in foreign]:
+    for calendar_id, suffix in [(i, s) for i in probes for s in SUFFIXES]:
         exchange = ctx.api.show(calendar_id, suffix=suffix)
         body = exchange.json() if isinstance(exchange.json(), dict) else {}
         if calendar_id in foreign:
@@ -136,13 +136,14 @@ def other_group_calendar_reads(ctx: SuiteContext) -> None:
             # (e.g. a soft-deleted one a deployment hides from the list; that is another rule's matter).
             ctx.expect(
                 body.get("group_id") == ctx.group_id,
-                f"calendar {calendar_id}, not in the user's list, is not shown from another group",
+                f"calendar {calendar_id}, not in the user's list, is not shown from another group "
+                f"(GET .../calendars/{calendar_id}{suffix})",
                 expected=f"404 (or a calendar of group {ctx.group_id})",
                 exchange=exchange,
             )
         else:
             ctx.expect_status(
-                exchange, 404, what=f"calendar {calendar_id}, not in the user's list, answers 404"
+                exchange, 404, what=f"calendar {calendar_id}{suffix}, not in the user's list, answers 404"
             )
 
 
