@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
         help="write a JUnit XML report (one testcase per rule and per operation)",
     )
     run.add_argument(
+        "--json",
+        metavar="FILE",
+        dest="json_report",
+        help="write the result as JSON (every rule of the level: checked, failed, or not checked and why)",
+    )
+    run.add_argument(
         "--read-only",
         action="store_true",
         help="send no writes at all: only GET requests (and a session login)",
@@ -131,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         other_password=args.other_password,
         other_group_id=args.other_group_id,
         junit_xml=args.junit_xml,
+        json_report=args.json_report,
         quiet=False,
         intervention_ids=args.intervention_ids,
         calendarset_ids=args.calendarset_ids,

@@ -13,7 +13,7 @@ import calendar_spec
 from . import profile_level
 from .client import Api, Identity
 from .http import Exchange, Transport
-from .model import CheckFailed, Skip, SuiteOptions, deleted_flag
+from .model import READ_ONLY, CheckFailed, Skip, SuiteOptions, deleted_flag
 from .spec_facts import CALENDAR_FIELDS, WRITABLE_FIELDS, path_values, sample_value
 
 # An id that no deployment hands out in practice (the largest 32-bit id); used as "unknown".
@@ -284,7 +284,7 @@ class SuiteContext:
 
     def require_writes(self) -> None:
         if self.read_only:
-            raise Skip("--read-only: no writes")
+            raise Skip("--read-only: no writes", why=READ_ONLY)
 
     def new_calendar(
         self, label: str, fields: dict[str, Any] | None = None, *, api: Api | None = None, group: Any = None
@@ -331,7 +331,8 @@ class SuiteContext:
         if self.baseline:
             return self.baseline[0]["id"]
         if self.read_only:
-            raise Skip("the group has no calendar to read and --read-only forbids creating one")
+            raise Skip("the group has no calendar to read and --read-only forbids creating one",
+                       why=READ_ONLY)
         return self.own_calendar()["id"]
 
     def full_fields(self, label: str) -> dict[str, Any]:

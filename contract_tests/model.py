@@ -77,6 +77,7 @@ class Outcome:
     checks: int = 0
     seconds: float = 0.0
     reason: str = ""
+    why: str = ""  # for a skipped outcome: the kind of reason (READ_ONLY, NO_SECOND_IDENTITY...)
     failures: list[Failure] = field(default_factory=list)
     rules: set[str] = field(default_factory=set)
 
@@ -101,8 +102,24 @@ class CheckFailed(Exception):
         self.operation = operation or (exchange.operation if exchange is not None else "")
 
 
+# Why a rule was not checked: the kinds of reason the per-rule table gives (report_rules).
+READ_ONLY = "read-only"
+NO_SECOND_IDENTITY = "no second identity"
+NO_INTERVENTION = "no intervention found"
+NO_DATA = "nothing to check with"
+LAYER_NOT_RUN = "layer not run"
+UNOBSERVABLE = "unobservable"
+NOT_AT_LEVEL = "not at this level"
+DISCOVERY_FAILED = "discovery failed"
+
+
 class Skip(Exception):
-    """The check cannot run here (read-only, no second identity, nothing to probe with)."""
+    """The check cannot run here; `why` is the kind of reason (read-only, no second identity,
+    no intervention found, nothing to check with), the message says the rest."""
+
+    def __init__(self, message: str, *, why: str = NO_DATA) -> None:
+        super().__init__(message)
+        self.why = why
 
 
 class SuiteUsageError(Exception):
@@ -126,6 +143,7 @@ class SuiteOptions:
     other_password: str | None = None
     other_group_id: int | None = None
     junit_xml: str | None = None
+    json_report: str | None = None  # a file for the JSON report (SuiteResult.as_dict)
     quiet: bool = True
     # Optional knowledge of the deployment, when probing is not wanted.
     intervention_ids: list[int] | None = None

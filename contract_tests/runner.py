@@ -17,7 +17,7 @@ from typing import TextIO
 
 import calendar_spec
 
-from . import profile_level, report
+from . import profile_level, report, report_files
 from .checks import ALL as ALL_CHECKS
 from .context import SuiteContext
 from .discovery import discover
@@ -25,6 +25,9 @@ from .http import HttpTransport, Transport, Unreachable, WsgiTransport
 from .model import (
     DEMO,
     LAYERS,
+    NO_DATA,
+    NOT_AT_LEVEL,
+    READ_ONLY,
     CheckFailed,
     Failure,
     Outcome,
@@ -106,9 +109,11 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
     options = resolve_options(options)
     transport = make_transport(options)
     target = options.base_url or "in-process WSGI app"
-    result = SuiteResult(level=options.level, read_only=options.read_only, target=target)
+    result = SuiteResult(level=options.level, read_only=options.read_only, target=target,
+                         layers=tuple(options.layers))
     progress = Progress(options.quiet, options.stream)
     ctx = SuiteContext(options, transport)
+    result.held_rules = frozenset(ctx.active_rules)
     progress.line(
         f"calendar contract suite: level {options.level}, target {target}, run "
         f"{ctx.run_id}{' (read-only)' if options.read_only else ''}"
@@ -123,10 +128,9 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
             outcome = Outcome("semantic", rule_id, status="failed", rules={rule_id})
             outcome.failures.append(_failure(rule_id, "semantic", failed))
             result.outcomes.append(outcome)
-            result.notes.append(
-                f"discovery failed ({rule_id}): the group's calendars could not be read, "
-                "so nothing else was checked"
-            )
+            result.stopped = (f"discovery failed ({rule_id}): the group's calendars could not be read, "
+                              "so nothing else was checked")
+            result.notes.append(result.stopped)
             progress.outcome(outcome)
             return result
         for note in result.notes:
@@ -173,7 +177,9 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         result.requests = len(ctx.journal)
         result.seconds = time.monotonic() - started
     if options.junit_xml:
-        report.write_junit(result, options.junit_xml)
+        report_files.write_junit(result, options.junit_xml)
+    if options.json_report:
+        report_files.write_json(result, options.json_report)
     progress.line(report.summary(result))
     return result
 
@@ -224,13 +230,13 @@ def _run_rule(ctx: SuiteContext, layer: str, rule_id: str, checks: list[RuleChec
     outcome = Outcome(layer, rule_id, rules={rule_id})
     started = time.monotonic()
     if not ctx.applies(rule_id):
-        outcome.status = "skipped"
+        outcome.status, outcome.why = "skipped", NOT_AT_LEVEL
         outcome.reason = f"{rule_tag(rule_id)} rule, not part of --level {ctx.level}"
         return outcome
-    ran, reasons = 0, []
+    ran, reasons = 0, []  # reasons: (why, what) of each check that did not run
     for check in checks:
         if check.writes and ctx.read_only:
-            reasons.append("needs writes (--read-only)")
+            reasons.append((READ_ONLY, "needs writes (--read-only)"))
             continue
         failure, skipped = _attempt(ctx, layer, rule_id, check, outcome)
         if skipped is not None:
@@ -249,21 +255,22 @@ def _run_rule(ctx: SuiteContext, layer: str, rule_id: str, checks: list[RuleChec
         outcome.status = "failed"
     elif not ran:
         outcome.status = "skipped"
-        outcome.reason = "; ".join(dict.fromkeys(reasons)) or "nothing to check"
+        outcome.why = reasons[0][0] if reasons else NO_DATA
+        outcome.reason = "; ".join(dict.fromkeys(what for _, what in reasons)) or "nothing to check"
     elif reasons:
-        outcome.reason = "partly skipped: " + "; ".join(dict.fromkeys(reasons))
+        outcome.reason = "partly skipped: " + "; ".join(dict.fromkeys(what for _, what in reasons))
     return outcome
 
 
 def _attempt(
     ctx: SuiteContext, layer: str, rule_id: str, check: RuleCheck, outcome: Outcome
-) -> tuple[Failure | None, str | None]:
+) -> tuple[Failure | None, tuple[str, str] | None]:
     before = ctx.checks_run
     try:
         check.func(ctx)
         return None, None
     except Skip as skip:
-        return None, str(skip)
+        return None, (skip.why, str(skip))
     except CheckFailed as failed:
         return _failure(failed.rule or rule_id, layer, failed), None
     except Unreachable:

@@ -15,7 +15,8 @@ OTHER_USER, OTHER_PASSWORD, OTHER_GROUP = "pro5@demo.test", "other-password", 5
 SEED = 12345
 ALL_RULES = {rule["id"] for rule in rules("strict")}
 DOCUMENTED_RULES = {rule["id"] for rule in rules("documented")}
-# Rules about nothing a run against one deployment can observe (the servers' addresses).
+# Rules about nothing a run against one deployment can observe (the servers' addresses); why,
+# for each, is said in contract_tests.registry.UNCHECKED (tests/test_rule_coverage.py holds it).
 UNOBSERVABLE = set(UNCHECKED)
 
 

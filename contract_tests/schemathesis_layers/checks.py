@@ -1,7 +1,7 @@
 """The suite's own schemathesis checks and hooks, and which built-in checks it keeps.
 
 Registered globally (schemathesis' registries are), each is inert for a schema that is not the
-suite's: it finds its run's policy by the schema, and returns None without one.
+suite's: it finds its run's policy by the schema, and returns SKIP without one.
 """
 
 from __future__ import annotations
@@ -57,6 +57,13 @@ NOT_ASSERTED = frozenset({"content_type_conformance", "unsupported_method", "all
 # The rule a response-schema failure breaks, by operation (success responses).
 
 
+# What a check returns to schemathesis: None when it judged the response (and found nothing
+# wrong: recorded as a success), SKIP when the response is none of its business (a truthy
+# return is "skipped": nothing is recorded). A success thus means the check really looked,
+# and only then does the rule it stands for count as checked (run._consume).
+SKIP = True
+
+
 # -- schemathesis extension points (global, inert for schemas that are not ours) ------------------------
 def install() -> None:
     """Register the suite's hooks and checks with schemathesis (its registries are global), again
@@ -98,20 +105,20 @@ def after_call(context, case, response):
 def contract_documented_response_schema(ctx, response, case):
     policy = _policy(case)
     if policy is None or policy.documented_responses is None:
-        return None
+        return SKIP
     operation_id = case.operation.definition.raw.get("operationId")
     if (
         operation_id == "deleteCalendar"
         and 200 <= response.status_code < 300
         and not policy.ctx.applies("delete.body")
     ):
-        return None  # the DELETE body is ASM; a deployment may answer an empty body
+        return SKIP  # the DELETE body is ASM; a deployment may answer an empty body
     validator = policy.documented_responses.validator(case.operation.path, case.method, response.status_code)
     if validator is None:
-        return None
+        return SKIP
     media_type = (response.headers.get("content-type") or [""])[0]
     if response.status_code >= 400 and "json" not in media_type:
-        return None  # an error body's media type is left open: only "JSON when it says so" holds
+        return SKIP  # an error body's media type is left open: only "JSON when it says so" holds
     try:
         body = response.json()
     except Exception:
@@ -129,7 +136,7 @@ def contract_documented_response_schema(ctx, response, case):
         raise AssertionError(
             f"{marker}the response violates the documented schema at {where}: {first.message}"
         )
-    return True
+    return None
 
 
 _DOCUMENTED: list[DocumentedResponses] = []
@@ -147,26 +154,26 @@ def contract_success_media_type(ctx, response, case):
     """A success with a body is application/json (errors: see contract_documented_response_schema)."""
     policy = _policy(case)
     if policy is None or not 200 <= response.status_code < 300 or not response.content:
-        return None
+        return SKIP
     media_type = (response.headers.get("content-type") or [""])[0]
     if media_type.split(";")[0].strip().lower() != "application/json":
         raise AssertionError(f"[rule:transport.json-responses] a {response.status_code} answer with a body "
                              f"must be application/json, not {media_type!r}")
-    return True
+    return None
 
 
 def contract_unserved_method(ctx, response, case):
     """A method the path does not serve answers 405 (whether an Allow header comes is open)."""
     policy = _policy(case)
     if policy is None:
-        return None
+        return SKIP
     served = case.operation.schema.raw_schema["paths"].get(case.operation.path, {})
     if case.method.lower() in served:
-        return None
+        return SKIP
     if response.status_code != 405:
         raise AssertionError(f"[rule:method.405] {case.method.upper()} is not served on "
                              f"{case.operation.path}: 405 expected, got {response.status_code}")
-    return True
+    return None
 
 
 def contract_refusal_changes_nothing(ctx, response, case):
@@ -174,17 +181,17 @@ def contract_refusal_changes_nothing(ctx, response, case):
     totalRecords, the suite's own calendars and the calendar the write aimed at are as before."""
     policy = _policy(case)
     if policy is None:
-        return None
+        return SKIP
     before = policy.snapshots.pop(id(case), None)
     if before is None or response.status_code < 400:
-        return None
+        return SKIP
     try:
         what = f"a refused {case.method.upper()} ({response.status_code})"
         expect_unchanged(policy.ctx, before, what, None)
     except CheckFailed as failed:
         rule_id = _REFUSAL_RULES.get(response.status_code, "invalid.rejected")
         raise AssertionError(f"[rule:{rule_id}] {failed.message}: {failed.actual}") from None
-    return True
+    return None
 
 
 def _deleted(policy: Policy, record: dict[str, Any]) -> bool | None:
@@ -209,14 +216,14 @@ _REFUSAL_RULES = {401: "auth.no-data-without-credentials", 403: "auth.no-data-wi
 def contract_soft_delete(ctx, response, case):
     policy = _policy(case)
     if policy is None or "contract_soft_delete" not in policy.checks:
-        return None
+        return SKIP
     if case.method.upper() != "DELETE" or response.status_code != 200:
-        return None
+        return SKIP
     calendar_id, group = case.path_parameters["calendar_id"], case.path_parameters["group_id"]
     shown = policy.ctx.api.show(calendar_id, group=group)
     body = shown.json() if isinstance(shown.json(), dict) else {}
     if shown.status == 200 and _deleted(policy, body) is True:
-        return True
+        return None
     try:
         still_listed = any(str(r.get("id")) == str(calendar_id) for r in policy.ctx.records(group=group))
     except CheckFailed:
@@ -235,15 +242,15 @@ def contract_soft_delete(ctx, response, case):
 def contract_created_readable(ctx, response, case):
     policy = _policy(case)
     if policy is None or "contract_created_readable" not in policy.checks:
-        return None
+        return SKIP
     if case.method.upper() != "POST" or response.status_code != 201:
-        return None
+        return SKIP
     try:
         created = response.json()
     except Exception:
-        return None
+        return SKIP
     if not isinstance(created, dict) or not isinstance(created.get("id"), int):
-        return None
+        return SKIP
     shown = policy.ctx.api.show(created["id"], group=case.path_parameters["group_id"])
     body = shown.json() if isinstance(shown.json(), dict) else {}
     differs = _differences(policy, created, body)
@@ -252,21 +259,21 @@ def contract_created_readable(ctx, response, case):
             f"[rule:create.created] the created calendar must be readable as answered; "
             f"{shown.curl()} answered {shown.summary() if shown.status != 200 else differs}"
         )
-    return True
+    return None
 
 
 def contract_write_persisted(ctx, response, case):
     policy = _policy(case)
     if policy is None or "contract_write_persisted" not in policy.checks:
-        return None
+        return SKIP
     if case.method.upper() != "PUT" or response.status_code != 200:
-        return None
+        return SKIP
     try:
         answered = response.json()
     except Exception:
-        return None
+        return SKIP
     if not isinstance(answered, dict):
-        return None
+        return SKIP
     shown = policy.ctx.api.show(case.path_parameters["calendar_id"], group=case.path_parameters["group_id"])
     body = shown.json() if isinstance(shown.json(), dict) else {}
     differs = _differences(policy, answered, body)
@@ -281,7 +288,7 @@ def contract_write_persisted(ctx, response, case):
             "[rule:restore.put-deleted-false] PUT {calendar: {deleted: false}} must "
             "restore the calendar (deleted false)"
         )
-    return True
+    return None
 
 
 def _patch_wsgi_transport() -> None:

@@ -60,6 +60,35 @@ def rule_for(check: str, case: Any, status: int | None, failure: Any = None) -> 
     }.get(check, "transport.status-set")
 
 
+# Checks whose success proves no rule here (their failures still count, under rule_for):
+NO_CREDIT = {
+    "missing_required_header": "the spec declares no required header, so it never applies",
+    "object_level_authorization": "needs several identities in schemathesis' auth; the suite gives it one",
+    "ignored_auth": "probes with every credential removed, or one alone and invalid: a server that checks "
+    "only some of them passes; the auth layer holds auth.no-data-without-credentials",
+}
+
+
+def credited_rule(check: str, case: Any, status: int | None) -> str | None:
+    """The rule a *passing* check shows to hold for this case, or None when its success says
+    nothing: schemathesis records a check that did not apply as a success too."""
+    if check in NO_CREDIT:
+        return None
+    operation_id = case.operation.definition.raw.get("operationId", "")
+    negative = is_negative(case)
+    applies = {
+        "negative_data_rejection": negative,
+        "positive_data_acceptance": not negative,
+        "response_headers_conformance": operation_id == "login",  # the only declared header: Set-Cookie
+        "ensure_resource_availability": case.method.upper() == "POST" and status is not None
+        and 200 <= status < 300,
+        # A refusal that changed nothing shows "400 and nothing changes" (invalid.rejected) for a
+        # 400 only; for a 401/404/405 it shows half of the rule at best.
+        "contract_refusal_changes_nothing": status == 400,
+    }.get(check, True)
+    return rule_for(check, case, status) if applies else None
+
+
 def is_negative(case: Any) -> bool:
     meta = getattr(case, "meta", None)
     try:

@@ -27,10 +27,10 @@ from jsonschema import Draft202012Validator
 from schemathesis.engine import Status, events, from_schema
 
 from ..context import UNKNOWN_ID, SuiteContext
-from ..model import CheckFailed, Failure, Outcome
+from ..model import READ_ONLY, CheckFailed, Failure, Outcome
 from ..registry import SPEC_RULES, rule_tag
 from .checks import BUILT_IN_CHECKS, NOT_ASSERTED, DocumentedResponses, install
-from .rules import MARKER, curl_of, expected, is_negative, rule_for
+from .rules import MARKER, credited_rule, curl_of, expected, is_negative, rule_for
 from .steer import _POLICIES, Policy
 from .views import coercible_type_case, positive_view
 
@@ -164,6 +164,7 @@ def run_layer(ctx: SuiteContext, layer: str, result: Any) -> Iterable[Outcome]:
             "links (create -> show/update/delete -> restore)",
             status="skipped",
             reason="needs writes (--read-only)",
+            why=READ_ONLY,
         )
         return
     seen: dict[tuple[str, str, str, str], Failure] = {}
@@ -248,14 +249,18 @@ def _consume(
             if node.status not in (Status.SUCCESS, Status.FAILURE):
                 continue
             failure = node.failure_info.failure if node.failure_info is not None else None
+            if failure is None:
+                # A success makes its rule checked only when the check really judged this case.
+                credited = credited_rule(node.name, case, status)
+                if credited is not None and ctx.applies(credited) and _concerns(credited, operation_id):
+                    outcome.checks += 1
+                    outcome.rules.add(credited)
+                continue
             rule_id = rule_for(node.name, case, status, failure)
             if not ctx.applies(rule_id):
                 continue
             outcome.checks += 1
-            if _concerns(rule_id, operation_id) or failure is not None:
-                outcome.rules.add(rule_id)
-            if failure is None:
-                continue
+            outcome.rules.add(rule_id)
             dedupe = (outcome.name, rule_id, node.name, failure.title)
             if dedupe in seen:
                 seen[dedupe].occurrences += 1

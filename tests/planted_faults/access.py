@@ -5,16 +5,26 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import threading
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask
+from werkzeug.wrappers import Request, Response
 
 from mock_server.errors import NotFound
 
 from .catalogue import fault
-from .plumbing import data_of, store_of, wrap_wsgi
-from .probe_client import OTHER_GROUP, OTHER_PASSWORD, OTHER_USER, PASSWORD, USER, Api
+from .plumbing import (
+    after_request,
+    before_request,
+    data_of,
+    path_ids,
+    refusal,
+    store_of,
+    wrap_wsgi,
+)
+from .probe_client import GROUP, OTHER_GROUP, OTHER_PASSWORD, OTHER_USER, PASSWORD, USER, Api
 
 
 @fault("auth.missing-apikey-401", documented="auth.no-data-without-credentials", layer="auth",
@@ -121,3 +131,122 @@ def other_group_calendar_updatable(app: Flask) -> None:
             return update(record["group_id"], calendar_id, values)
 
     store.update_calendar = update_calendar
+
+
+@fault("auth.apikey-query", layer="auth",
+       probe=lambda api: (api.list().status, api.post({"name": "x"}).status))
+def apikey_query_ignored_on_writes(app: Flask) -> None:
+    """POST, PUT and DELETE ignore the apikey in the query: 401 unless the JSON body carries it."""
+
+    @before_request(app)
+    def body_apikey_only(request: Request):
+        if request.method not in ("POST", "PUT", "DELETE") or path_ids(request)[0] is None:
+            return None
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and isinstance(body.get("apikey"), str):
+            return None
+        return refusal(401, "apikey is missing from the body")
+
+
+@fault("auth.basic", layer="auth",
+       probe=lambda api: Api(api.app, OTHER_USER, OTHER_PASSWORD).list(group=OTHER_GROUP).status)
+def basic_serves_the_first_user(app: Flask) -> None:
+    """HTTP Basic checks the password, then serves every user as the first one (the group-4 user)."""
+    store, state = store_of(app), data_of(app)
+    check, first = store.user_with_password, state.users[USER]
+    store.user_with_password = lambda email, password: None if check(email, password) is None else first
+
+
+@fault("auth.unknown-apikey-401", layer="auth", probe=lambda api: api.list(apikey="not-a-key").status)
+def unknown_apikey_403(app: Flask) -> None:
+    """An unknown apikey answers 403 (still without data) instead of 401."""
+    store = store_of(app)
+
+    @after_request(app)
+    def forbidden(request: Request, response: Response) -> Response:
+        key = request.args.get("apikey")
+        if response.status_code == 401 and key and not store.apikey_known(key):
+            response.status_code = 403
+        return response
+
+
+def _probe_unknown_cookie(api: Api) -> Any:
+    api.client.set_cookie("_session_id", "0123456789abcdef0123456789abcdef")
+    return api.list(auth=None).status
+
+
+@fault("auth.no-data-without-credentials", layer="auth", probe=_probe_unknown_cookie)
+def unknown_session_cookie_served(app: Flask) -> None:
+    """A _session_id cookie the server never issued is served as the first user (no lookup)."""
+    store, state = store_of(app), data_of(app)
+    lookup = store.session_user
+    store.session_user = lambda token: lookup(token) or state.users[USER]
+
+
+def _probe_login_json(api: Api) -> Any:
+    digest = hashlib.sha1(PASSWORD.encode()).hexdigest()
+    login = api.call("POST", "/api/v1/sessions/login.json", [("pro[email]", USER), ("pro[password]", digest)],
+                     auth=None)
+    return login.status, api.list(auth=None).status  # the test client sends the cookie it got
+
+
+@fault("clients.login-json-cookie", layer="semantic", probe=_probe_login_json)
+def login_json_cookie_unusable(app: Flask) -> None:
+    """POST /sessions/login.json answers 200 and a _session_id cookie that is never accepted afterwards."""
+
+    @after_request(app)
+    def stale_cookie(request: Request, response: Response) -> Response:
+        if request.path.endswith("/sessions/login.json"):
+            cookies = response.headers.getlist("Set-Cookie")
+            response.headers.remove("Set-Cookie")
+            for cookie in cookies:
+                response.headers.add("Set-Cookie", cookie.replace("_session_id=", "_session_id=stale", 1))
+        return response
+
+
+
+def _probe_json_twin(api: Api) -> Any:
+    return api.call("GET", f"/api/v1/groups/{GROUP}/calendars/9.json").status, api.get(9).status
+
+
+@fault("isolation.other-group-calendar-404", layer="auth", probe=_probe_json_twin)
+def json_twin_shows_other_groups(app: Flask) -> None:
+    """GET /groups/4/calendars/9.json answers group 5's calendar 9 to the group-4 user (the bare
+    path still answers 404): a `.json` route that forgets the group scope."""
+    store, state = store_of(app), data_of(app)
+    original, suffixed = store.get_calendar, threading.local()
+
+    def note_suffix(environ, start_response):
+        suffixed.on = environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO", "").endswith(
+            ".json")
+        return None
+
+    def get_calendar(group_id: int, calendar_id: int) -> dict[str, Any]:
+        record = state.calendars.get(calendar_id)
+        if getattr(suffixed, "on", False) and record is not None:
+            return original(record["group_id"], calendar_id)
+        return original(group_id, calendar_id)
+
+    store.get_calendar = get_calendar
+    wrap_wsgi(app, note_suffix)
+
+
+def _probe_json_twin_without_credentials(api: Api) -> Any:
+    suffixed = api.call("GET", f"/api/v1/groups/{GROUP}/calendars.json", auth=None)
+    return suffixed.status, api.list(auth=None).status
+
+
+@fault("auth.no-data-without-credentials", layer="auth", probe=_probe_json_twin_without_credentials)
+def json_twin_skips_credentials(app: Flask) -> None:
+    """A GET of a `.json` path is served without user credentials, as the first user (the bare
+    path still answers 401): a `.json` route that forgets authentication."""
+    demo = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+
+    def default_user(environ, start_response):
+        cookie, path = environ.get("HTTP_COOKIE", ""), environ.get("PATH_INFO", "")
+        anonymous = "HTTP_AUTHORIZATION" not in environ and "_session_id=" not in cookie
+        if anonymous and environ.get("REQUEST_METHOD") == "GET" and path.endswith(".json"):
+            environ["HTTP_AUTHORIZATION"] = f"Basic {demo}"
+        return None
+
+    wrap_wsgi(app, default_user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Flask
 
@@ -12,7 +13,8 @@ from mock_server.calendars.listing import ListQuery, Page, paginate
 from mock_server.errors import BadRequest, NotFound
 
 from .catalogue import fault
-from .plumbing import all_matches, wrap_list
+from .plumbing import CALENDAR_PATH, all_matches, data_of, wrap_list, wrap_wsgi
+from .probe_client import GROUP, OTHER_GROUP
 
 
 @fault("list.deleted-listed", layer="semantic", probe=lambda api: api.ids())
@@ -179,5 +181,40 @@ def condition_not_in_ignored(app: Flask) -> None:
     def change(original, group_id: int, query: ListQuery) -> Page:
         conditions = tuple(c for c in query.conditions if c.op != "not in")
         return original(group_id, dataclasses.replace(query, conditions=conditions))
+
+    wrap_list(app, change)
+
+
+@fault("list.paging-defaults", layer="semantic", probe=lambda api: api.list().body["pageSize"])
+def default_page_of_ten(app: Flask) -> None:
+    """Without `results`, a page holds 10 records (pageSize 10) instead of 25."""
+
+    def ten_by_default(environ, start_response):
+        query, found = environ.get("QUERY_STRING", ""), CALENDAR_PATH.match(environ.get("PATH_INFO", ""))
+        if environ.get("REQUEST_METHOD") == "GET" and found and not found[2] \
+                and "results" not in dict(parse_qsl(query)):
+            environ["QUERY_STRING"] = f"{query}&results=10" if query else "results=10"
+        return None
+
+    wrap_wsgi(app, ten_by_default)
+
+
+@fault("list.records-in-group", layer="semantic", probe=lambda api: api.ids())
+def list_holds_another_group(app: Flask) -> None:
+    """The list of group 4 also holds group 5's calendars (each with its own group_id 5)."""
+    state = data_of(app)
+    calendars = state.group_calendars
+    calendars[GROUP] = sorted({*calendars[GROUP], *calendars[OTHER_GROUP]})
+
+
+@fault("list.filters-and", layer="semantic",
+       probe=lambda api: api.ids(("calendarset_ids[]", 8), *_conditions("id", ">=", 5)))
+def conditions_dropped_beside_other_filters(app: Flask) -> None:
+    """`conditions` are ignored when another filter (calendarset, intervention, search) comes with them."""
+
+    def change(original, group_id: int, query: ListQuery) -> Page:
+        if query.conditions and (query.calendarset_ids or query.intervention_ids or query.search):
+            query = dataclasses.replace(query, conditions=())
+        return original(group_id, query)
 
     wrap_list(app, change)

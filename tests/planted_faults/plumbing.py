@@ -117,6 +117,12 @@ def json_answer(start_response, status: str, body: dict[str, Any]) -> list[bytes
     return [data]
 
 
+def refusal(status: int, message: str) -> Response:
+    """A JSON error answer, for a before-request hook that refuses a request."""
+    return Response(json.dumps({"error": message}), status=status,
+                    content_type="application/json; charset=utf-8")
+
+
 def contract_with(app: Flask, edit: Callable[[dict[str, Any]], None]) -> None:
     """Swap this app's create/update body validators for ones compiled from an edited spec."""
     spec = copy.deepcopy(mock_of(app).contract.spec)

@@ -45,7 +45,9 @@ class Api:
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
         content_type: str | None = None,
+        raw_query: str | None = None,
     ) -> Answer:
+        """One request; `raw_query` is appended to the query as it is (not encoded)."""
         pairs = ([("apikey", apikey)] if apikey is not None else []) + list(query)
         sent = dict(headers or {})
         if auth is True:
@@ -57,8 +59,9 @@ class Api:
         if body is not None:
             data = json.dumps(body).encode()
             content_type = content_type or "application/json"
+        query_string = "&".join(part for part in (urlencode(pairs), raw_query) if part)
         response = self.client.open(
-            path, method=method, query_string=urlencode(pairs), data=data,
+            path, method=method, query_string=query_string, data=data,
             headers=sent, content_type=content_type,
         )
         try:

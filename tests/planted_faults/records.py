@@ -11,7 +11,7 @@ from mock_server import mock_of
 from mock_server.errors import NotFound
 
 from .catalogue import fault
-from .plumbing import after_request, data_of, store_of
+from .plumbing import after_request, calendars_in, contract_with, data_of, rewrite_json, store_of
 from .probe_client import OTHER_GROUP, Api
 
 
@@ -199,3 +199,55 @@ def show_deleted_404(app: Flask) -> None:
         return record
 
     store.get_calendar = get_calendar
+
+
+def _name_optional(spec: dict[str, Any]) -> None:
+    spec["components"]["schemas"]["CalendarCreate"].pop("required", None)
+
+
+@fault("create.name-required", layer="semantic",
+       probe=lambda api: (api.post({"publicname": "Sans"}).status, len(api.ids())))
+def create_without_name(app: Flask) -> None:
+    """A POST without `name` creates a calendar named "Sans nom" instead of a 400."""
+    contract_with(app, _name_optional)
+    store = store_of(app)
+    create = store.create_calendar
+    store.create_calendar = lambda group_id, values: create(group_id, {"name": "Sans nom", **values})
+
+
+@fault("create.defaults-assumed", layer="semantic",
+       probe=lambda api: api.post({"name": "Nouveau"}).body["publicname"])
+def publicname_defaults_to_name(app: Flask) -> None:
+    """An omitted publicname takes the calendar's name instead of ""."""
+    store = store_of(app)
+    create = store.create_calendar
+    store.create_calendar = lambda group_id, values: create(
+        group_id, {"publicname": values.get("name", ""), **values})
+
+
+@fault("delete.body", layer="semantic", probe=lambda api: api.delete(3).body.get("deleted"))
+def delete_answers_the_calendar_before(app: Flask) -> None:
+    """DELETE answers 200 with the calendar as it was before the delete (deleted false)."""
+    store = store_of(app)
+    delete = store.delete_calendar
+
+    def delete_calendar(group_id: int, calendar_id: int) -> dict[str, Any]:
+        before = store.get_calendar(group_id, calendar_id)
+        delete(group_id, calendar_id)
+        return before
+
+    store.delete_calendar = delete_calendar
+
+
+def _drop_null_text(body: Any) -> Any:
+    for record in calendars_in(body):
+        for key in ("address", "zipcode", "city"):
+            if record.get(key, "") is None:
+                del record[key]
+    return body
+
+
+@fault("show.assumed-representation", layer="semantic", probe=lambda api: sorted(api.get(5).body))
+def null_text_fields_left_out(app: Flask) -> None:
+    """address, zipcode and city are left out of a calendar's representation while they are null."""
+    rewrite_json(app, _drop_null_text)

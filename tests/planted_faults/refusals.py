@@ -17,7 +17,16 @@ from mock_server.calendars.listing import ListQuery, Page
 from mock_server.errors import ApiError
 
 from .catalogue import fault
-from .plumbing import after_request, contract_with, data_of, path_ids, store_of, wrap_list
+from .plumbing import (
+    after_request,
+    before_request,
+    contract_with,
+    data_of,
+    path_ids,
+    refusal,
+    store_of,
+    wrap_list,
+)
 from .probe_client import Api
 
 
@@ -247,3 +256,28 @@ def _allow_negative_timing(spec: dict[str, Any]) -> None:
 def negative_timing_accepted(app: Flask) -> None:
     """A negative mintime_rdv, maxrdv_period or mintime_annulation is accepted and stored."""
     contract_with(app, _allow_negative_timing)
+
+
+def _integral_float(body: Any) -> bool:
+    calendar = body.get("calendar") if isinstance(body, dict) else None
+    values = calendar.values() if isinstance(calendar, dict) else ()
+    return any(isinstance(value, float) and value.is_integer() for value in values)
+
+
+@fault("invalid.integral-float", layer="semantic",
+       probe=lambda api: api.post({"name": "Nouveau", "generate_interval": 20.0}).status)
+def integral_float_refused(app: Flask) -> None:
+    """An integer written as 20.0 is refused with 400 (JSON Schema reads it as the integer 20)."""
+
+    @before_request(app)
+    def refuse_float(request: Request):
+        if request.method in ("POST", "PUT") and _integral_float(_refused_body(request)):
+            return refusal(400, "integers must be written without a fraction")
+        return None
+
+
+@fault("invalid.strict-types", layer="semantic",
+       probe=lambda api: api.post({"name": "Nouveau", "sort": "12"}).status)
+def string_integers_coerced(app: Flask) -> None:
+    """A digit string for an integer ("12") is read as 12 (Rails-style) instead of a 400."""
+    mock_of(app).configure(string_integers="coerced")

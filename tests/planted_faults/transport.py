@@ -16,11 +16,13 @@ from .plumbing import (
     before_request,
     calendars_in,
     json_answer,
+    path_ids,
+    refusal,
     rewrite_json,
     wrap_list,
     wrap_wsgi,
 )
-from .probe_client import APIKEY
+from .probe_client import APIKEY, Api
 
 
 @fault("transport.json-suffix", layer="semantic",
@@ -98,6 +100,58 @@ def apikey_in_body_refused(app: Flask) -> None:
                 and "apikey" not in request.args and "/sessions/" not in request.path:
             return Response(json.dumps({"error": "apikey is missing"}), status=401,
                             content_type="application/json; charset=utf-8")
+        return None
+
+
+@fault("transport.json-body", layer="semantic", probe=lambda api: api.post({"name": "Nouveau"}).status)
+def json_body_needs_charset(app: Flask) -> None:
+    """A POST or PUT body sent as plain `application/json` (no `; charset=utf-8`) is refused with 400."""
+
+    @before_request(app)
+    def charset_required(request: Request):
+        if request.method in ("POST", "PUT") and path_ids(request)[0] is not None \
+                and "charset" not in (request.content_type or ""):
+            return refusal(400, "the body must be application/json; charset=utf-8")
+        return None
+
+
+@fault("transport.status-set", layer="semantic", probe=lambda api: api.post({"name": ""}).status)
+def invalid_input_answers_422(app: Flask) -> None:
+    """Invalid input is answered 422 Unprocessable Entity (a Rails habit) instead of 400."""
+
+    @after_request(app)
+    def unprocessable(request: Request, response: Response) -> Response:
+        if response.status_code == 400 and not request.path.startswith("/_mock"):
+            response.status_code = 422
+        return response
+
+
+def _probe_second_question_mark(api: Api) -> Any:
+    return api.call("GET", "/api/v1/groups/4/calendars", raw_query="results=5?format=json").status
+
+
+@fault("clients.second-question-mark", layer="semantic", probe=_probe_second_question_mark)
+def second_question_mark_crashes(app: Flask) -> None:
+    """A second `?` glued into the query crashes the server (500) instead of 200 or a clear 400."""
+
+    def crash(environ, start_response):
+        if "?" in environ.get("QUERY_STRING", "") and environ.get("PATH_INFO", "").startswith("/api/"):
+            return json_answer(start_response, "500 INTERNAL SERVER ERROR", {"error": "internal error"})
+        return None
+
+    wrap_wsgi(app, crash)
+
+
+@fault("clients.json-content-type-without-body", layer="semantic",
+       probe=lambda api: api.list(headers={"Content-Type": "application/json"}).status)
+def json_content_type_without_body_refused(app: Flask) -> None:
+    """A GET or DELETE with Content-Type application/json and no body answers 400 (invalid JSON)."""
+
+    @before_request(app)
+    def empty_json(request: Request):
+        if request.method in ("GET", "DELETE") and request.path.startswith("/api/") \
+                and "json" in (request.content_type or "") and not request.get_data(cache=True):
+            return refusal(400, "the body is not valid JSON")
         return None
 
 

@@ -21,8 +21,17 @@ Call = Callable[..., Exchange]
 
 
 def _reads(ctx: SuiteContext) -> list[tuple[str, Call]]:
+    """The list and a calendar, by the bare path and by its `.json` twin (the same resource,
+    transport.json-suffix, which a deployment may route apart and guard otherwise)."""
     calendar_id = ctx.some_calendar_id()
-    return [("list", lambda **kw: ctx.api.list(**kw)), ("show", lambda **kw: ctx.api.show(calendar_id, **kw))]
+    return [
+        read
+        for suffix in ("", ".json")
+        for read in (
+            (f"list{suffix}", lambda s=suffix, **kw: ctx.api.list(suffix=s, **kw)),
+            (f"show{suffix}", lambda s=suffix, **kw: ctx.api.show(calendar_id, suffix=s, **kw)),
+        )
+    ]
 
 
 def _writes(ctx: SuiteContext) -> tuple[int, list[tuple[str, Call]]]:
@@ -162,7 +171,9 @@ def session_cookie(ctx: SuiteContext) -> None:
 
 # -- refused -----------------------------------------------------------------------------------------
 WRONG = ["a wrong password", "an unknown email"]
-NO_DATA = ["no apikey", "an unknown apikey", "no user credentials"]
+# A _session_id the deployment never issued identifies no one: the request carries no user
+# credentials (CONTRACT.md: the cookie "set by POST /sessions/login"), so it gets no data either.
+NO_DATA = ["no apikey", "an unknown apikey", "no user credentials", "an unknown session cookie"]
 
 
 @rule("auth.wrong-credentials-401", layer=LAYER)

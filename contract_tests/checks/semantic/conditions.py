@@ -13,7 +13,7 @@ from typing import Any
 
 from ... import textmatch
 from ...context import SuiteContext
-from ...model import Skip
+from ...model import READ_ONLY, Skip
 from ...registry import rule
 
 LAYER = "semantic"
@@ -120,7 +120,7 @@ def conditions(ctx: SuiteContext) -> None:
     records = ctx.records()
     if not records:
         if ctx.read_only:
-            raise Skip("the group has no calendar to filter")
+            raise Skip("the group has no calendar to filter", why=READ_ONLY)
         ctx.own_calendar()
         records = ctx.records()
     for conds, keep in _int_cases(records):

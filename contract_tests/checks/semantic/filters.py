@@ -13,7 +13,7 @@ from itertools import combinations
 from typing import Any
 
 from ...context import UNKNOWN_ID, SuiteContext
-from ...model import Skip
+from ...model import NO_INTERVENTION, Skip
 from ...registry import rule
 
 LAYER = "semantic"
@@ -29,7 +29,7 @@ def _interventions(ctx: SuiteContext, needed: int = 1) -> list[int]:
     found = sorted(ctx.interventions)[:MAX_VALUES]
     if len(found) < needed:
         raise Skip(ctx.cache.get("no-interventions")
-                   or f"needs {needed} interventions in use; pass --intervention-id")
+                   or f"needs {needed} interventions in use; pass --intervention-id", why=NO_INTERVENTION)
     return found
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar_spec
 
 from ...context import SuiteContext, short
-from ...model import Skip
+from ...model import READ_ONLY, Skip
 from ...registry import rule
 
 LAYER = "semantic"
@@ -23,7 +23,7 @@ def _sample(records: list[dict], limit: int = MAX_SHOWN) -> list[dict]:
 def show_matches_list(ctx: SuiteContext) -> None:
     records = ctx.records()
     if not records and ctx.read_only:
-        raise Skip("the group has no calendar to show")
+        raise Skip("the group has no calendar to show", why=READ_ONLY)
     if not records:
         ctx.own_calendar()
         records = ctx.records()
