@@ -34,7 +34,8 @@ PROFILE_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
 
 def answers(keep_assumptions: bool = False) -> st.SearchStrategy[dict[str, str]]:
     return st.fixed_dictionaries({
-        qid: st.just(q["default"]) if keep_assumptions and q["kind"] == "assumed" else st.sampled_from(q["answers"])
+        qid: (st.just(q["default"]) if keep_assumptions and q["kind"] == "assumed"
+              else st.sampled_from(q["answers"]))
         for qid, q in QUESTIONS.items()})
 
 
