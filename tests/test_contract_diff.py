@@ -24,10 +24,21 @@ DEMO_CREDENTIALS = ["--apikey", "demo-apikey-4f1c2b", "--user", "pro@demo.test",
                     "--password", "demo-password", "--group-id", "4"]
 DEMO_OPTIONS = {"apikey": "demo-apikey-4f1c2b", "user": "pro@demo.test", "password": "demo-password",
                 "group_id": 4}
-# What the scenario cannot show: it sends no login, compares timestamps only by format, and
-# none of its own calendars offers an intervention.
-BLIND = {"session_cookie", "login_without_credentials", "noop_updated_at", "intervention_match"}
-SHOWN = sorted(set(questions()) - BLIND)
+# What the scenario cannot show, and why:
+BLIND = {
+    "session_cookie": "it sends no login",
+    "login_without_credentials": "it sends no login",
+    "noop_updated_at": "it compares timestamps only by their format",
+    "intervention_match": "none of its own calendars offers an intervention",
+    "dir_without_sort": "it sends dir only with sort",
+    "default_order": "its calendars' sort values rise with the order they are created in, as ids do",
+    "search_fields": "it searches for its prefix, which is in its calendars' names and never only in "
+                     "a publicname",
+    "omitted_sort": "every create sends sort (an omitted one depends on the group's calendars)",
+    "put_deleted_true": "it soft-deletes by DELETE; its one PUT of deleted 1 is refused as a non-boolean",
+    "read_only_keys": "no body of it holds id, created_at or updated_at",
+}
+SHOWN = sorted(set(questions()) - set(BLIND))
 
 
 def _diff(b: SideOptions, seed: int = 1, a: SideOptions | None = None, steps: int = 40):
@@ -65,7 +76,8 @@ def test_the_contrarian_mock_differs_and_every_difference_names_its_question():
     assert not result.passed
     assert {"group_id_mismatch", "error_body", "deleted_output", "extra_fields", "page_cap", "blank_name",
             "unknown_calendarset", "error_precedence", "top_level_keys", "deleted_input", "string_integers",
-            "allow_header", "deleted_calendars", "negation_nulls", "equals_case"} <= named
+            "allow_header", "deleted_calendars", "negation_nulls", "equals_case", "delete_body",
+            "omitted_texts", "unknown_calendar_keys"} <= named
     unexplained = [f.as_dict() for step in result.steps for f in step.findings if not f.questions]
     assert not unexplained
     statuses = {s.step.kind: s.statuses for s in result.steps if s.step.kind == "group_mismatch"}

@@ -23,7 +23,13 @@ from calendar_spec.profiles import ProfileError, questions
 from ..client import Api, Identity
 from ..http import Exchange, HttpTransport, Transport, Unreachable, WsgiTransport
 from ..model import DEMO
-from . import probes_answers, probes_bodies, probes_lists  # noqa: F401 - registration by import
+from . import (  # noqa: F401 - registration by import
+    probes_answers,
+    probes_bodies,
+    probes_lists,
+    probes_order,
+    probes_writes,
+)
 from .output import Calibration
 from .registry import PROBES, READ_ONLY_REASON, Unsettled, Verdict, judge
 from .session import Session

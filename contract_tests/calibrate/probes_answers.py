@@ -1,5 +1,6 @@
-"""Probes of what an answer looks like: error bodies, 405s, login, the calendar's fields.
-Every one of them looks with GETs and logins only, so they answer under --read-only too."""
+"""Probes of what an answer looks like: error bodies, 405s, login, refused credentials, the
+calendar's fields. Every one of them looks with GETs and logins only, so they answer under
+--read-only too."""
 
 from __future__ import annotations
 
@@ -119,4 +120,27 @@ def deleted_output(session: Session) -> list[Reading]:
         answer = ("boolean" if isinstance(value, bool)
                   else "integer" if type(value) is int and value in (0, 1) else None)
         readings.append(Reading(answer, f"{what}: deleted {value!r}", [exchange]))
+    return readings
+
+
+# The requests whose refusal is only assumed to be 401 (a wrong password is 401, documented:
+# not looked at): a list of the group without an apikey, with an unknown one, without user
+# credentials, and with an unknown session cookie in place of them.
+CREDENTIAL_LOOKS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("no apikey", {"apikey": None}),
+    ("an unknown apikey", {"apikey": "calibrate-not-an-apikey"}),
+    ("no user credentials", {"auth": None}),
+    ("an unknown _session_id cookie", {"auth": None, "cookie": "_session_id=calibrate-no-such-session"}),
+)
+
+
+@probe("credentials_refusal", writes=False)
+def credentials_refusal(session: Session) -> list[Reading]:
+    """The group's list asked with each of `CREDENTIAL_LOOKS`: refused with 401, or 403."""
+    readings = []
+    for what, change in CREDENTIAL_LOOKS:
+        exchange = session.api.list([("results", 1)], **change)
+        status = str(exchange.status)
+        readings.append(Reading(status if status in ("401", "403") else None,
+                                f"the list with {what}: {status}", [exchange]))
     return readings

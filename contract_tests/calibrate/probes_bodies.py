@@ -88,19 +88,57 @@ def top_level_keys(session: Session) -> list[Reading]:
 
 @probe("deleted_input", writes=True)
 def deleted_input(session: Session) -> list[Reading]:
-    """`deleted: 1` on a live calendar of ours, `deleted: 0` on a soft-deleted one."""
-    live = session.create("deleted-input")
+    """`deleted: 0` on a soft-deleted calendar of ours (restores it) and on a live one (changes
+    nothing). Not `deleted: 1`: a deployment that takes 0/1 may still refuse any PUT of deleted
+    true (`put_deleted_true`), which would say nothing about 0/1."""
     gone = session.create("deleted-input")
+    live = session.create("deleted-input")
     removed = session.api.delete(gone["id"])
     if not 200 <= removed.status < 300:
         raise Unsettled(f"soft-deleting a calendar of ours failed: {removed.summary()}", [removed])
     readings = []
-    for calendar, value, wanted in ((live, 1, True), (gone, 0, False)):
-        exchange = session.api.update(calendar["id"], {"deleted": value})
-        flag = deleted_flag(_body(exchange), booleans_only=False)
-        readings.append(_refused_or(exchange, f"PUT deleted {value}", {400: "booleans"}, "also_0_1",
-                                    flag is wanted, f", deleted now {_body(exchange).get('deleted')!r}"))
+    for calendar, what in ((gone, "a soft-deleted"), (live, "a live")):
+        exchange = session.api.update(calendar["id"], {"deleted": 0})
+        body = _body(exchange)
+        readings.append(_refused_or(exchange, f"PUT deleted 0 on {what} calendar", {400: "booleans"},
+                                    "also_0_1", deleted_flag(body, booleans_only=False) is False,
+                                    f", deleted now {body.get('deleted')!r}"))
     return readings
+
+
+@probe("read_only_keys", writes=True)
+def read_only_keys(session: Session) -> list[Reading]:
+    """A PUT of a calendar of ours with its own `id` and a new publicname, and one with an old
+    `created_at` and a new publicname: 400, or the publicname taken and the read-only key left
+    as it was. (Its own id: a deployment that wrote ids would change nothing.)"""
+    readings = []
+    for key, value in (("id", None), ("created_at", "2001-02-03 04:05:06")):
+        own = session.create("read-only-keys")
+        sent = own["id"] if value is None else value
+        publicname = f"calibrate {key}"
+        exchange = session.api.update(own["id"], {key: sent, "publicname": publicname})
+        body = _body(exchange)
+        readings.append(_refused_or(exchange, f"PUT {key} {sent!r} with a publicname", {400: "refused"},
+                                    "ignored", body.get("publicname") == publicname
+                                    and body.get(key) == own.get(key), f", {key} now {body.get(key)!r}"))
+    return readings
+
+
+@probe("unknown_calendar_keys", writes=True)
+def unknown_calendar_keys(session: Session) -> list[Reading]:
+    """A key no calendar has (`calibrate_colour`) inside `calendar`, in a POST and in a PUT of a
+    calendar of ours: 400, or ignored (not answered back; a POST taken is a calendar of ours)."""
+    key = "calibrate_colour"
+    name = session.name("unknown-key")
+    created = session.api.create({"name": name, key: "blue"})
+    own = session.create("unknown-key")
+    updated = session.api.update(own["id"], {"publicname": "calibrate", key: "blue"})
+    return [
+        _refused_or(created, f"POST with calendar.{key}", {400: "refused"}, "ignored",
+                    _body(created).get("name") == name and key not in _body(created)),
+        _refused_or(updated, f"PUT with calendar.{key}", {400: "refused"}, "ignored",
+                    _body(updated).get("publicname") == "calibrate" and key not in _body(updated)),
+    ]
 
 
 @probe("string_integers", writes=True)
@@ -128,7 +166,8 @@ def error_precedence(session: Session) -> list[Reading]:
     own = session.create("precedence")
     created = session.api.create(bad_body, auth=(identity.user, identity.password + "-not-it"))
     updated = session.api.update(own["id"], bad_body, apikey="calibrate-not-an-apikey")
-    refusals = {401: "auth_first", 400: "body_first"}
+    # A wrong apikey is refused with 401 or 403 (`credentials_refusal`): either is auth first.
+    refusals = {401: "auth_first", 403: "auth_first", 400: "body_first"}
     return [_refused_or(created, "POST, wrong password, name 12", refusals, None),
             _refused_or(updated, "PUT, wrong apikey, name 12", refusals, None)]
 

@@ -183,8 +183,9 @@ def intervention_match(session: Session) -> list[Reading]:
 
 @probe("deleted_calendars", writes=False)
 def deleted_calendars(session: Session) -> list[Reading]:
-    """Soft-deleted calendars of ours (one by DELETE, one by PUT deleted true), looked for
-    through `search` next to a live one; under --read-only, those of the group."""
+    """Soft-deleted calendars of ours (one by DELETE, one by PUT deleted true - by DELETE too
+    where that PUT is refused, `put_deleted_true`), looked for through `search` next to a live
+    one; under --read-only, those of the group."""
     if session.read_only:
         return _deleted_of_the_group(session)
     marker = f"{session.prefix}-deleted-"
@@ -193,6 +194,8 @@ def deleted_calendars(session: Session) -> list[Reading]:
     for calendar, how in ((by_delete, "DELETE"), (by_put, "PUT deleted true")):
         gone = (session.api.delete(calendar["id"]) if how == "DELETE"
                 else session.api.update(calendar["id"], {"deleted": True}))
+        if how != "DELETE" and gone.status == 400:
+            how, gone = "DELETE (PUT deleted true refused)", session.api.delete(calendar["id"])
         if not 200 <= gone.status < 300:
             raise Unsettled(f"soft-deleting a calendar of ours ({how}) failed: {gone.summary()}", [gone])
         listed, exchanges = session.read_all([("search", marker)])

@@ -29,15 +29,17 @@ Pairs = list[tuple[str, Any]]
 
 # The calendars the list probes look at when they may write: two text fields with nulls in
 # different places (sorting by either puts a null first, or not), a value in most records and
-# one record with another (negations keep one record, or that one and the nulls), cased text.
+# one record with another (negations keep one record, or that one and the nulls), cased text;
+# `sort` values given (not left to the deployment) with ties, in an order that is not the ids';
+# two publicnames with words no name holds (what `search` reads).
 POOL = (
-    {"city": None, "address": "1 rue Calibrage"},
-    {"city": "Calib-Ville", "address": None},
-    {"city": "Calib-Ville", "address": "1 rue Calibrage"},
-    {"city": None, "address": "1 rue Calibrage"},
-    {"city": "Calib-Ville", "address": None},
-    {"city": "Autre-Ville", "address": "2 rue Autre"},
-    {"city": "Calib-Ville", "address": "1 rue Calibrage"},
+    {"city": None, "address": "1 rue Calibrage", "sort": 30},
+    {"city": "Calib-Ville", "address": None, "sort": 10, "publicname": "Cabinet Nord"},
+    {"city": "Calib-Ville", "address": "1 rue Calibrage", "sort": 30},
+    {"city": None, "address": "1 rue Calibrage", "sort": 20},
+    {"city": "Calib-Ville", "address": None, "sort": 10},
+    {"city": "Autre-Ville", "address": "2 rue Autre", "sort": 40, "publicname": "Agenda Sud"},
+    {"city": "Calib-Ville", "address": "1 rue Calibrage", "sort": 30},
 )
 
 
