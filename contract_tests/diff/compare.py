@@ -2,9 +2,10 @@
 
 Normalised away, because they must differ: B's ids of the run's calendars (mapped to A's, slot
 by slot), the value of `created_at`/`updated_at` (only "present, in the API's date format" is
-kept), the run's name prefix of each side, the group id when the sides work in different groups
-(in `group_id` and as a number in a text), and the order of JSON keys. Everything else that
-differs is a `Difference`; `false` and `0` differ.
+kept), the strings each side names its own way (`Naming.texts`: the run's name prefix of each
+side; a replay's user), the group id when the sides work in different groups (in `group_id` and
+as a number in a text), and the order of JSON keys. Everything else that differs is a
+`Difference`; `false` and `0` differ. `calendar-contract replay` compares with these too.
 """
 
 from __future__ import annotations
@@ -38,9 +39,18 @@ class Difference:
         return {"kind": self.kind, "path": self.path, "a": self.a, "b": self.b, "count": self.count}
 
 
-def normalise(value: Any, side: Side, ids: dict[int, Any], group: Any) -> Any:
-    """`value` with this side's ids replaced by `ids`, its prefix by `<prefix>` and its group
-    id by `group` (when given: also where a text holds it as a number of its own)."""
+@dataclass(frozen=True)
+class Naming:
+    """What one side names its own way: its group id, and strings of its own, each replaced by
+    a token (in this order) wherever a text holds it."""
+
+    group_id: int
+    texts: tuple[tuple[str, str], ...] = ()
+
+
+def normalise(value: Any, naming: Naming, ids: dict[int, Any], group: Any) -> Any:
+    """`value` with this side's ids replaced by `ids`, its own strings by their tokens and its
+    group id by `group` (when given: also where a text holds it as a number of its own)."""
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
@@ -48,17 +58,19 @@ def normalise(value: Any, side: Side, ids: dict[int, Any], group: Any) -> Any:
                 out[key] = A_TIMESTAMP
             elif key == "id" and _is_int(item) and item in ids:
                 out[key] = ids[item]
-            elif key == "group_id" and group is not None and item == side.group_id and _is_int(item):
+            elif key == "group_id" and group is not None and item == naming.group_id and _is_int(item):
                 out[key] = group
             else:
-                out[key] = normalise(item, side, ids, group)
+                out[key] = normalise(item, naming, ids, group)
         return out
     if isinstance(value, list):
-        return [normalise(item, side, ids, group) for item in value]
+        return [normalise(item, naming, ids, group) for item in value]
     if isinstance(value, str):
-        text = value.replace(side.prefix, "<prefix>").replace(side.prefix.upper(), "<PREFIX>")
+        text = value
+        for own, token in naming.texts:
+            text = text.replace(own, token) if own else text
         # In a sentence ("does not exist in group 4"), the group id as a number of its own.
-        return re.sub(rf"(?<![\w.]){side.group_id}(?![\w.])", group, text) if group is not None else text
+        return re.sub(rf"(?<![\w.]){naming.group_id}(?![\w.])", group, text) if group is not None else text
     return value
 
 
@@ -81,11 +93,22 @@ def same(a: Any, b: Any) -> bool:
 
 def bodies(a_side: Side, b_side: Side, a: Exchange, b: Exchange) -> tuple[Any, Any]:
     """Both JSON bodies, normalised (None for a body that is not JSON)."""
-    group = "<group>" if a_side.group_id != b_side.group_id else None
     a_ids = {cid: cid for cid in a_side.ids.values()}
     b_ids = {cid: a_side.ids[slot] for slot, cid in b_side.ids.items() if slot in a_side.ids}
-    return (normalise(a.json(), a_side, a_ids, group) if a.is_json() else None,
-            normalise(b.json(), b_side, b_ids, group) if b.is_json() else None)
+    return normalised_bodies((naming_of(a_side), a_ids, a), (naming_of(b_side), b_ids, b))
+
+
+def naming_of(side: Side) -> Naming:
+    """A diff side names its calendars with its run's prefix (also upper-cased)."""
+    return Naming(side.group_id, ((side.prefix, "<prefix>"), (side.prefix.upper(), "<PREFIX>")))
+
+
+def normalised_bodies(*sides: tuple[Naming, dict[int, Any], Exchange]) -> tuple[Any, Any]:
+    """The JSON bodies of two answers (each with its side's naming and id mapping), normalised."""
+    (a_naming, a_ids, a), (b_naming, b_ids, b) = sides
+    group = "<group>" if a_naming.group_id != b_naming.group_id else None
+    return (normalise(a.json(), a_naming, a_ids, group) if a.is_json() else None,
+            normalise(b.json(), b_naming, b_ids, group) if b.is_json() else None)
 
 
 def compare(a: Exchange, b: Exchange, left: Any, right: Any) -> list[Difference]:

@@ -9,77 +9,16 @@ against `calendar_spec.profiles.questions()` when this module is imported.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from calendar_spec.profiles import questions
-from calendar_spec.walk import merged
 
-from ..http import Exchange
 from ..model import deleted_flag
-from ..spec_facts import CALENDAR_FIELDS, SPEC
-from .compare import Difference, same
-from .steps import Step
+from ..spec_facts import CALENDAR_FIELDS
+from .compare import same
+from .seen import NULLABLE, OMITTED_TEXTS, Seen, field_of, int_or_0
 
-_READABLE = merged(SPEC, {"$ref": "#/components/schemas/Calendar"})["properties"]
-_TYPES = {name: merged(SPEC, schema).get("type") for name, schema in _READABLE.items()}
-NULLABLE = frozenset(name for name, kind in _TYPES.items() if isinstance(kind, list) and "null" in kind)
-# The texts a create without them fills with null or "" (`omitted_texts`). The scenario never
-# sends "" for them, so a "" in one of them is that answer.
-OMITTED_TEXTS = ("address", "zipcode", "city")
-
-
-@dataclass(frozen=True)
-class Seen:
-    """What a predicate reads: the step, one difference, both answers and both bodies as
-    compared (normalised: B's ids are A's)."""
-
-    step: Step
-    diff: Difference
-    a: Exchange
-    b: Exchange
-    a_body: Any
-    b_body: Any
-    deleted: int = 0  # how many of the run's calendars were soft-deleted (on either side) before the step
-
-    def pages(self) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """Both list envelopes, when both are."""
-        pair = (self.a_body, self.b_body)
-        ok = all(isinstance(body, dict) and isinstance(body.get("records"), list) for body in pair)
-        return pair if ok else None  # type: ignore[return-value]
-
-    def same_total(self) -> bool:
-        pages = self.pages()
-        return pages is not None and same(pages[0].get("totalRecords"), pages[1].get("totalRecords"))
-
-    def _ordered(self) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """(the page of the side with more matches, the other page)."""
-        pages = self.pages()
-        if pages is None:
-            return None
-        a, b = ((_int(page.get("totalRecords")), len(page["records"])) for page in pages)
-        return pages if a >= b else (pages[1], pages[0])
-
-    def smaller_page(self) -> list[Any]:
-        ordered = self._ordered()
-        return ordered[1]["records"] if ordered else []
-
-    def extra_records(self) -> list[dict[str, Any]]:
-        """The calendars on the page of the side with more matches that the other page lacks."""
-        ordered = self._ordered()
-        if ordered is None:
-            return []
-        known = {repr(_field(record, "id")) for record in ordered[1]["records"]}
-        return [r for r in ordered[0]["records"] if isinstance(r, dict) and repr(r.get("id")) not in known]
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _field(record: Any, name: str) -> Any:
-    return record.get(name) if isinstance(record, dict) else None
-
+__all__ = ["EXPLAINS", "Seen", "check_table", "explain"]
 
 # -- the predicates the table is written with ------------------------------------------------------
 def status_of(*kinds: str, answered: int | None = None, answers: set[int] | None = None
@@ -151,7 +90,7 @@ def _page_cap(seen: Seen) -> bool:
         return False
     start = int(seen.step.param("startIndex") or 0)
     for page in pages:
-        total = _int(page.get("totalRecords"))
+        total = int_or_0(page.get("totalRecords"))
         results = total if asked == "all" else int(asked)
         if seen.diff.path == "$.pageSize":
             if page.get("pageSize") != results:
@@ -168,7 +107,7 @@ def _other_start(seen: Seen) -> bool:
         return False
     if seen.diff.path == "$.startIndex":
         return True
-    first = [repr(_field(page["records"][0], "id")) if page["records"] else None for page in pages]
+    first = [repr(field_of(page["records"][0], "id")) if page["records"] else None for page in pages]
     return seen.same_total() and first[0] != first[1]
 
 
@@ -184,7 +123,7 @@ def _nulls_moved(seen: Seen) -> bool:
     sort, pages = seen.step.param("sort"), seen.pages()
     if sort not in NULLABLE or pages is None:
         return False
-    a, b = ([_blank(_field(record, sort)) for record in page["records"]] for page in pages)
+    a, b = ([_blank(field_of(record, sort)) for record in page["records"]] for page in pages)
     if seen.diff.kind == "order":
         return a != b
     if not seen.same_total() or len(a) != len(b):
@@ -198,7 +137,7 @@ def _ties_reordered(seen: Seen) -> bool:
     sort, pages = seen.step.param("sort"), seen.pages()
     if sort is None or pages is None or not seen.same_total():
         return False
-    a, b = ([_field(record, sort) for record in page["records"]] for page in pages)
+    a, b = ([field_of(record, sort) for record in page["records"]] for page in pages)
     return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
 
 
@@ -216,7 +155,7 @@ def _blank_texts_listed(seen: Seen) -> bool:
     fields = {seen.step.param("sort")} | {c.get("field") for c in seen.step.conditions()}
     if pages is None or not fields & set(OMITTED_TEXTS):
         return False
-    return any(_field(record, name) == "" for page in pages for record in page["records"]
+    return any(field_of(record, name) == "" for page in pages for record in page["records"]
                for name in OMITTED_TEXTS)
 
 
@@ -224,6 +163,27 @@ def _delete_body(seen: Seen) -> bool:
     """A DELETE both sides took, one answering the calendar and the other `{}`."""
     return (seen.step.method == "DELETE" and seen.a.status < 400 and seen.diff.kind == "keys"
             and seen.diff.path == "$" and {} in (seen.a_body, seen.b_body))
+
+
+def _unsorted(with_dir: bool) -> Callable[[Seen], bool]:
+    """A list that names no `sort` (with `dir` or without) whose pages hold as many matches, in
+    another order or, where a page cuts them, others. (diff's scenario never shows it: its sort
+    values rise as its ids do; a recording does.)"""
+    return listed({"$.records"}, {"order", "records"}, lambda seen: (
+        not seen.step.param("sort") and bool(seen.step.param("dir")) == with_dir and seen.same_total()))
+
+
+def _publicname_only(seen: Seen, record: dict[str, Any]) -> bool:
+    """The searched text is in this calendar's publicname, not in its name."""
+    text = (seen.step.param("search") or "").casefold()
+    name, publicname = (str(record.get(key) or "").casefold() for key in ("name", "publicname"))
+    return bool(text) and text in publicname and text not in name
+
+
+def _omitted_sort(seen: Seen) -> bool:
+    """A create without `sort` got another `sort` on each side."""
+    return (seen.step.operation == "createCalendar" and seen.diff.kind == "value"
+            and seen.diff.path == "$.sort" and "sort" not in seen.calendar())
 
 
 def _deleted(seen: Seen, record: dict[str, Any]) -> bool:
@@ -242,9 +202,10 @@ def _deleted_hidden(seen: Seen) -> bool:
     extra = seen.extra_records()
     if extra and all(_deleted(seen, record) for record in extra):
         return True
-    if all(len(page["records"]) == _int(page.get("totalRecords")) for page in pages):
+    if all(len(page["records"]) == int_or_0(page.get("totalRecords")) for page in pages):
         return False  # every match is on its page: a live calendar only one side lists is not hidden
-    return abs(_int(pages[0].get("totalRecords")) - _int(pages[1].get("totalRecords"))) <= seen.deleted
+    totals = [int_or_0(page.get("totalRecords")) for page in pages]
+    return abs(totals[0] - totals[1]) <= seen.deleted
 
 
 def _error_answer(seen: Seen) -> bool:
@@ -279,6 +240,13 @@ EXPLAINS: tuple[tuple[str, Callable[[Seen], bool]], ...] = (
     ("deleted_calendars", matches(_deleted_hidden)),
     ("equals_case", matches(extra_record(_case_only))),
     ("negation_nulls", matches(extra_record(_negated_null))),
+    # Only a replay of recorded traffic shows these (the diff scenario is blind to them):
+    ("default_order", _unsorted(with_dir=False)),
+    ("dir_without_sort", _unsorted(with_dir=True)),
+    ("search_fields", matches(extra_record(_publicname_only))),
+    ("omitted_sort", _omitted_sort),
+    ("put_deleted_true", status_of("put_deleted_true")),
+    ("read_only_keys", status_of("read_only_key")),
     ("intervention_match", matches(lambda seen: len(seen.step.params_named("intervention_ids[]")) > 1
                                    and not seen.same_total())),
 )

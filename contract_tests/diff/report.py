@@ -37,14 +37,10 @@ class StepResult:
         return f"{self.step.method} {OPERATIONS[self.step.operation][1]}"
 
 
-@dataclass
-class DiffResult:
-    seed: int
-    a: str
-    b: str
-    prefixes: tuple[str, str]
-    steps: list[StepResult] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+class StepTotals:
+    """What a result of compared steps (`self.steps`) adds up to; diff's and replay's."""
+
+    steps: list[StepResult]
 
     @property
     def differences(self) -> int:
@@ -70,6 +66,16 @@ class DiffResult:
         return table
 
 
+@dataclass
+class DiffResult(StepTotals):
+    seed: int
+    a: str
+    b: str
+    prefixes: tuple[str, str]
+    steps: list[StepResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
 def describe(step: Step) -> str:
     """The request as the scenario wrote it: per-side values still tokens."""
     path = OPERATIONS[step.operation][1].replace("{group_id}", "$group")
@@ -92,14 +98,15 @@ def _value(value: Any) -> str:
     return _short(json.dumps(value, ensure_ascii=False), 60)
 
 
-def _finding(finding: Finding) -> str:
+def finding_line(finding: Finding, sides: tuple[str, str] = ("A", "B")) -> str:
+    """One difference and the questions that may explain it, on one line."""
     diff = finding.diff
     where = "" if diff.path in ("status", "$") else f" {diff.path}"
     if diff.kind == "keys":
-        said = "; ".join(f"only in {side}: {', '.join(keys)}" for side, keys in (("A", diff.a), ("B", diff.b))
-                         if keys)
+        said = "; ".join(f"only in {side}: {', '.join(keys)}"
+                         for side, keys in zip(sides, (diff.a, diff.b), strict=True) if keys)
     else:
-        said = f"A {_value(diff.a)} | B {_value(diff.b)}"
+        said = f"{sides[0]} {_value(diff.a)} | {sides[1]} {_value(diff.b)}"
     count = f" (x{diff.count})" if diff.count > 1 else ""
     why = f"[{', '.join(finding.questions)}]" if finding.questions else "[unexplained]"
     return f"{diff.kind}{where}: {said}{count}  {why}"
@@ -113,22 +120,28 @@ def text(result: DiffResult) -> str:
         if not step.findings:
             continue
         lines.append(f"step {step.step.index} {step.step.kind}: {describe(step.step)}")
-        lines.extend(f"  {_finding(finding)}" for finding in step.findings)
-    lines.append("per operation:")
+        lines.extend(f"  {finding_line(finding)}" for finding in step.findings)
+    lines.extend(totals_lines(result, result.notes, "steps"))
+    return "\n".join(lines)
+
+
+def totals_lines(result: StepTotals, notes: list[str], what: str) -> list[str]:
+    """The per-operation table, the questions named, `notes` and the result line."""
+    lines = ["per operation:"]
     table = sorted(result.operations().items())
     width = max((len(operation) for operation, _ in table), default=0)
     for operation, row in table:
-        lines.append(f"  {operation:<{width}} {row['steps']:>3} step(s), {row['differing']:>3} differ, "
-                     f"{row['differences']:>3} difference(s)")
+        lines.append(f"  {operation:<{width}} {row['steps']:>3} {what[:-1]}(s), "
+                     f"{row['differing']:>3} differ, {row['differences']:>3} difference(s)")
     if result.differences:
         explained = ", ".join(f"{q} ({n})" for q, n in result.questions().most_common())
         lines.append(f"open questions that explain differences: {explained or 'none'}")
         lines.append(f"differences no open question explains: {result.unexplained()}")
-    lines.extend(result.notes)
+    lines.extend(notes)
     differing = sum(1 for step in result.steps if step.findings)
     lines.append(f"result: {'no differences' if result.passed else 'DIFFERENT'}: {differing} of "
-                 f"{len(result.steps)} steps differ, {result.differences} difference(s)")
-    return "\n".join(lines)
+                 f"{len(result.steps)} {what} differ, {result.differences} difference(s)")
+    return lines
 
 
 def as_json(result: DiffResult) -> dict[str, Any]:
