@@ -6,6 +6,7 @@
     calendars/  the domain, no web imports          traffic/    injected faults, the journal
     control.py  the /_mock plane (Flask)            wsgi.py     reading a WSGI environ
     serve/      processes: CLI, waitress, granian   pytest_plugin.py
+    recorded/   HAR recordings read, seed data from them (`calendar-mock seed-from-har`)
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ import sys
 from calendar_spec.profiles import ProfileError
 
 from ..config import MockConfig
+from ..recorded import command as seed_from_har
 from .banner import banner, base_url
 from .waitress_server import DEFAULT_THREADS
 
@@ -49,11 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="granian (default: fastest, one event loop) or waitress (a thread pool)")
     serve.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                        help="waitress worker threads (granian answers on one event loop)")
+    seed_from_har.add_parser(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "seed-from-har":
+        return seed_from_har.main(args)
     try:
         config = MockConfig.of(args.fixtures, profile=args.profile,
                                intervention_match=args.intervention_match,
