@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from .calibrate import command as calibrate_command
 from .diff import cli as diff_cli
 from .model import LAYERS, SuiteUsageError
+from .replay import cli as replay_cli
 from .runner import DEFAULT_MAX_EXAMPLES, SuiteOptions, run_suite
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     calibrate_command.add_arguments(commands.add_parser(
         "calibrate", help="learn how a deployment answers the spec's open questions; write its profile"))
     diff_cli.add_parser(commands)
+    replay_cli.add_parser(commands)
     return parser
 
 
@@ -109,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return calibrate_command.run(args)
     if args.command == "diff":
         return diff_cli.main(args)
+    if args.command == "replay":
+        return replay_cli.main(args)
     others = (args.other_user, args.other_password, args.other_group_id)
     if any(value is not None for value in others) and not all(value is not None for value in others):
         print(

@@ -50,7 +50,8 @@ class Naming:
 
 def normalise(value: Any, naming: Naming, ids: dict[int, Any], group: Any) -> Any:
     """`value` with this side's ids replaced by `ids`, its own strings by their tokens and its
-    group id by `group` (when given: also where a text holds it as a number of its own)."""
+    group id by `group` (when given); the group id and the ids also where a text holds them as
+    a number of their own (a message, a deployment's own field such as `"calendar-106"`)."""
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
@@ -70,8 +71,15 @@ def normalise(value: Any, naming: Naming, ids: dict[int, Any], group: Any) -> An
         for own, token in naming.texts:
             text = text.replace(own, token) if own else text
         # In a sentence ("does not exist in group 4"), the group id as a number of its own.
-        return re.sub(rf"(?<![\w.]){naming.group_id}(?![\w.])", group, text) if group is not None else text
+        if group is not None:
+            text = re.sub(rf"(?<![\w.]){naming.group_id}(?![\w.])", group, text)
+        if any(key != mapped for key, mapped in ids.items()):
+            text = _NUMBER.sub(lambda found: str(ids.get(int(found[0]), found[0])), text)
+        return text
     return value
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?![\w.])")
 
 
 def _is_int(value: Any) -> bool:

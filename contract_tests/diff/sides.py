@@ -145,11 +145,11 @@ def send(side: Side, step: Step) -> Exchange | None:
     if step.bad_apikey:
         kwargs["apikey"] = BAD_APIKEY
     exchange = side.api.request(step.method, path, **kwargs)
-    _remember(side, step, exchange)
+    remember(side, step, exchange)
     return exchange
 
 
-def _remember(side: Side, step: Step, exchange: Exchange) -> None:
+def remember(side: Side, step: Step, exchange: Exchange) -> None:
     """The id a create got, and the `deleted` flag of every calendar of ours it shows."""
     body = exchange.json()
     new_id = body.get("id") if isinstance(body, dict) else None
