@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from calendar_spec.profiles import questions
 from har_recording import HarRecorder, browser_noise, recording_api
 from recorded_sessions import APIKEY, IDENTITY, PASSWORD, clinic_seed, record_session, recorded_clinic
 
@@ -89,6 +90,29 @@ def test_a_contrarian_mock_differs_and_every_difference_names_its_question(tmp_p
     later = [f for step in result.steps[created.step.index:] for f in step.findings
              if f.diff.path.endswith("sort")]
     assert later and all(f.questions == ["omitted_sort"] for f in later), "named after the create they follow"
+
+
+# The open questions the recorded session shows when a deployment answers them otherwise.
+SHOWN = {"page_cap", "error_body", "extra_fields", "omitted_sort", "omitted_texts", "delete_body",
+         "deleted_calendars", "deleted_output"}
+
+
+@pytest.fixture(scope="module")
+def clinic_recording(tmp_path_factory: Any) -> tuple[Path, Path]:
+    tmp = tmp_path_factory.mktemp("clinic")
+    har, _, _ = recorded_clinic(tmp)
+    return har, _seed_file(har, tmp)
+
+
+@pytest.mark.parametrize("question", sorted(questions()))
+def test_one_question_answered_the_other_way_is_the_only_one_named(clinic_recording, question):
+    har, seed = clinic_recording
+    known = questions()[question]
+    other = next(answer for answer in known["answers"] if answer != known["default"])
+    result = run_replay(ReplayOptions(str(har), SideOptions(profile={"answers": {question: other}}),
+                                      fixtures=str(seed)))
+    assert set(result.questions()) <= {question} and result.unexplained() == 0, as_json(result)
+    assert result.passed == (question not in SHOWN)
 
 
 def test_cli_against_a_contrarian_mock_exits_1_naming_questions(tmp_path, capsys):

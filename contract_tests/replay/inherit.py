@@ -6,8 +6,9 @@ another `sort` on a deployment answering `omitted_sort` otherwise, and every lat
 showing that calendar shows it too; a write one side refused leaves its fields apart; a
 calendar only one side created is listed by one side only. `Inherited` remembers, per calendar
 (by its recorded id) and field, the open questions that explained the first difference, and
-names them again for a later difference in the same field of the same calendar - or a later
-request about, or list record of, a calendar only one side has.
+names them again for a later difference in the same field of the same calendar (or in the
+order of a list sorted by that field) - or a later request about, or list record of, a
+calendar only one side has.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ class Inherited:
         self.calendars: dict[str, list[str]] = {}  # a calendar only one side has -> questions
 
     # -- naming a later difference ----------------------------------------------------------
-    def explain(self, diff: Difference, left: Any, right: Any) -> list[str]:
-        """The questions an earlier difference leaves for `diff` ([] when none)."""
+    def explain(self, diff: Difference, left: Any, right: Any, sort: str | None = None) -> list[str]:
+        """The questions an earlier difference leaves for `diff` ([] when none); `sort`: the
+        field the list was sorted by."""
         if diff.kind == "unpaired":
             return self.calendars.get(diff.path.rsplit(" ", 1)[-1], [])
+        if diff.kind == "order" and sort:  # sorted by a field some calendars hold apart
+            return self._about(_differing(left, right, sort), sort)
         field = _field(diff.path)
         if field and _calendar_id(left) is not None:
             return self._about([_calendar_id(left)], field)
@@ -39,6 +43,9 @@ class Inherited:
         return []
 
     def _about(self, ids: list[str], field: str) -> list[str]:
+        """The questions of every calendar in `ids` about `field` ([] when one has none)."""
+        if not ids:
+            return []
         found: list[str] = []
         for cid in ids:
             questions = self.fields.get((cid, field)) or self.calendars.get(cid)

@@ -43,11 +43,11 @@ def kind_of(call: ApiCall, refused: bool, calendarsets: Collection[int]) -> str:
     """The kind of `call`; `refused`: it is sent with a refused apikey."""
     if not call.served:
         return "method_not_allowed"
+    if refused:  # the scenario's one step with refused credentials: credentials_refusal, error_precedence
+        return "bad_apikey_and_body"
     kind = OPERATION_KINDS.get(call.operation, call.operation)
     if kind not in ("create", "update"):
         return kind
-    if refused and call.request_text:
-        return "bad_apikey_and_body"
     body = call.request_json()
     if not isinstance(body, dict) or not isinstance(body.get("calendar"), dict):
         return kind

@@ -198,7 +198,7 @@ class _Replay:
         self._note_deleted(left, right)
         for diff in compare(recorded, answer, left, right):
             questions = explain(Seen(step, diff, recorded, answer, left, right, len(self.deleted)))
-            questions = questions or self.inherited.explain(diff, left, right)
+            questions = questions or self.inherited.explain(diff, left, right, step.param("sort"))
             self.inherited.learn(diff, questions, left, right, written)
             outcome.findings.append(Finding(diff, questions))
 
