@@ -11,16 +11,36 @@ that found nothing wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import calendar_spec
 
 from .checks import ALL as CHECKS
-from .model import DISCOVERY_FAILED, LAYER_NOT_RUN, LAYERS, NO_DATA, NOT_AT_LEVEL, UNOBSERVABLE
+from .model import (
+    DISCOVERY_FAILED,
+    LAYER_NOT_RUN,
+    LAYERS,
+    NO_DATA,
+    NOT_AT_LEVEL,
+    UNOBSERVABLE,
+    Failure,
+    Outcome,
+)
 from .registry import UNCHECKED
 
-if TYPE_CHECKING:
-    from .report import SuiteResult
+
+class SuiteResult(Protocol):
+    """What the table reads of a run's result (`report.SuiteResult`)."""
+
+    level: str
+    layers: tuple[str, ...]
+    stopped: str
+    outcomes: list[Outcome]
+
+    @property
+    def failures(self) -> list[Failure]: ...
+
+    def holds(self) -> frozenset[str]: ...
 
 CHECKED, FAILED, NOT_CHECKED = "checked", "failed", "not checked"
 PARTLY = "partly skipped: "  # how the runner words an outcome some of whose checks did not run
