@@ -21,10 +21,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "mutation" / "equivalents.txt"
+OTHER_ANSWERS = ROOT / "mutation" / "other_answers.txt"  # verdicts of mutation/other_answers.py
 # mutmut's exit codes (mutmut/stats.py), folded into the columns of the report.
 VERDICTS = {1: "killed", 3: "killed", 0: "survived", 33: "no tests", 5: "no tests", None: "not checked",
             36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout"}
-COLUMNS = ("killed", "timeout", "survived", "no tests", "equivalent", "not checked")
+COLUMNS = ("killed", "killed (other answers)", "timeout", "survived", "no tests", "equivalent",
+           "not checked")
 
 
 def mutmut_config() -> dict:
@@ -50,6 +52,14 @@ def equivalents() -> dict[str, str]:
     return found
 
 
+def other_answers() -> dict[str, str]:
+    """Mutant name -> its verdict against the mock answering every open question the other way."""
+    if not OTHER_ANSWERS.exists():
+        return {}
+    return dict(line.split(" ", 1) for line in OTHER_ANSWERS.read_text("utf-8").splitlines()
+                if line and not line.startswith("#"))
+
+
 def verdicts() -> dict[str, dict[str, str]]:
     """Module file -> {mutant name: verdict}, for the files of `only_mutate`."""
     result = {}
@@ -57,6 +67,11 @@ def verdicts() -> dict[str, dict[str, str]]:
         meta = ROOT / "mutants" / (path + ".meta")
         codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"] if meta.exists() else {}
         result[path] = {name: VERDICTS.get(code, "suspicious") for name, code in codes.items()}
+    elsewhere = other_answers()
+    for names in result.values():
+        for name, verdict in names.items():
+            if verdict in ("survived", "no tests") and elsewhere.get(name) in ("killed", "timeout"):
+                names[name] = "killed (other answers)"
     return result
 
 
@@ -74,7 +89,8 @@ def counts(by_module: dict[str, dict[str, str]], equivalent: dict[str, str]) -> 
 
 def rate(count: Counter) -> str:
     judged = sum(count.values()) - count["equivalent"] - count["not checked"]
-    return f"{100 * (count['killed'] + count['timeout']) / judged:.1f} %" if judged else "-"
+    killed = count["killed"] + count["killed (other answers)"] + count["timeout"]
+    return f"{100 * killed / judged:.1f} %" if judged else "-"
 
 
 def table(by_module: dict[str, dict[str, str]], equivalent: dict[str, str]) -> str:
@@ -87,7 +103,9 @@ def table(by_module: dict[str, dict[str, str]], equivalent: dict[str, str]) -> s
         lines.append(f"| {path} | {sum(count.values())} | {cells} | {rate(count)} |")
     lines.append("")
     lines.append("kill rate = (killed + timeout) / (mutants - equivalent - not checked); a `no tests` "
-                 "mutant (in code the suite never reaches) that is not equivalent counts as a survivor")
+                 "mutant (in code the suite never reaches) that is not equivalent counts as a survivor; "
+                 "`killed (other answers)`: survived the default mock, killed by the suite against the "
+                 "mock answering every open question the other way (mutation/other_answers.py)")
     return "\n".join(lines)
 
 
