@@ -135,12 +135,18 @@ class Api:
         form: bool = False,
         email: str | None = None,
         password_sha1: str | None = None,
+        omit: tuple[str, ...] = (),
         **kw: Any,
     ) -> Exchange:
-        """POST /api/v1/sessions/login: credentials in the query (docs) or form-encoded (clients)."""
+        """POST /api/v1/sessions/login: credentials in the query (docs) or form-encoded (clients);
+        `omit` leaves fields out (`("pro[password]",)`)."""
         fields = [
-            ("pro[email]", email or self.identity.user),
-            ("pro[password]", password_sha1 or self.identity.password_sha1),
+            (name, value)
+            for name, value in (
+                ("pro[email]", email or self.identity.user),
+                ("pro[password]", password_sha1 or self.identity.password_sha1),
+            )
+            if name not in omit
         ]
         kw.setdefault("auth", None)
         if form:

@@ -232,6 +232,22 @@ def missing_credentials_reads(ctx: SuiteContext) -> None:
     _refusals(ctx, ["no user credentials", "an unknown session cookie"], _exactly_401(ctx), writes=False)
 
 
+@rule("auth.missing-credentials-401", layer=LAYER)
+def missing_credentials_login(ctx: SuiteContext) -> None:
+    """A login missing one of its two credentials is refused like one missing both: 401, or 400
+    (which of the two is left open: x-open-questions `login_without_credentials`), no cookie."""
+    for field in ("pro[password]", "pro[email]"):
+        for form in (False, True):
+            login = ctx.api.login(omit=(field,), form=form)
+            ctx.expect(
+                login.status in (400, 401) and login.session_cookie() is None,
+                f"login without {field}{' (form-encoded)' if form else ''} is refused",
+                expected="401 (or 400) and no _session_id cookie",
+                actual=f"{login.status}, Set-Cookie {login.header_values('set-cookie')}",
+                exchange=login,
+            )
+
+
 @rule("auth.missing-credentials-401", layer=LAYER, writes=True)
 def missing_credentials_writes(ctx: SuiteContext) -> None:
     _refusals(ctx, ["no user credentials", "an unknown session cookie"], _exactly_401(ctx), writes=True)

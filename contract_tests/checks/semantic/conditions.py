@@ -44,6 +44,9 @@ def _int_cases(records: list[Record]) -> list[tuple[list[tuple[str, str, Any]], 
         ([("id", "in", f"{low},{high}")], lambda r: r["id"] in (low, high)),
         ([("id", "not in", f"{low},{high}")], lambda r: r["id"] not in (low, high)),
         ([("id", ">=", low), ("id", "<=", mid)], lambda r: low <= r["id"] <= mid),
+        # the same field and operator twice, two values: both hold, neither replaces the other
+        ([("id", "!=", low), ("id", "!=", high)], lambda r: r["id"] not in (low, high)),
+        ([("id", "in", f"{low},{mid}"), ("id", "in", f"{mid},{high}")], lambda r: r["id"] == mid),
     ]
     for field in ("sort", "generate_interval"):
         values = [r.get(field) for r in records]
@@ -95,6 +98,9 @@ def _text_cases(ctx: SuiteContext, records: list[Record]):
             return textmatch.like_matches(r["name"], p, ignore_case=True, loose=True)
 
         cases.append(([("name", "like", underscore)], under_must, under_may))
+        # `like` twice on one field: both patterns hold, the wider one does not replace the other
+        cases.append(([("name", "like", pattern if like_ignores_case else low), ("name", "like", "%")],
+                      like_must, like_may))
     name = next((r["name"] for r in records if isinstance(r.get("name"), str)), None)
     if name is not None:
         cases.append(

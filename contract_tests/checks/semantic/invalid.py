@@ -67,6 +67,11 @@ def rejected(ctx: SuiteContext) -> None:
         ("PUT", {"calendar": {"name": too_long}}, ("name",)),
         ("PUT", {"calendar": ["city"]}, ("calendar",)),
         *[("PUT", {"calendar": bad}, tuple(bad)) for bad in bad_fields],
+        # a body that is not an object at all: no `calendar` can be read from it
+        ("POST", [{"calendar": {"name": name}}], ()),
+        ("POST", b'"' + name.encode() + b'"', ()),
+        ("PUT", b"12", ()),
+        ("PUT", b"null", ()),
     ]
     _refused(ctx, attempts, target, "malformed JSON, a value no reading takes or a string over its limit")
 

@@ -173,7 +173,8 @@ def _search_needles(ctx: SuiteContext) -> list[str]:
 
 @rule("list.search", layer=LAYER, retry=True)
 def search_subset(ctx: SuiteContext) -> None:
-    needles = _search_needles(ctx) or ["a"]
+    # `search` is text: words a query parser could take for booleans are searched for too
+    needles = [*(_search_needles(ctx) or ["a"]), "true", "false"]
     everything = {r["id"] for r in ctx.records()}
     for needle in needles:
         found = {r["id"] for r in ctx.records([("search", needle)])}
