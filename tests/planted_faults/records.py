@@ -82,6 +82,30 @@ def create_sort_not_max_plus_one(app: Flask) -> None:
     store.create_calendar = lambda group_id, values: original(group_id, {"sort": 0, **values})
 
 
+def _probe_sort_after_lowering(api: Api) -> Any:
+    lowered = api.post({"name": "Haut"}).body["id"]
+    api.put(lowered, {"sort": 0})
+    return api.post({"name": "Ensuite"}).body["sort"]
+
+
+@fault("create.sort-assigned", layer="semantic", probe=_probe_sort_after_lowering)
+def largest_sort_never_lowered(app: Flask) -> None:
+    """The group's largest sort is remembered as the largest ever held: after a PUT lowers it,
+    an omitted sort still becomes the old largest + 1."""
+    data = data_of(app)
+    change = type(data).change
+
+    def remembering_change(record: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        before = dict(data.group_max_sort)
+        changed = change(data, record, changes)
+        for group_id, largest in before.items():
+            if largest is not None and (data.group_max_sort.get(group_id) or largest) < largest:
+                data.group_max_sort[group_id] = largest
+        return changed
+
+    data.change = remembering_change
+
+
 def _probe_create_then_show(api: Api) -> Any:
     created = api.post({"name": "Nouveau"})
     return created.status, api.get(created.body["id"]).status, len(api.ids())

@@ -122,19 +122,30 @@ def _check_defaults(ctx: SuiteContext, wanted: dict[str, Any], what: str) -> Non
 def sort_assigned(ctx: SuiteContext) -> None:
     sorts = [r["sort"] for r in ctx.records() if isinstance(r.get("sort"), int)]
     largest = max(sorts, default=0)
-    if largest >= MAX_SORT - 2:
+    if largest >= MAX_SORT - 11:
         raise Skip(f"the group's largest sort is {largest}: +1 would leave the 32-bit range")
-    for step in (1, 2):
-        exchange = ctx.api.create({"name": ctx.name("sort")})
-        ctx.expect_2xx(exchange, "POST without sort succeeds")
-        body = ctx.calendar_body(exchange)
-        ctx.expect(
-            body.get("sort") == largest + step,
-            "an omitted sort becomes the group's largest sort + 1",
-            expected=f"sort {largest + step}",
-            actual=f"sort {body.get('sort')!r}",
-            exchange=exchange,
-        )
+    created = [_create_without_sort(ctx, largest + step) for step in (1, 2)]
+    # "Largest" is the group's largest now, not the largest ever seen: lowered, then raised by PUT.
+    lowered = ctx.api.update(created[1], {"sort": largest})
+    ctx.expect_2xx(lowered, "PUT of a lower sort succeeds")
+    _create_without_sort(ctx, largest + 2, "after the largest sort was lowered by PUT")
+    raised = ctx.api.update(created[0], {"sort": largest + 10})
+    ctx.expect_2xx(raised, "PUT of a higher sort succeeds")
+    _create_without_sort(ctx, largest + 11, "after a sort was raised by PUT")
+
+
+def _create_without_sort(ctx: SuiteContext, wanted: int, when: str = "") -> int:
+    exchange = ctx.api.create({"name": ctx.name("sort")})
+    ctx.expect_2xx(exchange, "POST without sort succeeds")
+    body = ctx.calendar_body(exchange)
+    ctx.expect(
+        body.get("sort") == wanted,
+        "an omitted sort becomes the group's largest sort + 1" + (f" ({when})" if when else ""),
+        expected=f"sort {wanted}",
+        actual=f"sort {body.get('sort')!r}",
+        exchange=exchange,
+    )
+    return body["id"]
 
 
 @rule("create.name-required", layer=LAYER, writes=True)
