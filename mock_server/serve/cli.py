@@ -1,4 +1,5 @@
-"""`calendar-mock serve`: the mock on 127.0.0.1, under granian (default) or waitress.
+"""`calendar-mock serve`: the mock on 127.0.0.1, under granian (default) or waitress;
+`calendar-mock proxy`: a contract-checking proxy in front of an API (mock_server.proxy.serve).
 
 granian was chosen by measurement (benchmarks/RESULTS.md, "Decisions measured once");
 waitress is the pure-Python fallback, with a thread pool. Either way the mock is served by
@@ -23,6 +24,7 @@ import sys
 from calendar_spec.profiles import ProfileError
 
 from ..config import MockConfig
+from ..proxy import serve as proxy_command
 from .banner import banner, base_url
 from .waitress_server import DEFAULT_THREADS
 
@@ -49,11 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="granian (default: fastest, one event loop) or waitress (a thread pool)")
     serve.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                        help="waitress worker threads (granian answers on one event loop)")
+    proxy_command.add_parser(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "proxy":
+        return proxy_command.run(args)
     try:
         config = MockConfig.of(args.fixtures, profile=args.profile,
                                intervention_match=args.intervention_match,

@@ -1,0 +1,102 @@
+"""`calendar-mock proxy`: the proxy served by waitress on 127.0.0.1, until SIGINT or SIGTERM.
+
+waitress, not granian: every request waits on the upstream, and waitress gives each a thread
+of its own to wait on (the upstream's pool holds one kept-alive connection per thread), where
+granian's embedded server answers on one event loop that a blocking call would hold; see
+benchmarks/RESULTS.md (section proxy) for what the proxy adds to a request.
+
+A stop (Ctrl-C, SIGTERM) lets requests in flight finish for a moment, writes the report files
+and the HAR file, prints the summary table (rule, tag, count) and exits 0, within 2 s.
+Status 2: bad options, a profile that cannot be loaded, or a port that cannot be bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..serve.banner import base_url
+
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_THREADS = 16
+STOP_DEADLINE_S = 1.8  # the backstop: the process is gone by then, whatever it is doing
+STOP_GRACE_S = 0.4  # requests in flight get this long; then the files are written
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    proxy = commands.add_parser("proxy", description=__doc__,
+                                help="forward traffic to a Calendar API and check it against the spec")
+    proxy.add_argument("--upstream", required=True, help="the API to forward to, e.g. "
+                       "https://sandbox.clicrdv.com or http://127.0.0.1:8001 (a `calendar-mock serve`)")
+    proxy.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    proxy.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any free)")
+    proxy.add_argument("--level", default="documented",
+                       help="documented (default), strict, or profile:FILE (a profile file or built-in name)")
+    proxy.add_argument("--block", action="store_true", help="answer a request the spec refuses with the "
+                       "mock's JSON error (and X-Contract-Blocked) instead of forwarding it")
+    proxy.add_argument("--record", type=Path, metavar="FILE.har",
+                       help="write every exchange to a HAR 1.2 file (secrets masked)")
+    proxy.add_argument("--report", type=Path, metavar="DIR", help="write JUnit XML and NDJSON of the "
+                       "violations here on exit and on POST /_mock/report")
+    proxy.add_argument("--upstream-timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+                       help=f"answer 504 when the upstream takes longer (default {DEFAULT_TIMEOUT_S:g})")
+    proxy.add_argument("--journal-size", type=int, default=1000, help="exchanges kept in the journal")
+    proxy.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                       help="requests served at once, each with its upstream connection "
+                       f"(default {DEFAULT_THREADS})")
+
+
+def banner(url: str, app: object) -> str:
+    from .app import ProxyApp
+
+    assert isinstance(app, ProxyApp)
+    config, level = app.config, app.level
+    lines = [f"Contract proxy listening on {url}", "",
+             f"  upstream  {app.upstream.url}  (timeout {config.upstream_timeout_s:g} s)",
+             f"  level     {level.name}  (the {level.view} view of the spec, {len(level.applied)} rules)",
+             f"  block     {'on: requests the spec refuses are answered here' if config.block else 'off'}"]
+    if config.report_dir:
+        lines.append(f"  report    {config.report_dir}/  (on exit and POST {url}/_mock/report)")
+    if config.record:
+        lines.append(f"  record    {config.record}")
+    lines += ["", "  every answer carries X-Contract-Violations; details: "
+                  f"{url}/_mock/requests?violations=yes"]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..serve.signals import StopSignals
+
+    stop = StopSignals(STOP_DEADLINE_S)  # before the slow imports: a stop during start-up is a stop too
+    from calendar_spec.profiles import ProfileError
+
+    from ..serve.waitress_server import serve_in_thread
+    from .app import ProxyApp, ProxyConfig
+
+    if args.upstream_timeout <= 0 or args.threads < 1:
+        print("calendar-mock proxy: --upstream-timeout and --threads must be positive", file=sys.stderr)
+        return 2
+    config = ProxyConfig(upstream=args.upstream, level=args.level, block=args.block, record=args.record,
+                         report_dir=args.report, upstream_timeout_s=args.upstream_timeout,
+                         journal_size=args.journal_size, connections=args.threads)
+    try:
+        app = ProxyApp(config)
+    except (ProfileError, ValueError, OSError) as error:
+        print(f"calendar-mock proxy: {error}", file=sys.stderr)
+        return 2
+    if stop.requested.is_set():
+        app.close()
+        return 0
+    try:
+        running = serve_in_thread(app, args.host, args.port, args.threads,  # type: ignore[arg-type]
+                                  clear_untrusted_proxy_headers=False)
+    except OSError as error:
+        print(f"calendar-mock proxy: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 2
+    print(banner(running.base_url or base_url(args.host, args.port), app), flush=True)
+    requested = stop.wait(running.serving)
+    running.stop(timeout=STOP_GRACE_S)
+    app.close()
+    print(app.report.table(), flush=True)
+    return 0 if requested else 1
