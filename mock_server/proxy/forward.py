@@ -115,7 +115,10 @@ class Upstream:
         answer has begun: the proxy can only cut the connection)."""
         yield first
         try:
-            yield from response.stream(STREAM_CHUNK, decode_content=False)
+            # read(), not stream(): stream() reads a chunked body by its own framing, which the
+            # read() of `first` has already begun to consume
+            while chunk := response.read(STREAM_CHUNK, decode_content=False):
+                yield chunk
         except Exception as error:
             raise self._failure(error, reading=True) from None
         finally:

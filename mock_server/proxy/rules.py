@@ -22,6 +22,7 @@ DEFAULT_RESULTS = 25
 READ_ONLY = ("id", "created_at", "updated_at")
 INT32 = (-(2**31), 2**31 - 1)
 TEXTS = ("address", "zipcode", "city")
+CALENDAR_FIELDS = tuple(merged(load_spec("strict"), {"$ref": "#/components/schemas/Calendar"})["properties"])
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ def _acceptance_rule(verdict: RequestVerdict) -> str | None:
     others = set(body) - {"calendar"}
     if others - {"apikey"}:
         return None
+    if set(calendar) - set(CALENDAR_FIELDS):
+        return "invalid.rules"  # unknown keys refused: our assumption (unknown_calendar_keys)
     if any(key in calendar for key in READ_ONLY) or any(isinstance(v, float) for v in calendar.values()):
         return "invalid.integral-float"
     for value in calendar.values():
@@ -283,11 +286,12 @@ def _sent(verdict: RequestVerdict) -> dict[str, Any]:
 
 
 def _echo_differences(sent: dict[str, Any], answered: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """(sent, answered) for each written field the answer does not echo (deleted as a flag)."""
+    """(sent, answered) for each field of the contract the answer does not echo (`deleted` is
+    the restore rules'; a key the contract does not know may be ignored, CONTRACT.md says so)."""
     differs = {}
     for key, value in sent.items():
-        if key in READ_ONLY or key == "deleted" or (key == "name" and isinstance(value, str)
-                                                    and not value.strip()):
+        blank_name = key == "name" and isinstance(value, str) and not value.strip()  # open
+        if key in READ_ONLY or key == "deleted" or key not in CALENDAR_FIELDS or blank_name:
             continue
         got = answered.get(key, "<missing>")
         if isinstance(value, float) and value.is_integer():
