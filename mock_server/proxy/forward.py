@@ -102,6 +102,11 @@ class Upstream:
             response.close()
             raise self._failure(error, reading=True) from None
         if len(first) <= keep:
+            short = response.length_remaining  # what a Content-Length promised and never came
+            if short:
+                response.close()
+                raise UpstreamFailure(502, f"the upstream {self.url} failed: its body broke off "
+                                      f"{short} bytes short of its Content-Length")
             response.release_conn()
             answer.body = first
             if time.monotonic() > deadline + 1:
