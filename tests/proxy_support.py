@@ -12,6 +12,8 @@ import requests
 
 from mock_server import create_app
 from mock_server.proxy.app import ProxyApp, ProxyConfig
+from mock_server.proxy.rsgi import ProxyRsgi
+from mock_server.serve.rsgi_thread import serve_rsgi_in_thread
 from mock_server.serve.waitress_server import RunningServer, serve_in_thread
 
 APIKEY = "demo-apikey-4f1c2b"
@@ -37,9 +39,10 @@ def upstream_wsgi(app: WsgiApp) -> Iterator[RunningServer]:
 
 @contextlib.contextmanager
 def proxy(upstream_url: str, **config: Any) -> Iterator[tuple[ProxyApp, str]]:
-    """The proxy in front of `upstream_url` (ProxyConfig fields as keywords); closed on leaving."""
+    """The proxy in front of `upstream_url` (ProxyConfig fields as keywords), served by granian in
+    a thread as the command serves it; closed on leaving."""
     app = ProxyApp(ProxyConfig(upstream=upstream_url, **config))
-    running = serve_in_thread(app, threads=16, clear_untrusted_proxy_headers=False)  # type: ignore[arg-type]
+    running = serve_rsgi_in_thread(ProxyRsgi(app))
     try:
         yield app, running.base_url
     finally:

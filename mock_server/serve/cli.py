@@ -15,10 +15,7 @@ it at once. Status 2: the seed data or the profile cannot be loaded, or the port
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
-import random
-import socket
 import sys
 
 from calendar_spec.profiles import ProfileError
@@ -26,6 +23,7 @@ from calendar_spec.profiles import ProfileError
 from ..config import MockConfig
 from ..proxy import serve as proxy_command
 from .banner import banner, base_url
+from .ports import free_port
 from .waitress_server import DEFAULT_THREADS
 
 SERVERS = ("granian", "waitress")
@@ -69,33 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.server == "waitress":
         return _serve_waitress(args, config)
     try:
-        port = _free_port(args.host, args.port)
+        port = free_port(args.host, args.port)
     except OSError as error:
         print(f"calendar-mock: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2
     from .granian_server import serve
 
     return serve(args.host, port, base_url(args.host, port), config)
-
-
-def _free_port(host: str, port: int) -> int:
-    """The port to serve on, checked free so that a clash is reported here.
-
-    granian binds the port itself after this check, so for `--port 0` the port is picked
-    below Linux's ephemeral range (32768 and up), which outgoing connections never take in
-    between; only if all tried are taken does the kernel pick one."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-
-    def probe(candidate: int) -> int:
-        with socket.create_server((host, candidate), family=family) as bound:
-            return bound.getsockname()[1]
-
-    if port:
-        return probe(port)
-    for candidate in random.sample(range(20000, 32768), 20):
-        with contextlib.suppress(OSError):
-            return probe(candidate)
-    return probe(0)
 
 
 def _serve_waitress(args: argparse.Namespace, config: MockConfig) -> int:
