@@ -46,7 +46,7 @@ def measure(work: Path, duration: float, repeats: int, max_requests: int,
                 f"p50 {cell['direct']['p50_ms']:.2f} ms | proxied {cell['proxied']['rps']:7.0f} req/s "
                 f"p50 {cell['proxied']['p50_ms']:.2f} ms p99 {cell['proxied']['p99_ms']:.2f} ms | "
                 f"+{cell['added_p50_ms']:.2f} ms, {cell['throughput_ratio']:.0%} of direct, "
-                f"proxy CPU {cell['proxy_cpu_us']:.0f} µs/req")
+                f"CPU µs/req: proxy {cell['proxy_cpu_us']:.0f}, mock {cell['mock_cpu_us']:.0f}")
     return results
 
 
@@ -67,11 +67,12 @@ def _pair(work: Path, operation: str, connections: int, duration: float, repeats
                 for name, running in targets.items():
                     both_cpu = _cpu_of(upstream, proxied)
                     gate = machine.wait_for_quiet(both_cpu)
-                    proxy_before = proxied.cpu_seconds()
+                    proxy_before, mock_before = proxied.cpu_seconds(), upstream.cpu_seconds()
                     result = run_wrk(running.base_url, request, mock.auth, duration=duration,
                                      sample=running.rss_bytes, server_cpu=both_cpu, **common)
-                    spent = proxied.cpu_seconds() - proxy_before
-                    result["proxy_cpu_us"] = spent / max(1, result["requests"]) * 1e6
+                    answered = max(1, result["requests"])
+                    result["proxy_cpu_us"] = (proxied.cpu_seconds() - proxy_before) / answered * 1e6
+                    result["mock_cpu_us"] = (upstream.cpu_seconds() - mock_before) / answered * 1e6
                     runs[name].append({**result, "gate": gate})
             probe = proxied.send(request)
     direct, through = _median(runs["direct"]), _median(runs["proxied"])
@@ -82,6 +83,7 @@ def _pair(work: Path, operation: str, connections: int, duration: float, repeats
         "added_p99_ms": through["p99_ms"] - direct["p99_ms"],
         "throughput_ratio": through["rps"] / direct["rps"] if direct["rps"] else 0.0,
         "proxy_cpu_us": statistics.median(r["proxy_cpu_us"] for r in runs["proxied"]),
+        "mock_cpu_us": statistics.median(r["mock_cpu_us"] for r in runs["direct"]),
     }
 
 
@@ -117,7 +119,7 @@ def section(results: dict) -> str:
     if not proxy or "error" in proxy:
         return f"Not measured: {proxy.get('error', 'section skipped')}"
     lines = ["| operation | conns | direct req/s | proxied req/s | ratio | direct p50 / p99 ms | "
-             "proxied p50 / p99 ms | added p50 ms | proxy CPU µs/req | other load, cores |",
+             "proxied p50 / p99 ms | added p50 ms | CPU µs/req: proxy, mock | other load, cores |",
              "|---" * 10 + "|"]
     for operation, by_connections in proxy["operations"].items():
         for connections, cell in by_connections.items():
@@ -125,7 +127,8 @@ def section(results: dict) -> str:
             lines.append(f"| {operation} | {connections} | {d['rps']:,.0f} | {p['rps']:,.0f} | "
                          f"{cell['throughput_ratio']:.0%} | {d['p50_ms']:.2f} / {d['p99_ms']:.2f} | "
                          f"{p['p50_ms']:.2f} / {p['p99_ms']:.2f} | {cell['added_p50_ms']:+.2f} | "
-                         f"{cell['proxy_cpu_us']:.0f} | {max(d['other_load'], p['other_load']):.2f} |")
+                         f"{cell['proxy_cpu_us']:.0f}, {cell.get('mock_cpu_us', 0):.0f} | "
+                         f"{max(d['other_load'], p['other_load']):.2f} |")
     lines += ["", "`calendar-mock serve` (granian) as the upstream, "
               "`calendar-mock proxy --level documented` "
               "(waitress, 16 threads, urllib3 pool) in front of it; direct and proxied runs alternate on "

@@ -58,9 +58,10 @@ class Report:
             self.blocked += exchange.blocked is not None
             for rule in exchange.checked:
                 self._tally(rule).checked += 1
+            for rule in {violation.rule: None for violation in exchange.violations}:
+                self._tally(rule).violated += 1  # exchanges that break it, however many ways
             for violation in exchange.violations:
                 tally = self._tally(violation.rule, violation.tag)
-                tally.violated += 1
                 if len(tally.messages) < MESSAGES_KEPT:
                     tally.messages.append(f"{exchange.method} {exchange.path} → {exchange.status}: "
                                           f"{violation.message} ({violation.where})")
@@ -147,7 +148,7 @@ class Report:
             }
 
     def table(self) -> str:
-        """The summary printed on Ctrl-C: rule, tag, violations (and how often it was checked)."""
+        """The summary printed on Ctrl-C: rule, tag, exchanges that break it, exchanges checked."""
         summary = self.summary()
         rules = summary["rules"]
         assert isinstance(rules, dict)
@@ -157,7 +158,7 @@ class Report:
         head = ("rule", "tag", "count", "checked")
         widths = [max([len(head[i]), *(len(row[i]) for row in rows)]) for i in range(4)]
         lines = [f"calendar-mock proxy: {summary['exchanges']} exchanges at level {summary['level']}, "
-                 f"{sum(int(row[2]) for row in rows)} violations, {summary['blocked']} blocked, "
+                 f"{sum(int(row[2]) > 0 for row in rows)} rules broken, {summary['blocked']} blocked, "
                  f"{summary['upstream_errors']} upstream errors"]
         lines.append("  ".join(name.ljust(width) for name, width in zip(head, widths, strict=True)))
         lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 # Headers of one connection, not of the message (RFC 9110, 7.6.1): never passed on.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                         "trailer", "trailers", "transfer-encoding", "upgrade", "proxy-connection"})
-MAX_HEAD_BYTES = 64 * 1024  # a header line larger than this is not an answer we pass on
+MAX_HEAD_BYTES = 64 * 1024  # a head larger than this is not an answer we pass on
 MAX_HEADERS = 200
 _STATUS_LINE = re.compile(rb"HTTP/(1\.[01]) ([1-9][0-9]{2})(?: ([^\r\n]*))?")
 Body = bytes | AsyncIterator[bytes] | None
@@ -154,7 +154,7 @@ class AsyncUpstream:
             connection, reused = await self._connect()
             try:
                 await self._write(connection, head, body, chunked)
-                status_line = await connection.reader.readuntil(b"\r\n")
+                head_read = await connection.reader.readuntil(b"\r\n\r\n")  # the whole head, at once
                 break
             except (ConnectionError, asyncio.IncompleteReadError) as error:
                 connection.close()
@@ -167,7 +167,7 @@ class AsyncUpstream:
                 connection.close()
                 raise self._broken("answered no valid HTTP", error) from None
         try:
-            return await self._answer(connection, method, status_line, keep)
+            return await self._answer(connection, method, head_read, keep)
         except UpstreamFailure:
             connection.close()
             raise
@@ -206,14 +206,10 @@ class AsyncUpstream:
                 writer.write(b"0\r\n\r\n")
         await writer.drain()
 
-    async def _answer(self, connection: _Connection, method: str, status_line: bytes,
+    async def _answer(self, connection: _Connection, method: str, head: bytes,
                       keep: int) -> UpstreamAnswer:
-        found = _STATUS_LINE.fullmatch(status_line.rstrip(b"\r\n"))
-        lines: list[bytes] = []
-        while found is not None and (line := await connection.reader.readuntil(b"\r\n")) != b"\r\n":
-            lines.append(line)
-            if len(lines) > MAX_HEADERS:
-                break
+        status_line, *lines = head[:-4].split(b"\r\n")
+        found = _STATUS_LINE.fullmatch(status_line)
         try:
             if found is None or len(lines) > MAX_HEADERS:
                 raise ValueError(repr(status_line[:80]) if found is None else "too many header lines")
@@ -288,7 +284,7 @@ class AsyncUpstream:
 def _parse_headers(lines: list[bytes]) -> list[tuple[str, str]]:
     headers = []
     for line in lines:
-        name, colon, value = line.rstrip(b"\r\n").partition(b":")
+        name, colon, value = line.partition(b":")
         if not colon or not name or name != name.strip():
             raise ValueError(f"not a header line: {line[:80]!r}")
         headers.append((name.decode("latin-1"), value.strip().decode("latin-1")))
