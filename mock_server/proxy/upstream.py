@@ -130,13 +130,12 @@ class AsyncUpstream:
             self._slots = asyncio.Semaphore(self.connections)
         head = self._head(method, target, headers, body, length)
         chunked = body is not None and not isinstance(body, bytes) and length is None
-        async with self._slots:
-            try:
-                async with asyncio.timeout(self.timeout_s):
-                    return await self._exchange(method, head, body, chunked, keep)
-            except TimeoutError:
-                raise UpstreamFailure(504, f"the upstream {self.url} did not answer within "
-                                      f"{self.timeout_s:g} s") from None
+        try:
+            async with asyncio.timeout(self.timeout_s), self._slots:  # waiting for a slot counts too
+                return await self._exchange(method, head, body, chunked, keep)
+        except TimeoutError:
+            raise UpstreamFailure(504, f"the upstream {self.url} did not answer within "
+                                  f"{self.timeout_s:g} s") from None
 
     def _head(self, method: str, target: str, headers: list[tuple[str, str]], body: Body,
               length: int | None) -> bytes:

@@ -1,5 +1,5 @@
 """`calendar-mock serve`: the mock on 127.0.0.1, under granian (default) or waitress;
-`calendar-mock proxy`: a contract-checking proxy in front of an API (mock_server.proxy.serve).
+`calendar-mock proxy`: a contract-checking proxy in front of an API (proxy_command).
 
 granian was chosen by measurement (benchmarks/RESULTS.md, "Decisions measured once");
 waitress is the pure-Python fallback, with a thread pool. Either way the mock is served by
@@ -21,7 +21,7 @@ import sys
 from calendar_spec.profiles import ProfileError
 
 from ..config import MockConfig
-from ..proxy import serve as proxy_command
+from . import proxy_command
 from .banner import banner, base_url
 from .ports import free_port
 from .waitress_server import DEFAULT_THREADS

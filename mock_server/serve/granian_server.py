@@ -80,10 +80,11 @@ class _QuietExperimental(logging.Filter):
 
 
 async def serve_rsgi(app: Any, host: str, port: int, text: str, stop: StopSignals, *,
-                     on_stop: Callable[[], None] | None = None, exit_when_stuck: bool = True) -> int:
+                     on_stop: Callable[[], None] | None = None,
+                     before_exit: Callable[[], None] | None = None) -> int:
     """Serve `app` until `stop`; print `text` once listening. On a stop, `on_stop` runs and
-    requests in flight get STOP_GRACE_S; past that the process ends (`exit_when_stuck`) or
-    this returns anyway, so that the caller can finish its own work first."""
+    requests in flight get STOP_GRACE_S; then `before_exit` runs (the caller's last words),
+    and if a request is still in flight the process ends at once."""
     server = embedded_server(app, host, port)
     stopping = asyncio.Event()
     stop.call_on(asyncio.get_running_loop(), stopping.set)
@@ -108,8 +109,11 @@ async def serve_rsgi(app: Any, host: str, port: int, text: str, stop: StopSignal
     try:
         await asyncio.wait_for(asyncio.shield(serving), STOP_GRACE_S)
     except TimeoutError:  # a request still in flight (a body that never ends): do not wait
-        if exit_when_stuck:
-            exit_now()
+        if before_exit is not None:
+            before_exit()
+        exit_now()
+    if before_exit is not None:
+        before_exit()
     return 0
 
 

@@ -1,5 +1,6 @@
-"""`calendar-mock proxy`: the proxy served on 127.0.0.1 by granian's embedded server, as
-`calendar-mock serve` is, until SIGINT or SIGTERM.
+"""`calendar-mock proxy`: the proxy (mock_server.proxy) served on 127.0.0.1 by granian's
+embedded server, as `calendar-mock serve` is, until SIGINT or SIGTERM. Nothing heavy is
+imported until the options are checked.
 
 granian, with the upstream reached from its event loop (mock_server.proxy.upstream), not
 waitress with a thread per request: measured in front of the mock, waitress and urllib3 took
@@ -17,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..serve.banner import base_url
+from .banner import base_url
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_CONNECTIONS = 64
@@ -48,7 +49,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def banner(url: str, app: object) -> str:
-    from .app import ProxyApp
+    from ..proxy.app import ProxyApp
 
     assert isinstance(app, ProxyApp)
     config, level = app.config, app.level
@@ -66,17 +67,17 @@ def banner(url: str, app: object) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..serve.signals import StopSignals
+    from .signals import StopSignals
 
     stop = StopSignals(STOP_DEADLINE_S)  # before the slow imports: a stop during start-up is a stop too
     import asyncio
 
     from calendar_spec.profiles import ProfileError
 
-    from ..serve.granian_server import serve_rsgi
-    from ..serve.ports import free_port
-    from .app import ProxyApp, ProxyConfig
-    from .rsgi import ProxyRsgi
+    from ..proxy.app import ProxyApp, ProxyConfig
+    from ..proxy.rsgi import ProxyRsgi
+    from .granian_server import serve_rsgi
+    from .ports import free_port
 
     if args.upstream_timeout <= 0 or args.connections < 1:
         print("calendar-mock proxy: --upstream-timeout and --connections must be positive", file=sys.stderr)
@@ -94,12 +95,18 @@ def run(args: argparse.Namespace) -> int:
     if stop.requested.is_set():
         app.close()
         return 0
+
+    def finish() -> None:
+        """Write the files; on a requested stop, print the summary."""
+        app.close()
+        if stop.requested.is_set():
+            print(app.report.table(), flush=True)
+        sys.stderr.flush()
+
     code = asyncio.run(serve_rsgi(relay, args.host, port, banner(base_url(args.host, port), app), stop,
-                                  exit_when_stuck=False))
-    app.close()
-    if stop.requested.is_set():
-        print(app.report.table(), flush=True)
-    sys.stderr.flush()
+                                  before_exit=finish))
+    if code != 0:
+        finish()
     # Out without the interpreter's finalisation, as `calendar-mock serve` does: a granian thread
     # that meets a finalising interpreter may abort the process.
     os._exit(code)
