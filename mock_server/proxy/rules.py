@@ -226,9 +226,10 @@ def _listing(findings: Findings, verdict: RequestVerdict, body: dict[str, Any]) 
             needle.casefold() in str(r.get(key) or "").casefold() for key in ("name", "publicname"))]
         findings.expect("list.search-meaning", not misses, f"search={needle!r} answered calendars whose "
                         f"name and publicname do not contain it: ids {misses[:10]}", "body.records")
-    for record in records[:50]:
-        if isinstance(record, dict):
-            _deleted_output(findings, record)
+    if findings.level.answer("deleted_output"):
+        for record in records[:50]:
+            if isinstance(record, dict):
+                _deleted_output(findings, record)
 
 
 def _paging(findings: Findings, verdict: RequestVerdict, body: dict[str, Any], served: int) -> None:
