@@ -155,3 +155,15 @@ def test_an_answer_too_large_to_judge_streams_through_unchanged() -> None:
         notes = journal(url)[0]["notes"]
     assert proxied.status_code == 200 and proxied.content == direct.content
     assert any("passed on unjudged" in note for note in notes)
+
+
+def _who_is_calling(environ, start_response):
+    reply = json.dumps({"port": environ.get("REMOTE_PORT")}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(reply)))])
+    return [reply]
+
+
+def test_connections_to_the_upstream_are_kept_alive() -> None:
+    with upstream_wsgi(_who_is_calling) as upstream, proxy(upstream.base_url) as (_, url):
+        ports = {requests.get(f"{url}{LIST}", timeout=10).json()["port"] for _ in range(5)}
+    assert len(ports) == 1  # one connection, reused by every request

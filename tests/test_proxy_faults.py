@@ -101,6 +101,27 @@ def _tag(rule: str) -> str:
     return next(r["tag"] for r in calendar_spec.rules("strict") if r["id"] == rule)
 
 
+class AnswersHtml:
+    """The real mock, its answers labelled text/html."""
+
+    def __init__(self) -> None:
+        self.app = create_app()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        def relabel(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            kept = [(k, v) for k, v in headers if k.lower() != "content-type"]
+            return start_response(status, [*kept, ("Content-Type", "text/html")], exc_info)
+
+        return self.app(environ, relabel)
+
+
+def test_a_success_that_is_not_labelled_json_is_a_violation() -> None:
+    with upstream_wsgi(AnswersHtml()) as upstream, proxy(upstream.base_url) as (_, url):
+        answer = requests.get(f"{url}{CALENDAR}", params={"apikey": APIKEY}, auth=AUTH, timeout=10)
+    assert answer.headers["Content-Type"] == "text/html"
+    assert violations(answer) == ["transport.json-responses"]
+
+
 class IgnoresApikey:
     """A deployment that serves data without an apikey (it adds the demo one itself)."""
 

@@ -20,6 +20,7 @@ from calendar_spec.walk import HTTP_METHODS, escape_token
 from ..contract import Contract
 from ..contract.schema_check import SchemaCheck
 from . import rules
+from .answer import NOT_JSON, UNREAD, Answer, Defaults
 from .findings import Findings, Level
 from .request_check import RequestChecker, RequestVerdict
 
@@ -66,7 +67,7 @@ class ExchangeJudge:
         # At the strict view, a body only the documented view accepts breaks an assumption of ours.
         self.documented_schemas = (ResponseSchemas(Contract(load_spec("documented")))
                                    if level.view == "strict" else None)
-        self.defaults = rules.Defaults.of(level)
+        self.defaults = Defaults.of(level)
 
     def judge_request(self, method: str, path: str, query_string: str, headers: dict[str, str],
                       body: bytes | None) -> RequestVerdict:
@@ -83,7 +84,7 @@ class ExchangeJudge:
                 rules.unserved_method(findings, status, headers)
             return findings
         op_id = operation.operation_id
-        answer = rules.Answer(status, headers, body, _json(body, headers))
+        answer = Answer(status, headers, body, _json(body, headers))
         self._status(findings, verdict, answer)
         self._media_type(findings, verdict, answer)
         if answer.is_json and verdict.method != "HEAD":
@@ -91,7 +92,7 @@ class ExchangeJudge:
         rules.check(findings, verdict, answer, self.defaults)
         return findings
 
-    def _status(self, findings: Findings, verdict: RequestVerdict, answer: rules.Answer) -> None:
+    def _status(self, findings: Findings, verdict: RequestVerdict, answer: Answer) -> None:
         status, op_id = answer.status, verdict.operation_id
         findings.expect("transport.status-set", status in self.statuses,
                         f"{status} is not one of the statuses the API answers "
@@ -110,7 +111,7 @@ class ExchangeJudge:
             findings.expect("transport.status-set", status in self.schemas.documented[op_id],
                             f"{status} is not documented for {op_id}", "status")
 
-    def _media_type(self, findings: Findings, verdict: RequestVerdict, answer: rules.Answer) -> None:
+    def _media_type(self, findings: Findings, verdict: RequestVerdict, answer: Answer) -> None:
         if not answer.has_body or verdict.method == "HEAD":
             return
         media_type = answer.media_type
@@ -119,10 +120,10 @@ class ExchangeJudge:
                             f"a {answer.status} answer with a body must be application/json, "
                             f"not {answer.header('content-type')!r}", "header Content-Type")
         if media_type == JSON_MEDIA_TYPE or media_type.endswith("+json"):
-            findings.expect("transport.json-responses", answer.json is not rules.NOT_JSON,  # UNREAD passes
+            findings.expect("transport.json-responses", answer.json is not NOT_JSON,  # UNREAD passes
                             f"the {answer.status} answer says {media_type} but is not JSON", "body")
 
-    def _schema(self, findings: Findings, op_id: str, answer: rules.Answer) -> None:
+    def _schema(self, findings: Findings, op_id: str, answer: Answer) -> None:
         validator = self.schemas.validator(op_id, answer.status)
         if validator is None:
             return
@@ -146,7 +147,7 @@ class ExchangeJudge:
         else:
             self._body_schema(findings, op_id, answer, message, where)
 
-    def _body_schema(self, findings: Findings, op_id: str, answer: rules.Answer, message: str,
+    def _body_schema(self, findings: Findings, op_id: str, answer: Answer, message: str,
                      where: str) -> None:
         body_rule = self.schemas.answer_rules[op_id].get("body", "transport.status-set")
         if self.documented_schemas is not None and _valid(self.documented_schemas, op_id, answer) \
@@ -155,7 +156,7 @@ class ExchangeJudge:
         findings.fail(body_rule, message, where)
 
 
-def _valid(schemas: ResponseSchemas, op_id: str, answer: rules.Answer) -> bool:
+def _valid(schemas: ResponseSchemas, op_id: str, answer: Answer) -> bool:
     validator = schemas.validator(op_id, answer.status)
     return validator is None or validator.is_valid(answer.json)
 
@@ -164,13 +165,13 @@ def _json(body: bytes | None, headers: list[tuple[str, str]]) -> Any:
     """The decoded body; NOT_JSON for none or one that is not JSON, UNREAD for one not judged
     (too large to keep, or compressed: passed on as it is)."""
     if body is None:
-        return rules.UNREAD
+        return UNREAD
     if not body:
-        return rules.NOT_JSON
+        return NOT_JSON
     if any(name.lower() == "content-encoding" and value.strip().lower() not in ("", "identity")
            for name, value in headers):
-        return rules.UNREAD
+        return UNREAD
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        return rules.NOT_JSON
+        return NOT_JSON
