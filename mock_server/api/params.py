@@ -38,8 +38,6 @@ def coerce(raw: str, schema: Mapping[str, Any]) -> Any:
 
 
 def _problems(param: Parameter, value: Any) -> dict[str, list[str]]:
-    if param.validator.is_valid(value):  # nearly always: skip building an empty explanation
-        return {}
     return field_problems(param.validator.iter_errors(value), param.name)
 
 

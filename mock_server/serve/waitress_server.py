@@ -63,15 +63,14 @@ class RunningServer:
 
 
 def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = DEFAULT_THREADS,
-                sockets: dict[int, Any] | None = None, *, clear_untrusted_proxy_headers: bool = True):
+                sockets: dict[int, Any] | None = None):
     """A waitress server bound to `host:port` (port 0: any free port), not yet running; its
-    listening socket and connections live in `sockets` when given. A proxy passes the
-    X-Forwarded-* headers on as they came (`clear_untrusted_proxy_headers=False`)."""
+    listening socket and connections live in `sockets` when given."""
     from waitress.server import create_server
 
     return create_server(
         CutConnections(app), map=sockets, host=host, port=port, threads=threads, ident="calendar-mock",
-        clear_untrusted_proxy_headers=clear_untrusted_proxy_headers, channel_timeout=30,
+        clear_untrusted_proxy_headers=True, channel_timeout=30,
     )
 
 
@@ -103,11 +102,9 @@ class CutConnections:
 
 
 def serve_in_thread(app: Flask, host: str = "127.0.0.1", port: int = 0,
-                    threads: int = DEFAULT_THREADS, *, clear_untrusted_proxy_headers: bool = True
-                    ) -> RunningServer:
+                    threads: int = DEFAULT_THREADS) -> RunningServer:
     sockets: dict[int, Any] = {}
-    server = make_server(app, host, port, threads, sockets,
-                         clear_untrusted_proxy_headers=clear_untrusted_proxy_headers)
+    server = make_server(app, host, port, threads, sockets)
     stopping = threading.Event()
     thread = threading.Thread(target=_serve, args=(server, stopping), name="calendar-mock", daemon=True)
     thread.start()
