@@ -79,6 +79,8 @@ def test_har_file_is_valid_and_masks_every_secret(tmp_path: Path) -> None:
     basic = base64.b64encode(f"{EMAIL}:{PASSWORD}".encode()).decode()
     for secret in (APIKEY, PASSWORD, basic, sha1(PASSWORD), session_id):
         assert secret not in text
+    sent = {h["name"].lower(): h["value"] for h in entries[0]["request"]["headers"]}
+    assert base64.b64decode(sent["authorization"].split()[1]) == f"{EMAIL}:***".encode()  # who, not how
     login = entries[2]
     assert login["request"]["postData"]["mimeType"].startswith("application/x-www-form-urlencoded")
     assert any(c["name"] == "_session_id" and c["value"] == "***" for c in login["response"]["cookies"])

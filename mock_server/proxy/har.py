@@ -1,15 +1,17 @@
 """HAR 1.2 files (http://www.softwareishard.com/blog/har-12-spec/): one entry per exchange,
 secrets masked, written as they come.
 
-Any tool can use it: `har_entry(...)` builds an entry from plain values (masking the apikey in
-the query and in a JSON or form body, `pro[password]`, the Authorization header and the
-`_session_id` cookie, in Cookie and Set-Cookie); `HarWriter` appends entries to a file that is a
-complete HAR document after every flush - every `flush_every` entries and on `close` - so a
-crash loses at most the entries not yet flushed, and memory holds no more than those.
+Any tool can use it: `har_entry(...)` builds an entry from plain values, masking the apikey in
+the query and in a JSON or form body, `pro[password]`, the password of Basic credentials (any
+other Authorization whole) and the `_session_id` cookie, in Cookie and Set-Cookie, as
+mock_server.recorded reads them back; `HarWriter` appends entries to a file that is a complete
+HAR document after every flush - every `flush_every` entries and on `close` - so a crash loses
+at most the entries not yet flushed, and memory holds no more than those.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -30,10 +32,19 @@ _TAIL = b"\n]}}\n"
 
 
 def mask_header(name: str, value: str) -> str:
+    """The header with its secret masked: a Basic password (the user stays readable, so that a
+    recording still says who called), any other credentials whole, the session cookie."""
     lowered = name.lower()
     if lowered in ("authorization", "proxy-authorization"):
-        scheme = value.split(" ", 1)[0] if " " in value else ""
-        return f"{scheme} {MASK}".strip()
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                user, colon, _ = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+            except (ValueError, UnicodeDecodeError):
+                colon = ""
+            if colon:
+                return f"{scheme} {base64.b64encode(f'{user}:{MASK}'.encode()).decode()}"
+        return f"{scheme} {MASK}".strip() if token else MASK
     if lowered in ("cookie", "set-cookie"):
         return _SESSION.sub(lambda found: found[1] + MASK, value)
     return value
