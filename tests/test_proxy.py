@@ -167,3 +167,19 @@ def test_connections_to_the_upstream_are_kept_alive() -> None:
     with upstream_wsgi(_who_is_calling) as upstream, proxy(upstream.base_url) as (_, url):
         ports = {requests.get(f"{url}{LIST}", timeout=10).json()["port"] for _ in range(5)}
     assert len(ports) == 1  # one connection, reused by every request
+
+
+def test_a_profile_level_checks_the_answers_one_exchange_shows() -> None:
+    """Held to the contrarian profile, the default mock shows where it answers otherwise: a
+    group_id mismatch refused with 403 (the profile says 400), a page of 25 (the profile caps it
+    at 5), a DELETE that answers the calendar (the profile says {})."""
+    with upstream_mock() as upstream, proxy(upstream.base_url, level="profile:contrarian") as (_, url):
+        mismatch = requests.post(f"{url}{LIST}", params={"apikey": APIKEY}, auth=AUTH, timeout=10,
+                                 json={"calendar": {"name": "Elsewhere", "group_id": 5}})
+        page = requests.get(f"{url}{LIST}", params={"apikey": APIKEY}, auth=AUTH, timeout=10)
+        deleted = requests.delete(f"{url}{LIST}/2", params={"apikey": APIKEY}, auth=AUTH, timeout=10)
+        tags = {v["rule"]: v["tag"] for e in journal(url, violations="yes") for v in e["violations"]}
+    assert "profile.group_id_mismatch" in violations(mismatch)
+    assert "profile.page_cap" in violations(page)
+    assert "profile.delete_body" in violations(deleted)
+    assert {tags[rule] for rule in tags if rule.startswith("profile.")} == {"PROFILE"}
