@@ -4,7 +4,7 @@ imported until the options are checked.
 
 granian, with the upstream reached from its event loop (mock_server.proxy.upstream), not
 waitress with a thread per request: measured in front of the mock, waitress and urllib3 took
-1.3 ms of CPU per request and a fifth of the direct throughput (benchmarks, section proxy).
+1.3 ms of CPU per request and a fifth of the direct throughput (benchmarks/decisions.md).
 
 A stop (Ctrl-C, SIGTERM) lets requests in flight finish for a moment, writes the report files
 and the HAR file, prints the summary table (rule, tag, count) and exits 0, within 2 s.
@@ -20,13 +20,19 @@ from pathlib import Path
 
 from .banner import base_url
 
+DESCRIPTION = (
+    "Forward every request to the upstream unchanged and its answer back unchanged, with "
+    "X-Contract-Violations naming the contract rules the exchange breaks at --level; the details "
+    "in GET /_mock/requests?violations=yes. Ctrl-C writes --report and --record, prints a summary "
+    "per rule and exits 0. Status 2: bad options, a profile that cannot be loaded, or a port that "
+    "cannot be bound.")
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_CONNECTIONS = 64
 STOP_DEADLINE_S = 1.8  # the backstop: the process is gone by then, whatever it is doing
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    proxy = commands.add_parser("proxy", description=__doc__,
+    proxy = commands.add_parser("proxy", description=DESCRIPTION,
                                 help="forward traffic to a Calendar API and check it against the spec")
     proxy.add_argument("--upstream", required=True, help="the API to forward to, e.g. "
                        "https://sandbox.clicrdv.com or http://127.0.0.1:8001 (a `calendar-mock serve`)")
