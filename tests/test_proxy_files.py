@@ -167,3 +167,21 @@ def test_the_command_refuses_a_bad_level(tmp_path: Path) -> None:
     with proxy_process("--upstream", "http://127.0.0.1:9", "--level", "profile:nowhere.yaml") as process:
         _, err = process.communicate(timeout=20)
     assert process.returncode == 2 and "nowhere.yaml" in err
+
+
+def test_every_rule_the_proxy_names_is_a_rule_of_the_spec() -> None:
+    """Each violation names an x-contract-rules id (or profile.<question> for a profile's answer):
+    every such literal in the proxy's source is one."""
+    import calendar_spec
+    from calendar_spec import profiles
+
+    source = "\n".join(path.read_text(encoding="utf-8") for path in
+                       (Path(__file__).resolve().parents[1] / "mock_server" / "proxy").glob("*.py"))
+    families = ("transport|auth|isolation|list|show|create|update|delete|restore|invalid|notfound|method"
+                "|clients")
+    named = set(re.findall(rf'"((?:{families})\.[a-z0-9-]+)"', source))
+    asked = set(re.findall(r'"profile\.([a-z_]+)"', source))
+    asked |= set(re.findall(r'answer\("([a-z_]+)"\)', source))
+    known = calendar_spec.rule_ids("strict")
+    assert len(named) > 30 and named <= known, named - known
+    assert asked and asked <= set(profiles.questions()), asked - set(profiles.questions())
