@@ -131,7 +131,8 @@ def section(results: dict) -> str:
                          f"{max(d['other_load'], p['other_load']):.2f} |")
     lines += ["", "`calendar-mock serve` (granian) as the upstream, "
               "`calendar-mock proxy --level documented` "
-              "(waitress, 16 threads, urllib3 pool) in front of it; direct and proxied runs alternate on "
+              "(granian, the upstream reached over kept-alive connections) in front of it; direct and "
+              "proxied runs alternate on "
               "the same two processes. Each proxied request is judged in full (route, request validators, "
               "status, media type, response schema, the list envelope and paging rules) and journaled."]
     return "\n".join(lines)
