@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from proxy_bench import section as proxy_section
 from report_format import OP_NAMES, OPERATIONS, OTHERS, PEERS, load_cell, num, peak_under_load, ratio
 from report_targets import targets_table
 from report_worst import worst_section
@@ -335,10 +336,14 @@ def markdown(results: dict) -> str:
         "## Worst case: the costliest requests at 10,000 calendars, every text at its longest",
         "",
         worst_section(results),
+        "",
+        "## Proxy: `calendar-mock proxy` in front of the mock, against the mock directly",
+        "",
+        proxy_section(results),
     ]).rstrip() + "\n"
 
 
-def write(results: dict) -> str:
-    """Write RESULTS.md and return the text to print: the summary and the targets."""
-    RESULTS_MD.write_text(markdown(results), encoding="utf-8")
-    return "\n".join([summary_table(results), "", targets_table(results), "", f"written {RESULTS_MD}"])
+def write(results: dict, path: Path = RESULTS_MD) -> str:
+    """Write the report (RESULTS.md) and return the text to print: the summary and the targets."""
+    path.write_text(markdown(results), encoding="utf-8")
+    return "\n".join([summary_table(results), "", targets_table(results), "", f"written {path}"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from proxy_bench import targets as proxy_targets
 from report_format import EXTERNAL, OP_NAMES, load_cell
 from report_worst import worst_targets
 
@@ -55,6 +56,7 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
     else:
         reason = contract.get("reason") or contract.get("error") or "not measured"
         rows.append(("strict contract run ≤ 120 s", f"TODO: {reason}", "—", None))
+    rows += proxy_targets(results)
     return rows
 
 

@@ -3,6 +3,7 @@
     python benchmarks/run.py                 # everything (about 15 minutes on 2 cores)
     python benchmarks/run.py --quick         # short runs, to try the machinery
     python benchmarks/run.py --only cold,load
+    python benchmarks/run.py --only proxy    # the proxy in front of the mock, vs the mock
     python benchmarks/run.py --report-only   # rewrite RESULTS.md from the last raw results
 
 Raw numbers go to benchmarks/.work/results.json, the report to benchmarks/RESULTS.md.
@@ -27,6 +28,7 @@ import contract_bench  # noqa: E402
 import machine  # noqa: E402
 import peers  # noqa: E402
 import profile_mock  # noqa: E402
+import proxy_bench  # noqa: E402
 import report  # noqa: E402
 import seeds  # noqa: E402
 import tools  # noqa: E402
@@ -35,7 +37,7 @@ from load import run_wrk  # noqa: E402
 
 WORK = HERE / ".work"
 RAW = WORK / "results.json"
-SECTIONS = ("cold", "load", "sizes", "profile", "contract", "worst")
+SECTIONS = ("cold", "load", "sizes", "profile", "contract", "worst", "proxy")
 SIZES = (100, 10_000, 100_000)
 CONNECTIONS = (1, 16)
 WRK_SETTINGS = ("duration_s", "repeats", "max_requests", "cold_runs", "warmup_s", "connections")
@@ -236,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         print(report.write(results))
         return 0
     machine.MAX_WAIT_S, machine.WAIT_BUDGET_S = args.quiet_wait, args.wait_budget
-    tools.ensure_all()
+    tools.ensure_all(node=bool({"cold", "load"} & set(args.sections)))  # Prism and json-server
     results: dict = json.loads(RAW.read_text()) if RAW.exists() and args.sections != list(SECTIONS) else {}
     results["environment"] = tools.environment()
     previous = results.get("settings", {})
@@ -260,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
                                    duration=args.worst_duration, max_requests=args.max_requests,
                                    heavy_cap=args.worst_heavy_cap,
                                    profile_calls=1 if args.quick else 3, log=log),
+        "proxy": lambda: proxy_bench.measure(WORK, args.duration, args.repeats, args.max_requests, log),
     }
     for section in args.sections:
         log(f"== {section}")
@@ -274,7 +277,11 @@ def main(argv: list[str] | None = None) -> int:
         if results["code"][section]["after"] != before:
             log(f"the measured code changed during the {section} section")
         RAW.write_text(json.dumps(results, indent=2))
-    print(report.write(results))
+    missing = [section for section in SECTIONS if section not in results]
+    # A partial run with no earlier results would leave most of RESULTS.md empty: it goes beside it.
+    print(report.write(results, WORK / "RESULTS-partial.md" if missing else report.RESULTS_MD))
+    if missing:
+        print(f"RESULTS.md left as it was: no results yet for {', '.join(missing)}")
     return 0
 
 

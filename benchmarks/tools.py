@@ -53,9 +53,10 @@ def ensure_node_packages() -> None:
                     "--no-fund", "--loglevel=error", *missing], check=True)
 
 
-def ensure_all() -> None:
+def ensure_all(node: bool = True) -> None:
     ensure_wrk()
-    ensure_node_packages()
+    if node:
+        ensure_node_packages()
 
 
 def _first_line(command: list[str]) -> str:

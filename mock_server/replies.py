@@ -21,10 +21,14 @@ class Reply:
 
     def wsgi(self, start_response: Any, *, head_only: bool = False) -> list[bytes]:
         """Start the WSGI response; the body to return."""
-        payload = encode_json(self.body)
-        start_response(status_line(self.status), [
-            ("Content-Type", JSON_TYPE), ("Content-Length", str(len(payload))), *self.headers])
+        headers, payload = self.encoded()
+        start_response(status_line(self.status), headers)
         return [] if head_only else [payload]
+
+    def encoded(self) -> tuple[list[tuple[str, str]], bytes]:
+        """The headers and the JSON body, as any server sends them."""
+        payload = encode_json(self.body)
+        return [("Content-Type", JSON_TYPE), ("Content-Length", str(len(payload))), *self.headers], payload
 
 
 def status_line(status: int) -> str:

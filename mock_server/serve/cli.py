@@ -1,4 +1,5 @@
-"""`calendar-mock serve`: the mock on 127.0.0.1, under granian (default) or waitress.
+"""`calendar-mock serve`: the mock on 127.0.0.1, under granian (default) or waitress;
+`calendar-mock proxy`: a contract-checking proxy in front of an API (proxy_command).
 
 granian was chosen by measurement (benchmarks/RESULTS.md, "Decisions measured once");
 waitress is the pure-Python fallback, with a thread pool. Either way the mock is served by
@@ -14,17 +15,16 @@ it at once. Status 2: the seed data or the profile cannot be loaded, or the port
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
-import random
-import socket
 import sys
 
 from calendar_spec.profiles import ProfileError
 
 from ..config import MockConfig
 from ..recorded import command as seed_from_har
+from . import proxy_command
 from .banner import banner, base_url
+from .ports import free_port
 from .waitress_server import DEFAULT_THREADS
 
 SERVERS = ("granian", "waitress")
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                        help="waitress worker threads (granian answers on one event loop)")
     seed_from_har.add_parser(commands)
+    proxy_command.add_parser(commands)
     return parser
 
 
@@ -58,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "seed-from-har":
         return seed_from_har.main(args)
+    if args.command == "proxy":
+        return proxy_command.run(args)
     try:
         config = MockConfig.of(args.fixtures, profile=args.profile,
                                intervention_match=args.intervention_match,
@@ -68,33 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.server == "waitress":
         return _serve_waitress(args, config)
     try:
-        port = _free_port(args.host, args.port)
+        port = free_port(args.host, args.port)
     except OSError as error:
         print(f"calendar-mock: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2
     from .granian_server import serve
 
     return serve(args.host, port, base_url(args.host, port), config)
-
-
-def _free_port(host: str, port: int) -> int:
-    """The port to serve on, checked free so that a clash is reported here.
-
-    granian binds the port itself after this check, so for `--port 0` the port is picked
-    below Linux's ephemeral range (32768 and up), which outgoing connections never take in
-    between; only if all tried are taken does the kernel pick one."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-
-    def probe(candidate: int) -> int:
-        with socket.create_server((host, candidate), family=family) as bound:
-            return bound.getsockname()[1]
-
-    if port:
-        return probe(port)
-    for candidate in random.sample(range(20000, 32768), 20):
-        with contextlib.suppress(OSError):
-            return probe(candidate)
-    return probe(0)
 
 
 def _serve_waitress(args: argparse.Namespace, config: MockConfig) -> int:

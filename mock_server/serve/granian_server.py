@@ -18,6 +18,7 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from ..config import MockConfig
@@ -51,7 +52,7 @@ def serve(host: str, port: int, url: str, config: MockConfig) -> int:
     # Flask is imported on the first control-plane request only: the API answers sooner.
     app = RsgiBridge(wsgi_stack(mock, LazyControlApp(mock)), mock.store.calendar_count)
     text = banner(url, mock.store.dump()["apikeys"], mock.store.seed_credentials())
-    code = asyncio.run(_serve(app, host, port, text, stop))
+    code = asyncio.run(serve_rsgi(app, host, port, text, stop, on_stop=app.release_delays))
     # Out without the interpreter's finalisation, as a multiprocessing worker ends: a thread
     # of granian's that meets a finalising interpreter aborts the process (SIGABRT, seen
     # about once in 15 stops).
@@ -60,15 +61,31 @@ def serve(host: str, port: int, url: str, config: MockConfig) -> int:
     os._exit(code)
 
 
-async def _serve(app: Any, host: str, port: int, text: str, stop: StopSignals) -> int:
+def embedded_server(app: Any, host: str, port: int) -> Any:
+    """granian's embedded server for the RSGI `app`, not yet serving."""
     from granian.constants import Interfaces
     from granian.log import logger as granian_logger
     from granian.server.embed import Server
 
+    if not any(isinstance(known, _QuietExperimental) for known in granian_logger.filters):
+        granian_logger.addFilter(_QuietExperimental())  # once, however many servers a process starts
     # backlog: granian's process server's default (the embedded one has 128)
-    server = Server(app, address=host, port=port, interface=Interfaces.RSGI, websockets=False,
-                    backlog=1024, log_level="warning")  # type: ignore[arg-type]
-    granian_logger.addFilter(lambda record: EXPERIMENTAL_WARNING not in record.getMessage())
+    return Server(app, address=host, port=port, interface=Interfaces.RSGI, websockets=False,
+                  backlog=1024, log_level="warning")  # type: ignore[arg-type]
+
+
+class _QuietExperimental(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return EXPERIMENTAL_WARNING not in record.getMessage()
+
+
+async def serve_rsgi(app: Any, host: str, port: int, text: str, stop: StopSignals, *,
+                     on_stop: Callable[[], None] | None = None,
+                     before_exit: Callable[[], None] | None = None) -> int:
+    """Serve `app` until `stop`; print `text` once listening. On a stop, `on_stop` runs and
+    requests in flight get STOP_GRACE_S; then `before_exit` runs (the caller's last words),
+    and if a request is still in flight the process ends at once."""
+    server = embedded_server(app, host, port)
     stopping = asyncio.Event()
     stop.call_on(asyncio.get_running_loop(), stopping.set)
     serving = asyncio.create_task(server.serve())
@@ -86,12 +103,17 @@ async def _serve(app: Any, host: str, port: int, text: str, stop: StopSignals) -
             return 1
         print(f"calendar-mock: cannot listen on {host}:{port}: {reason}", file=sys.stderr, flush=True)
         return LISTEN_ERROR_EXIT
-    app.release_delays()
+    if on_stop is not None:
+        on_stop()
     server.stop()
     try:
         await asyncio.wait_for(asyncio.shield(serving), STOP_GRACE_S)
     except TimeoutError:  # a request still in flight (a body that never ends): do not wait
+        if before_exit is not None:
+            before_exit()
         exit_now()
+    if before_exit is not None:
+        before_exit()
     return 0
 
 

@@ -2,6 +2,8 @@
 
 Recording costs a tuple append: the query string and body are kept raw and only parsed
 and masked when somebody reads the journal, which is rare next to serving requests.
+The proxy (mock_server.proxy) keeps its exchanges in the same ring: an entry is anything with
+`method`, `path`, `status`, `violations` and `render(seq)`.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Entry(NamedTuple):
     status: int | None
     duration_ms: float
     fault: dict[str, Any] | None = None
+    violations: tuple[Any, ...] = ()  # the mock answers as it says: it has none
 
     def render(self, seq: int) -> dict[str, Any]:
         rendered = {
@@ -101,11 +104,15 @@ class Journal:
         method = filters.get("method", "").upper()
         path = filters.get("path", "")
         status = filters.get("status", "")
+        violations = filters.get("violations", "").lower()
+        wanted = {"yes": True, "true": True, "1": True,
+                  "no": False, "false": False, "0": False}.get(violations)
         return [
             entry.render(seq) for seq, entry in entries
             if (not method or entry.method == method)
             and (not path or path in entry.path)
             and (not status or str(entry.status).startswith(status.rstrip("x")))
+            and (wanted is None or bool(entry.violations) is wanted)
         ]
 
     def clear(self) -> None:

@@ -1,0 +1,138 @@
+"""Section `proxy`: what `calendar-mock proxy` adds in front of the mock.
+
+The mock (`calendar-mock serve`, granian) and the proxy in front of it (`calendar-mock proxy
+--upstream <mock>`, level documented) each run in their own process group. For each operation
+and connection count, wrk drives the mock directly and through the proxy in turn (1 s warm-up
+each, then `repeats` rounds of direct-then-proxied runs, so other work on the machine falls on
+both alike); medians of p50, p99 and req/s, and the proxy's CPU per request. The targets: at
+most 1 ms added at p50, throughput at least half the direct one.
+
+    python benchmarks/run.py --only proxy
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import machine
+import peers
+from load import run_wrk
+
+OPERATIONS = ("list", "show")
+CONNECTIONS = (1, 16)
+ADDED_P50_MS = 1.0
+THROUGHPUT_SHARE = 0.5
+
+
+def proxy_peer(upstream: str, level: str = "documented") -> peers.Peer:
+    def command(port: int, work: Path) -> list[str]:
+        cli = Path(sys.executable).with_name("calendar-mock")
+        return [str(cli), "proxy", "--upstream", upstream, "--host", peers.HOST, "--port", str(port),
+                "--level", level]
+    return peers.Peer("proxy", f"calendar-mock proxy --level {level}", command)
+
+
+def measure(work: Path, duration: float, repeats: int, max_requests: int,
+            log: Callable[[str], None]) -> dict:
+    results: dict = {"operations": {}}
+    for operation in OPERATIONS:
+        for connections in CONNECTIONS:
+            cell = _pair(work, operation, connections, duration, repeats, max_requests)
+            results["operations"].setdefault(operation, {})[str(connections)] = cell
+            log(f"proxy {operation:5} c={connections:<2} direct {cell['direct']['rps']:7.0f} req/s "
+                f"p50 {cell['direct']['p50_ms']:.2f} ms | proxied {cell['proxied']['rps']:7.0f} req/s "
+                f"p50 {cell['proxied']['p50_ms']:.2f} ms p99 {cell['proxied']['p99_ms']:.2f} ms | "
+                f"+{cell['added_p50_ms']:.2f} ms, {cell['throughput_ratio']:.0%} of direct, "
+                f"CPU µs/req: proxy {cell['proxy_cpu_us']:.0f}, mock {cell['mock_cpu_us']:.0f}")
+    return results
+
+
+def _pair(work: Path, operation: str, connections: int, duration: float, repeats: int,
+          max_requests: int) -> dict:
+    mock = peers.mock_peer()
+    request = mock.requests[operation]
+    common = {"connections": connections, "max_requests": max_requests, "work_dir": work}
+    runs: dict[str, list[dict]] = {"direct": [], "proxied": []}
+    with peers.Running(mock, work) as upstream:
+        upstream.wait_ready()
+        with peers.Running(proxy_peer(upstream.base_url), work) as proxied:
+            proxied.wait_ready()
+            targets = {"direct": upstream, "proxied": proxied}
+            for running in targets.values():
+                run_wrk(running.base_url, request, mock.auth, duration=1.0, **common)
+            for _ in range(repeats):
+                for name, running in targets.items():
+                    both_cpu = _cpu_of(upstream, proxied)
+                    gate = machine.wait_for_quiet(both_cpu)
+                    proxy_before, mock_before = proxied.cpu_seconds(), upstream.cpu_seconds()
+                    result = run_wrk(running.base_url, request, mock.auth, duration=duration,
+                                     sample=running.rss_bytes, server_cpu=both_cpu, **common)
+                    answered = max(1, result["requests"])
+                    result["proxy_cpu_us"] = (proxied.cpu_seconds() - proxy_before) / answered * 1e6
+                    result["mock_cpu_us"] = (upstream.cpu_seconds() - mock_before) / answered * 1e6
+                    runs[name].append({**result, "gate": gate})
+            probe = proxied.send(request)
+    direct, through = _median(runs["direct"]), _median(runs["proxied"])
+    return {
+        "method": request.method, "path": request.path, "probe_status": probe[0],
+        "direct": direct, "proxied": through, "runs": runs,
+        "added_p50_ms": through["p50_ms"] - direct["p50_ms"],
+        "added_p99_ms": through["p99_ms"] - direct["p99_ms"],
+        "throughput_ratio": through["rps"] / direct["rps"] if direct["rps"] else 0.0,
+        "proxy_cpu_us": statistics.median(r["proxy_cpu_us"] for r in runs["proxied"]),
+        "mock_cpu_us": statistics.median(r["mock_cpu_us"] for r in runs["direct"]),
+    }
+
+
+def _cpu_of(*processes: peers.Running) -> Callable[[], float]:
+    return lambda: sum(process.cpu_seconds() for process in processes)
+
+
+def _median(runs: list[dict]) -> dict:
+    return {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50_ms", "p99_ms")} | {
+        "non2xx": sum(r["non2xx"] for r in runs), "socket_errors": sum(r["socket_errors"] for r in runs),
+        "other_load": max(r["other_load"] for r in runs),
+        "peak_rss_mb": max(r.get("peak_rss_mb", 0) for r in runs)}
+
+
+# -- the report -------------------------------------------------------------------------------
+def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
+    rows: list[tuple[str, str, str, bool | None]] = []
+    for operation, by_connections in results.get("proxy", {}).get("operations", {}).items():
+        for connections, cell in by_connections.items():
+            added, share = cell["added_p50_ms"], cell["throughput_ratio"]
+            rows.append((f"proxy {operation} c={connections}: ≤ {ADDED_P50_MS:g} ms added at p50",
+                         f"+{added:.2f} ms ({cell['direct']['p50_ms']:.2f} → "
+                         f"{cell['proxied']['p50_ms']:.2f})",
+                         f"{added / ADDED_P50_MS:.2f}× the limit", added <= ADDED_P50_MS))
+            rows.append((f"proxy {operation} c={connections}: throughput ≥ {THROUGHPUT_SHARE:.0%} of direct",
+                         f"{cell['proxied']['rps']:,.0f} vs {cell['direct']['rps']:,.0f} req/s",
+                         f"{share:.0%}", share >= THROUGHPUT_SHARE))
+    return rows
+
+
+def section(results: dict) -> str:
+    proxy = results.get("proxy", {})
+    if not proxy or "error" in proxy:
+        return f"Not measured: {proxy.get('error', 'section skipped')}"
+    lines = ["| operation | conns | direct req/s | proxied req/s | ratio | direct p50 / p99 ms | "
+             "proxied p50 / p99 ms | added p50 ms | CPU µs/req: proxy, mock | other load, cores |",
+             "|---" * 10 + "|"]
+    for operation, by_connections in proxy["operations"].items():
+        for connections, cell in by_connections.items():
+            d, p = cell["direct"], cell["proxied"]
+            lines.append(f"| {operation} | {connections} | {d['rps']:,.0f} | {p['rps']:,.0f} | "
+                         f"{cell['throughput_ratio']:.0%} | {d['p50_ms']:.2f} / {d['p99_ms']:.2f} | "
+                         f"{p['p50_ms']:.2f} / {p['p99_ms']:.2f} | {cell['added_p50_ms']:+.2f} | "
+                         f"{cell['proxy_cpu_us']:.0f}, {cell.get('mock_cpu_us', 0):.0f} | "
+                         f"{max(d['other_load'], p['other_load']):.2f} |")
+    lines += ["", "`calendar-mock serve` (granian) as the upstream, "
+              "`calendar-mock proxy --level documented` "
+              "(granian, the upstream reached over kept-alive connections) in front of it; direct and "
+              "proxied runs alternate on "
+              "the same two processes. Each proxied request is judged in full (route, request validators, "
+              "status, media type, response schema, the list envelope and paging rules) and journaled."]
+    return "\n".join(lines)

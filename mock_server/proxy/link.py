@@ -1,0 +1,181 @@
+"""One connection to the upstream as an asyncio Protocol: bytes arrive in a buffer, and a reader
+waits for more only when the buffer does not yet hold what it needs.
+
+A Protocol rather than asyncio streams: every StreamReader call is a coroutine with checks of
+its own, while here a whole answer that came in one segment - the usual case - is read from the
+buffer without a single wait. In-process, a GET of one calendar from the mock cost 74-123 µs of
+CPU this way against 169-219 µs over streams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+HIGH_WATER = 1024 * 1024  # buffered bytes past which the upstream is asked to wait (a slow client)
+MAX_HEAD_BYTES = 64 * 1024  # a head larger than this is not an answer we pass on
+MAX_CHUNK_LINE = 4096
+
+
+class Closed(Exception):
+    """The connection ended before the answer did: `partial` bytes of it came (and `expected` more
+    were announced, when known)."""
+
+    def __init__(self, partial: int, expected: int | None = None) -> None:
+        super().__init__(f"{partial} bytes read" + (f", {expected} more expected" if expected else ""))
+        self.partial = partial
+        self.expected = expected
+
+
+class Link(asyncio.Protocol):
+    """The bytes of one connection, and waiting for more of them."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        self.received = 0  # bytes of the answer being read (set to 0 before each request)
+        self._waiter: asyncio.Future[None] | None = None
+        self._writable: asyncio.Future[None] | None = None
+        self._paused = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        self.received += len(data)
+        if len(self.buffer) > HIGH_WATER and not self._paused and self.transport is not None:
+            self._paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self.closed = True
+        self._wake()
+        return False  # the transport closes itself
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._wake()
+        self.resume_writing()
+
+    def pause_writing(self) -> None:
+        self._writable = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        writable, self._writable = self._writable, None
+        if writable is not None and not writable.done():
+            writable.set_result(None)
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def more(self) -> bool:
+        """Wait until more bytes came or the connection ended; False once it has ended."""
+        if self.closed:
+            return False
+        self._resume_reading()
+        self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
+        return True
+
+    def take(self, size: int) -> bytes:
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        if len(self.buffer) < HIGH_WATER // 2:
+            self._resume_reading()
+        return data
+
+    def _resume_reading(self) -> None:
+        if self._paused and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+
+    def write(self, data: bytes) -> None:
+        if self.transport is None or self.closed:
+            raise ConnectionResetError("the upstream closed the connection")
+        self.transport.write(data)
+
+    async def drain(self) -> None:
+        """Wait while the upstream is not reading what was written."""
+        if self._writable is not None:
+            await self._writable
+        if self.closed:
+            raise ConnectionResetError("the upstream closed the connection")
+
+    def usable(self) -> bool:
+        """Whether another request may go over it: open, and nothing left unread."""
+        return not self.closed and self.transport is not None and not self.transport.is_closing() \
+            and not self.buffer
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    async def head(self) -> bytes:
+        """The answer's head, through its blank line."""
+        while (end := self.buffer.find(b"\r\n\r\n")) < 0:
+            if len(self.buffer) > MAX_HEAD_BYTES:
+                raise ValueError(f"a head of more than {MAX_HEAD_BYTES} bytes")
+            if not await self.more():
+                raise Closed(self.received)
+        return self.take(end + 4)
+
+
+class BodyReader:
+    """Reads one answer's body off a Link, by its framing: a length, chunks, or to the end."""
+
+    def __init__(self, link: Link, length: int | None, chunked: bool) -> None:
+        self.link, self.left, self.chunked, self.done = link, length, chunked, length == 0
+
+    async def read_some(self) -> bytes:
+        """The next piece of the body (what the buffer holds, at least one byte), b"" at its end."""
+        if self.done:
+            return b""
+        link = self.link
+        if self.chunked:
+            return await self._chunk()
+        while not link.buffer:
+            if not await link.more():
+                if self.left is None:  # a body that ends with the connection
+                    self.done = True
+                    return b""
+                raise Closed(link.received, self.left)
+        if self.left is None:
+            return link.take(len(link.buffer))
+        data = link.take(min(len(link.buffer), self.left))
+        self.left -= len(data)
+        self.done = self.left == 0
+        return data
+
+    async def _chunk(self) -> bytes:
+        link = self.link
+        while (eol := link.buffer.find(b"\r\n")) < 0:
+            if len(link.buffer) > MAX_CHUNK_LINE:
+                raise ValueError("a chunk size line of more than 4 KiB")
+            if not await link.more():
+                raise Closed(link.received)
+        size = int(bytes(link.buffer[:eol]).split(b";", 1)[0].strip() or b"x", 16)  # ValueError: not a size
+        if size == 0:
+            while True:  # trailers, if any, up to a blank line: dropped
+                rest = link.buffer[eol + 2:]
+                if rest.startswith(b"\r\n") or b"\r\n\r\n" in rest:
+                    end = 0 if rest.startswith(b"\r\n") else rest.find(b"\r\n\r\n") + 2
+                    link.take(eol + 2 + end + 2)
+                    self.done = True
+                    return b""
+                if not await link.more():
+                    raise Closed(link.received)
+        need = eol + 2 + size + 2
+        while len(link.buffer) < need:
+            if not await link.more():
+                raise Closed(link.received, need - len(link.buffer))
+        if link.buffer[need - 2:need] != b"\r\n":
+            raise ValueError("a chunk does not end with CRLF")
+        data = bytes(link.buffer[eol + 2:eol + 2 + size])
+        link.take(need)
+        return data
