@@ -16,7 +16,7 @@ from typing import Any
 
 from har_recording import HarRecorder, recording_api
 
-from contract_tests.client import Identity
+from contract_tests.client import Api, Identity
 from mock_server import create_app
 
 PASSWORD, APIKEY = "clinic-secret-pw", "clinic-apikey-77f3"
@@ -57,7 +57,11 @@ def clinic_seed() -> dict[str, Any]:
 
 def record_session(recorder: HarRecorder, identity: Identity = IDENTITY) -> list[int]:
     """The session, through `recorder`; the ids of the calendars it created."""
-    api = recording_api(recorder, identity)
+    return run_session(recording_api(recorder, identity), identity)
+
+
+def run_session(api: Api, identity: Identity = IDENTITY) -> list[int]:
+    """The session's 19 requests through `api`; the ids of the calendars it created."""
     api.list([("results", "all")])
     api.list([("intervention_ids[]", "40")])
     api.list([("intervention_ids[]", "41"), ("sort", "name")])
