@@ -22,7 +22,7 @@ pytestmark = pytest.mark.http
 def test_record_through_the_proxy_seed_serve_replay_differs_in_nothing(tmp_path, capsys):
     har = tmp_path / "staging.har"
     with upstream_mock(fixtures=clinic_seed()) as upstream, \
-            proxy(upstream.base_url, record=str(har)) as (app, base_url):
+            proxy(upstream.base_url, record=str(har)) as (_, base_url):
         transport = HttpTransport(base_url)
         try:
             created = run_session(Api(transport, IDENTITY, []), IDENTITY)
