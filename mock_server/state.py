@@ -24,7 +24,7 @@ class MockState:
 
     def __init__(self, config: MockConfig | None = None, contract: Contract | None = None) -> None:
         self.config = config = config or MockConfig()
-        self.contract = contract = contract or Contract()
+        self.contract = contract = contract or Contract.default()
         self._key_sharing = KeySharing()
         self.settings = Settings(contract.open_questions)
         self._initial_settings = self.settings.check(config.settings)
