@@ -22,6 +22,7 @@ from .config import CONTROL_PREFIX, MOCK_ENVIRON_KEY
 from .errors import ApiError, BadRequest, InternalError, MethodNotAllowed, NotFound, error_reply
 from .replies import JSON_TYPE, Reply, encode_json
 from .state import MockState
+from .traffic.patterns import RequestPattern
 
 # Seed data may be far larger than an API body (whose limit the spec sets).
 MAX_SEED_BYTES = 16 * 1024 * 1024
@@ -115,6 +116,29 @@ def requests_journal() -> Response:
 def clear_journal() -> Response:
     _mock().journal.clear()
     return _reply({"cleared": True})
+
+
+# -- verification: request patterns over the journal (traffic/patterns.py) ----------------
+@blueprint.post("/requests/count")
+def count_requests() -> Response:
+    """A pattern `{method, path, params, body}` (each optional) -> `{count}` of matching requests."""
+    pattern = RequestPattern.from_json(_json_object() or {})
+    return _reply({"count": len(pattern.find(_mock().journal.entries()))})
+
+
+@blueprint.post("/requests/find")
+def find_requests() -> Response:
+    """The requests matching a pattern, and the closest ones that do not, with what differs."""
+    pattern = RequestPattern.from_json(_json_object() or {})
+    entries = _mock().journal.entries()
+    return _reply({"requests": pattern.find(entries), "near_misses": pattern.near_misses(entries)})
+
+
+@blueprint.get("/requests/refused")
+def refused_requests() -> Response:
+    """The requests the API refused as wrong (validation, auth, routing), each with its reason."""
+    refused = _mock().journal.refused()
+    return _reply({"requests": refused, "count": len(refused)})
 
 
 @blueprint.get("/settings")

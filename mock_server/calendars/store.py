@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import BadRequest, Forbidden, NotFound
+from ..errors import BadRequest, Forbidden, NoSuchRecord, NotFound
 from .compact import KeySharing
 from .data import CalendarData, User, sha1_hex
 from .listing import ListAnswers, ListQuery, Page, intervention_filter, is_index_only, paginate, select
@@ -240,7 +240,7 @@ class CalendarStore:
     def _calendar(self, group_id: int, calendar_id: int) -> dict[str, Any]:
         record = self._data.calendars.get(calendar_id)
         if record is None or record["group_id"] != group_id:
-            raise NotFound(f"calendar {calendar_id} does not exist in group {group_id}")
+            raise NoSuchRecord(f"calendar {calendar_id} does not exist in group {group_id}")
         return record
 
     def _check_references(self, group_id: int, values: dict[str, Any]) -> None:

@@ -60,6 +60,7 @@ class Entry(NamedTuple):
     status: int | None
     duration_ms: float
     fault: dict[str, Any] | None = None
+    refusal: dict[str, Any] | None = None  # why the API refused it: status, message, errors
 
     def render(self, seq: int) -> dict[str, Any]:
         rendered = {
@@ -74,6 +75,8 @@ class Entry(NamedTuple):
         }
         if self.fault is not None:
             rendered["fault"] = self.fault
+        if self.refusal is not None:
+            rendered["refusal"] = self.refusal
         return rendered
 
 
@@ -107,6 +110,13 @@ class Journal:
             and (not path or path in entry.path)
             and (not status or str(entry.status).startswith(status.rstrip("x")))
         ]
+
+    def refused(self) -> list[dict[str, Any]]:
+        """The requests the API refused as wrong (4xx: validation, auth, routing), each with
+        its `refusal`; a 404 for a record the data does not hold is not one."""
+        with self._lock:
+            entries = list(self._entries)
+        return [entry.render(seq) for seq, entry in entries if entry.refusal is not None]
 
     def clear(self) -> None:
         with self._lock:
