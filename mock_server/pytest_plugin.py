@@ -107,11 +107,11 @@ class _Options:
             strict=bool(strict),
         )
 
-    def fresh(self, config: pytest.Config) -> dict[str, Any]:
-        """What `create_app` takes for a fresh mock: the marker's choices, else the session's."""
-        return {"seed": self.seed if self.seed is not None else _session_seed(config),
-                "profile": self.profile if self.profile is not None else _session_profile(config),
-                "settings": self.settings}
+    def fresh(self, config: pytest.Config) -> tuple[Seed, dict[str, Any]]:
+        """The seed data and options of a fresh mock: the marker's choices, else the session's."""
+        return (self.seed if self.seed is not None else _session_seed(config),
+                {"profile": self.profile if self.profile is not None else _session_profile(config),
+                 "settings": self.settings})
 
     def judge(self, request: pytest.FixtureRequest, mock: CalendarMock) -> CalendarMock:
         if self.strict:
@@ -143,7 +143,8 @@ def calendar_mock(request: pytest.FixtureRequest, _calendar_mock_server: Running
 def calendar_mock_app(request: pytest.FixtureRequest) -> CalendarMock:
     """A fresh in-process mock; use `calendar_mock_app.app.test_client()` to call it."""
     options = _Options.of(request)
-    app = create_app(**options.fresh(request.config))
+    seed, fresh = options.fresh(request.config)
+    app = create_app(seed, **fresh)
     return options.judge(request, CalendarMock(app, "http://localhost"))
 
 
@@ -152,7 +153,8 @@ def calendar_mock_intercept(request: pytest.FixtureRequest) -> Iterator[Calendar
     """A fresh in-process mock answering requests and httpx calls to ClicRDV's hosts, without a
     socket (`mock_server.mock_clicrdv`); calls to other hosts go out as usual."""
     options = _Options.of(request)
-    with mock_clicrdv(**options.fresh(request.config)) as mock:
+    seed, fresh = options.fresh(request.config)
+    with mock_clicrdv(seed, **fresh) as mock:
         yield options.judge(request, mock)
 
 
