@@ -32,19 +32,18 @@ class MockState:
         self.settings = Settings(contract.open_questions)
         self._initial_settings = self.settings.check(config.settings)
         with _named(config.seed):
-            seed = self.checked_seed(config.seed)
-        self.store = CalendarStore(
-            seed,
-            fields=contract.calendar_fields,
-            defaults=contract.defaults,
-            maximums=contract.maximums,
-            clock=config.clock,
-            session_ttl=config.session_ttl,
-            consume_seed=_read_here(config.seed),
-            key_sharing=self._key_sharing,
-            max_filter_steps=contract.limits["max-filter-steps"],
-            settings=self.settings,
-        )
+            self.store = CalendarStore(
+                self.checked_seed(config.seed),
+                fields=contract.calendar_fields,
+                defaults=contract.defaults,
+                maximums=contract.maximums,
+                clock=config.clock,
+                session_ttl=config.session_ttl,
+                consume_seed=_read_here(config.seed),
+                key_sharing=self._key_sharing,
+                max_filter_steps=contract.limits["max-filter-steps"],
+                settings=self.settings,
+            )
         self._startup = self.store.pristine()
         self.settings.update(self._initial_settings)
         self.journal = Journal(config.journal_size)
@@ -66,8 +65,8 @@ class MockState:
         for index, record in enumerate(completed):
             problems = field_problems(self.contract.calendar_validator.iter_errors(record), "calendar",
                                       nested_in_root=False)
-            if problems:
-                raise SeedError(f"{record_label(index, record)}: {summary(problems)}")
+            if problems:  # named as the file has it (an id it lacks is not shown)
+                raise SeedError(f"{record_label(index, calendars[index])}: {summary(problems)}")
         # Our own copy when the caller holds the seed; read here, nobody else holds it.
         return {**data, "calendars": completed} if isinstance(seed, dict) else data | {"calendars": completed}
 
