@@ -16,7 +16,7 @@ import difflib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import re2
@@ -37,7 +37,7 @@ class RequestPattern:
     path: str | None = None
     params: Mapping[str, Any] | None = None
     body: Any = ANY
-    _path_matcher: Any = None
+    _path_matcher: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, method: Any = None, path: Any = None, params: Any = None, body: Any = ANY) -> RequestPattern:
