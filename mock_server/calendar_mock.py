@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from .app import mock_of
-from .config import ProfileSource
+from .config import ProfileSource, Seed
 from .traffic.patterns import ANY, RequestPattern, request_line
 
 
@@ -56,7 +56,7 @@ class CalendarMock:
     def state(self) -> dict[str, Any]:
         return self._state.store.dump()
 
-    def reset(self, seed: dict[str, Any] | None = None) -> None:
+    def reset(self, seed: Seed = None) -> None:
         """Back to the demo data, default switches and an empty journal; or load `seed`."""
         self._state.reset(seed)
 

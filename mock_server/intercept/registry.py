@@ -11,8 +11,6 @@ from __future__ import annotations
 import threading
 from typing import Any, Protocol
 
-from . import requests_client
-
 
 class OtherHostRefused(RuntimeError):
     """A call to a host that no active mock answers, while one says `other_hosts="refuse"`.
@@ -75,7 +73,9 @@ class ActiveInterceptions:
         return self._originals[(owner, name)]
 
     def _patch(self) -> None:
-        if not self._hooks:
+        if not self._hooks:  # the clients are imported on the first interception only
+            from . import requests_client
+
             self._hooks = requests_client.hooks(self)
             try:
                 from . import httpx_client
