@@ -6,6 +6,8 @@
     calendars/  the domain, no web imports          traffic/    injected faults, the journal
     control.py  the /_mock plane (Flask)            wsgi.py     reading a WSGI environ
     serve/      processes: CLI, waitress, granian   pytest_plugin.py
+    intercept/  mock_clicrdv(): requests and httpx calls to ClicRDV answered in-process
+    calendar_mock.py  CalendarMock: one mock as a test sees it, and what a test asserts
     recorded/   HAR recordings read, seed data from them (`calendar-mock seed-from-har`)
 """
 
@@ -16,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .app import create_app, mock_of
     from .config import MockConfig
+    from .intercept import mock_clicrdv
 
-__all__ = ["MockConfig", "create_app", "mock_of"]
-_HOMES = {"create_app": "app", "mock_of": "app", "MockConfig": "config"}
+__all__ = ["MockConfig", "create_app", "mock_clicrdv", "mock_of"]
+_HOMES = {"create_app": "app", "mock_of": "app", "MockConfig": "config", "mock_clicrdv": "intercept"}
 
 
 def __getattr__(name: str) -> Any:

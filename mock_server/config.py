@@ -15,6 +15,7 @@ from .calendars.store import Clock, utc_now
 Seed = dict[str, Any] | str | Path | None
 ProfileSource = profiles.Profile | Mapping[str, Any] | str | Path
 CONTROL_PREFIX = "/_mock"  # where the control plane lives, outside the API's paths
+MOCK_ENVIRON_KEY = "calendar_mock.state"  # how a mock's stack hands itself to the control plane
 
 
 @dataclass(frozen=True)

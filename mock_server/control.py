@@ -1,12 +1,15 @@
 """The control plane under /_mock/: reset, seed, dump, journal, settings and faults, for tests.
 
-A small Flask app of its own (`control_app`); the API never goes through it. Its refusals are
-answered by the same `error_reply` as the API's.
+A small Flask app of its own (`control_plane`); the API never goes through it. Its refusals
+are answered by the same `error_reply` as the API's. The app holds no mock: a mock's WSGI stack
+hands itself over in the environ (`MOCK_ENVIRON_KEY`), so one app, built once, serves every
+mock of the process (building it costs ~10 ms: werkzeug compiles each route).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from typing import Any
 
@@ -15,12 +18,12 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 
 from .api.bodies import decode_json
-from .config import CONTROL_PREFIX
+from .config import CONTROL_PREFIX, MOCK_ENVIRON_KEY
 from .errors import ApiError, BadRequest, InternalError, MethodNotAllowed, NotFound, error_reply
 from .replies import JSON_TYPE, Reply, encode_json
 from .state import MockState
+from .traffic.patterns import RequestPattern
 
-EXTENSION = "calendar_mock"
 # Seed data may be far larger than an API body (whose limit the spec sets).
 MAX_SEED_BYTES = 16 * 1024 * 1024
 # Every method reaches the catch-all view, so an unserved one gets a JSON 405, not Flask's.
@@ -29,11 +32,13 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("control", __name__)
 
 
-def control_app(mock: MockState) -> Flask:
-    """The Flask app of the control plane (and of nothing else) for `mock`."""
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = mock.contract.limits["max-body-bytes"]
-    app.extensions[EXTENSION] = mock
+@functools.cache
+def control_plane(max_body_bytes: int) -> Flask:
+    """The Flask app of the control plane (and of nothing else), for the mocks whose contract
+    limits a body to `max_body_bytes`; each request names its mock in the environ. Nothing
+    changes it once built, and Flask serves concurrent requests from one app."""
+    app = Flask(__name__, static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
     app.register_blueprint(blueprint, url_prefix=CONTROL_PREFIX)
     app.url_map.converters["anything"] = _AnyPath
     for rule in ("/", "/<anything:subpath>"):
@@ -43,11 +48,6 @@ def control_app(mock: MockState) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
-
-
-def mock_of(app: Flask) -> MockState:
-    """The mock an app from `create_app` (or `control_app`) serves."""
-    return app.extensions[EXTENSION]
 
 
 class _AnyPath(BaseConverter):
@@ -69,7 +69,8 @@ def _response(reply: Reply) -> Response:
 
 
 def _mock() -> MockState:
-    return mock_of(current_app)
+    """The mock this request is for, as its WSGI stack handed it over."""
+    return request.environ[MOCK_ENVIRON_KEY]
 
 
 def _json_object() -> dict[str, Any] | None:
@@ -115,6 +116,29 @@ def requests_journal() -> Response:
 def clear_journal() -> Response:
     _mock().journal.clear()
     return _reply({"cleared": True})
+
+
+# -- verification: request patterns over the journal (traffic/patterns.py) ----------------
+@blueprint.post("/requests/count")
+def count_requests() -> Response:
+    """A pattern `{method, path, params, body}` (each optional) -> `{count}` of matching requests."""
+    pattern = RequestPattern.from_json(_json_object() or {})
+    return _reply({"count": len(pattern.find(_mock().journal.entries()))})
+
+
+@blueprint.post("/requests/find")
+def find_requests() -> Response:
+    """The requests matching a pattern, and the closest ones that do not, with what differs."""
+    pattern = RequestPattern.from_json(_json_object() or {})
+    entries = _mock().journal.entries()
+    return _reply({"requests": pattern.find(entries), "near_misses": pattern.near_misses(entries)})
+
+
+@blueprint.get("/requests/refused")
+def refused_requests() -> Response:
+    """The requests the API refused as wrong (validation, auth, routing), each with its reason."""
+    refused = _mock().journal.refused()
+    return _reply({"requests": refused, "count": len(refused)})
 
 
 @blueprint.get("/settings")

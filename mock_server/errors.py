@@ -19,6 +19,7 @@ class ApiError(Exception):
     """A request the mock refuses: `status`, a human sentence, and problems per field."""
 
     status = 400
+    refuses_request = True  # a 4xx of this kind says the request itself is wrong (the journal's refusals)
 
     def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
         super().__init__(message)
@@ -47,6 +48,13 @@ class Forbidden(ApiError):
 
 class NotFound(ApiError):
     status = 404
+
+
+class NoSuchRecord(NotFound):
+    """A well-formed request for a record the data does not hold: a 404, but not a request
+    the spec refuses (it is left out of the journal's refusals)."""
+
+    refuses_request = False
 
 
 class MethodNotAllowed(ApiError):
@@ -109,15 +117,18 @@ class SettingError(BadRequest, ValueError):
 def error_reply(error: ApiError, settings: Any = None) -> Reply:
     """The one place a refusal becomes an answer: the kit's error body `{error, errors}`, or the
     shape the settings answer (`error_body: other`), with an Allow header on 405 unless the
-    settings say it is omitted (`allow_header`)."""
+    settings say it is omitted (`allow_header`). A 4xx that refuses the request carries its
+    reason (status, message, problems per field) for the journal, whatever the body's shape."""
     allow = settings is None or settings.allow_header == "sent"
     headers = list(error.headers().items()) if allow else []
+    refusal = ({"status": error.status, "message": error.message, "errors": error.errors}
+               if error.status < 500 and error.refuses_request else None)
     if settings is not None and settings.error_body == "other":
         details = [{"field": field, "problem": problem}
                    for field, problems in error.errors.items() for problem in problems]
         return Reply(error.status, {"message": error.message, "code": error.status, "details": details},
-                     headers)
+                     headers, refusal)
     body: dict[str, Any] = {"error": error.message}
     if error.errors:
         body["errors"] = error.errors
-    return Reply(error.status, body, headers)
+    return Reply(error.status, body, headers, refusal)

@@ -1,95 +1,40 @@
-"""pytest fixtures for integrators: the Calendar mock as a real server or in-process.
+"""pytest fixtures for integrators: the Calendar mock as a real server, in-process, or answering
+ClicRDV's hosts for requests and httpx without a socket.
 
-Installed through the `pytest11` entry point, so `calendar_mock` is available in any test
-once the kit is installed:
+Installed through the `pytest11` entry point, so the fixtures are available in any test once
+the kit is installed:
 
     def test_my_client_lists_calendars(calendar_mock):
         client = MyClient(calendar_mock.base_url, calendar_mock.apikey, *calendar_mock.auth)
         assert client.calendars(group=calendar_mock.group_id)
-        assert calendar_mock.requests(method="GET")
+        calendar_mock.assert_requested("GET", "/api/v1/groups/{group_id}/calendars")
+
+Per test, `@pytest.mark.calendar_mock(seed=..., profile=..., strict=..., <setting>=...)`; for
+the session, the ini options `calendar_mock_seed`, `calendar_mock_profile`,
+`calendar_mock_strict` (or `--calendar-mock-seed`, `--calendar-mock-profile`,
+`--calendar-mock-strict`). Strict: a test whose code sent a request the mock refused (a 4xx
+from validation, auth or routing) fails when it returns, with each request and why.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 
-from .app import create_app, mock_of
-from .config import ProfileSource
+from .app import create_app
+from .calendar_mock import CalendarMock
+from .config import ProfileSource, Seed
+from .intercept import mock_clicrdv
 from .serve.waitress_server import RunningServer, serve_in_thread
 
-
-@dataclass
-class CalendarMock:
-    """A mock with its demo credentials; state is fresh at the start of every test."""
-
-    app: Flask
-    base_url: str
-
-    @property
-    def _state(self):
-        return mock_of(self.app)
-
-    @property
-    def apikey(self) -> str:
-        return self._state.store.dump()["apikeys"][0]
-
-    @property
-    def _user(self) -> dict[str, Any]:
-        return self._state.store.seed_credentials()[0]
-
-    @property
-    def auth(self) -> tuple[str, str]:
-        """(email, password) of the first seed user, for HTTP Basic."""
-        return self._user["email"], self._user["password"]
-
-    @property
-    def group_id(self) -> int:
-        return self._user["group_id"]
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
-
-    def requests(self, **filters: str) -> list[dict[str, Any]]:
-        """The journal: method, path, query, body and status of each request (secrets masked)."""
-        return self._state.journal.entries(filters)
-
-    def state(self) -> dict[str, Any]:
-        return self._state.store.dump()
-
-    def reset(self, seed: dict[str, Any] | None = None) -> None:
-        """Back to the demo data, default switches and an empty journal; or load `seed`."""
-        self._state.reset(seed)
-
-    def inject(self, action: str, **match: object) -> dict[str, Any]:
-        """Make matching requests fail: `inject("error", method="GET", path="/calendars$", times=1)`.
-
-        Actions: delay (`delay_ms=200` or `[50, 500]`), error (`status=500`), drop, truncate;
-        fire for the next `times` matches and/or a seeded `ratio` of them.
-        """
-        return self._state.faults.add({"action": action, **match}).describe()
-
-    def faults(self) -> list[dict[str, Any]]:
-        return self._state.faults.list()
-
-    def clear_faults(self) -> None:
-        self._state.faults.clear()
-
-    def configure(self, profile: ProfileSource | None = None, **switches: str) -> None:
-        """Answer open questions otherwise until the next test: a whole profile (a file, a
-        dict, "default" or "contrarian") and/or single answers, e.g.
-        `configure(intervention_match="any", deleted_calendars="hidden")`."""
-        if profile is not None:
-            self._state.use_profile(profile)
-        self._state.configure(**switches)
-
-    def profile(self) -> dict[str, str]:
-        """The mock's answer to every open question."""
-        return self._state.settings.as_dict()
+__all__ = ["CalendarMock"]
+MARKER = "calendar_mock"
+BUILTIN_PROFILES = ("default", "contrarian")
+STRICT_MOCKS = pytest.StashKey[list[CalendarMock]]()  # the mocks a strict test is judged by
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -97,31 +42,128 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   "profile file (JSON/YAML, relative to the rootdir) or default, contrarian", default="")
     parser.addoption("--calendar-mock-profile", default=None,
                      help="profile file (or default, contrarian) for the calendar_mock fixtures")
+    parser.addini("calendar_mock_seed", "seed data of the calendar mock fixtures: a JSON file relative "
+                  "to the rootdir (default: the kit's demo data)", default="")
+    parser.addoption("--calendar-mock-seed", default=None,
+                     help="seed data file (JSON) for the calendar_mock fixtures")
+    parser.addini("calendar_mock_strict", "fail a test whose code sent a request the calendar mock "
+                  "refused (4xx from validation, auth or routing)", type="bool", default=False)
+    parser.addoption("--calendar-mock-strict", action="store_true", default=False,
+                     help="fail a test whose code sent a request the calendar mock refused")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{MARKER}(seed=None, profile=None, strict=None, **settings): the calendar mock "
+        "fixtures of this test start from this seed data (a dict, or a JSON file relative to the "
+        "rootdir), answer as this profile and these settings (e.g. intervention_match='any'), and "
+        "with strict=True fail the test when the mock refused a request")
+
+
+def _under_rootdir(config: pytest.Config, chosen: Any) -> Any:
+    """A relative file name, read from the rootdir; anything else as it is."""
+    if isinstance(chosen, str) and chosen not in BUILTIN_PROFILES:
+        path = config.rootpath / chosen
+        return path if path.exists() else chosen
+    return chosen
 
 
 def _session_profile(config: pytest.Config) -> ProfileSource | None:
     chosen = config.getoption("--calendar-mock-profile") or config.getini("calendar_mock_profile")
-    if not chosen or chosen in ("default", "contrarian"):
-        return chosen or None
-    path = config.rootpath / chosen
-    return path if path.exists() else chosen
+    return _under_rootdir(config, chosen) if chosen else None
+
+
+def _session_seed(config: pytest.Config) -> Seed:
+    chosen = config.getoption("--calendar-mock-seed") or config.getini("calendar_mock_seed")
+    return config.rootpath / chosen if chosen else None
+
+
+@dataclass
+class _Options:
+    """How this test's mock starts: what the marker says, else what the session says."""
+
+    seed: Seed = None
+    profile: ProfileSource | None = None
+    settings: dict[str, str] = field(default_factory=dict)
+    strict: bool = False
+
+    @classmethod
+    def of(cls, request: pytest.FixtureRequest) -> _Options:
+        config = request.config
+        marker = request.node.get_closest_marker(MARKER)
+        given = dict(marker.kwargs) if marker is not None else {}
+        if marker is not None and marker.args:
+            raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keywords only (seed=, profile=, "
+                                    f"strict=, settings), not {marker.args!r}")
+        strict = given.pop("strict", None)
+        if strict is None:
+            strict = config.getoption("--calendar-mock-strict") or config.getini("calendar_mock_strict")
+        seed = given.pop("seed", None)
+        profile = given.pop("profile", None)
+        return cls(
+            seed=_under_rootdir(config, str(seed)) if isinstance(seed, str | Path) else seed,
+            profile=_under_rootdir(config, profile),
+            settings={name: str(value) for name, value in given.items()},
+            strict=bool(strict),
+        )
+
+    def fresh(self, config: pytest.Config) -> tuple[Seed, dict[str, Any]]:
+        """The seed data and options of a fresh mock: the marker's choices, else the session's."""
+        return (self.seed if self.seed is not None else _session_seed(config),
+                {"profile": self.profile if self.profile is not None else _session_profile(config),
+                 "settings": self.settings})
+
+    def judge(self, request: pytest.FixtureRequest, mock: CalendarMock) -> CalendarMock:
+        if self.strict:
+            request.node.stash.setdefault(STRICT_MOCKS, []).append(mock)
+        return mock
 
 
 @pytest.fixture(scope="session")
 def _calendar_mock_server(pytestconfig: pytest.Config) -> Iterator[RunningServer]:
-    with serve_in_thread(create_app(profile=_session_profile(pytestconfig))) as server:
+    app = create_app(_session_seed(pytestconfig), profile=_session_profile(pytestconfig))
+    with serve_in_thread(app) as server:
         yield server
 
 
 @pytest.fixture
-def calendar_mock(_calendar_mock_server: RunningServer) -> Iterator[CalendarMock]:
-    """A real mock on 127.0.0.1 (one per test session), reset to the demo data for this test."""
+def calendar_mock(request: pytest.FixtureRequest, _calendar_mock_server: RunningServer
+                  ) -> Iterator[CalendarMock]:
+    """A real mock on 127.0.0.1 (one per test session), reset for this test: the session's seed
+    data and profile, or the marker's."""
+    options = _Options.of(request)
     mock = CalendarMock(_calendar_mock_server.app, _calendar_mock_server.base_url)
-    mock.reset()
-    yield mock
+    mock.reset(options.seed)
+    if options.profile is not None or options.settings:
+        mock.configure(options.profile, **options.settings)
+    yield options.judge(request, mock)
 
 
 @pytest.fixture
-def calendar_mock_app(pytestconfig: pytest.Config) -> CalendarMock:
+def calendar_mock_app(request: pytest.FixtureRequest) -> CalendarMock:
     """A fresh in-process mock; use `calendar_mock_app.app.test_client()` to call it."""
-    return CalendarMock(create_app(profile=_session_profile(pytestconfig)), "http://localhost")
+    options = _Options.of(request)
+    seed, fresh = options.fresh(request.config)
+    app = create_app(seed, **fresh)
+    return options.judge(request, CalendarMock(app, "http://localhost"))
+
+
+@pytest.fixture
+def calendar_mock_intercept(request: pytest.FixtureRequest) -> Iterator[CalendarMock]:
+    """A fresh in-process mock answering requests and httpx calls to ClicRDV's hosts, without a
+    socket (`mock_server.mock_clicrdv`); calls to other hosts go out as usual."""
+    options = _Options.of(request)
+    seed, fresh = options.fresh(request.config)
+    with mock_clicrdv(seed, **fresh) as mock:
+        yield options.judge(request, mock)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A strict test that passed fails when its mock refused a request its code sent."""
+    result = yield
+    for mock in item.stash.get(STRICT_MOCKS, []):
+        report = mock.refusal_report()
+        if report:
+            pytest.fail(f"calendar mock, strict: {report}", pytrace=False)
+    return result

@@ -18,6 +18,7 @@ class Reply:
     status: int
     body: Any
     headers: list[tuple[str, str]] = field(default_factory=list)
+    refusal: dict[str, Any] | None = None  # why the request was refused (error_reply), for the journal
 
     def wsgi(self, start_response: Any, *, head_only: bool = False) -> list[bytes]:
         """Start the WSGI response; the body to return."""

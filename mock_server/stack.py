@@ -1,21 +1,21 @@
 """A mock's WSGI stack, without Flask: the API inside the fault middleware, the control plane
 beside it.
 
-A server that wants the API answering fast from a cold start (granian) builds the stack here
-with `LazyControlApp`, which imports Flask on the first control-plane request only (importing
-it costs a tenth of a second; the API never needs it).
+The control plane is reached through `LazyControlApp`, which imports Flask on the first
+control-plane request only (importing it costs a tenth of a second, and a server that wants
+the API answering fast from a cold start - granian - never needs it for the API), and hands
+the mock to the process's one control-plane app in the environ.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
 from .api.app import ApiApp, WsgiApp
-from .config import CONTROL_PREFIX
+from .config import CONTROL_PREFIX, MOCK_ENVIRON_KEY
 from .state import MockState
 from .traffic.faults import Fault, FaultMiddleware
 from .traffic.journal import Entry
@@ -29,20 +29,19 @@ def wsgi_stack(mock: MockState, control_app: WsgiApp) -> FaultMiddleware:
 
 
 class LazyControlApp:
-    """The control plane's Flask app, built (and Flask imported) on its first request."""
+    """The control plane for `mock`: Flask imported, and the process's control-plane app
+    looked up, on its first request."""
 
     def __init__(self, mock: MockState) -> None:
         self.mock = mock
         self._app: WsgiApp | None = None
-        self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if self._app is None:
-            with self._lock:
-                if self._app is None:
-                    from .control import control_app  # Flask: on first use only
+            from .control import control_plane  # Flask: on first use only
 
-                    self._app = control_app(self.mock).wsgi_app
+            self._app = control_plane(self.mock.contract.limits["max-body-bytes"]).wsgi_app
+        environ[MOCK_ENVIRON_KEY] = self.mock
         return self._app(environ, start_response)
 
 

@@ -3,14 +3,17 @@ what can be done to all of it at once: load other data, change settings, reset."
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
-from calendar_fixtures import load_fixtures
+from calendar_fixtures import DEMO_PATH, load_fixtures
 from calendar_spec import profiles
 
 from .calendars.compact import KeySharing
+from .calendars.seed import record_label, with_create_defaults
 from .calendars.settings import Settings
-from .calendars.store import CalendarStore
+from .calendars.store import TIMESTAMP_FORMAT, CalendarStore
 from .config import MockConfig, ProfileSource, Seed
 from .contract import Contract
 from .contract.problems import field_problems, summary
@@ -24,42 +27,53 @@ class MockState:
 
     def __init__(self, config: MockConfig | None = None, contract: Contract | None = None) -> None:
         self.config = config = config or MockConfig()
-        self.contract = contract = contract or Contract()
+        self.contract = contract = contract or Contract.default()
         self._key_sharing = KeySharing()
         self.settings = Settings(contract.open_questions)
         self._initial_settings = self.settings.check(config.settings)
-        self.store = CalendarStore(
-            self.checked_seed(config.seed),
-            fields=contract.calendar_fields,
-            defaults=contract.defaults,
-            maximums=contract.maximums,
-            clock=config.clock,
-            session_ttl=config.session_ttl,
-            consume_seed=_read_here(config.seed),
-            key_sharing=self._key_sharing,
-            max_filter_steps=contract.limits["max-filter-steps"],
-            settings=self.settings,
-        )
+        with _named(config.seed):
+            self.store = CalendarStore(
+                self.checked_seed(config.seed),
+                fields=contract.calendar_fields,
+                defaults=contract.defaults,
+                maximums=contract.maximums,
+                clock=config.clock,
+                session_ttl=config.session_ttl,
+                consume_seed=_read_here(config.seed),
+                key_sharing=self._key_sharing,
+                max_filter_steps=contract.limits["max-filter-steps"],
+                settings=self.settings,
+            )
         self._startup = self.store.pristine()
         self.settings.update(self._initial_settings)
         self.journal = Journal(config.journal_size)
         self.faults = FaultInjector()
 
     def checked_seed(self, seed: Seed) -> dict[str, Any]:
-        """Seed data whose calendars are valid Calendar representations under the spec."""
-        data = seed if isinstance(seed, dict) else load_fixtures(seed, self._key_sharing.seed_hook())
+        """Seed data whose calendars, completed as creates would complete them (a calendar
+        needs only `group_id` and `name`), are valid Calendar representations under the spec;
+        SeedError naming the calendar (index and id) and the field."""
+        data = seed if isinstance(seed, dict) else _read(seed, self._key_sharing)
         if not isinstance(data, dict):
             raise SeedError("seed data must be a JSON object")
-        for record in data.get("calendars", ()):
-            problems = field_problems(self.contract.calendar_validator.iter_errors(record), "calendar")
-            if problems:
-                which = record.get("id") if isinstance(record, dict) else repr(record)
-                raise SeedError(f"calendar {which}: {summary(problems)}")
-        return data
+        calendars = data.get("calendars", [])
+        if not isinstance(calendars, list):
+            raise SeedError("calendars must be a list of calendars")
+        completed = with_create_defaults(
+            calendars, defaults=self.contract.defaults, maximums=self.contract.maximums,
+            now=self.config.clock().strftime(TIMESTAMP_FORMAT))
+        for index, record in enumerate(completed):
+            problems = field_problems(self.contract.calendar_validator.iter_errors(record), "calendar",
+                                      nested_in_root=False)
+            if problems:  # named as the file has it (an id it lacks is not shown)
+                raise SeedError(f"{record_label(index, calendars[index])}: {summary(problems)}")
+        # Our own copy when the caller holds the seed; read here, nobody else holds it.
+        return {**data, "calendars": completed} if isinstance(seed, dict) else data | {"calendars": completed}
 
     def load(self, seed: Seed) -> None:
         """Replace the data by `seed`; the journal and the settings stay as they are."""
-        self.store.load(self.checked_seed(seed), consume=_read_here(seed))
+        with _named(seed):
+            self.store.load(self.checked_seed(seed), consume=_read_here(seed))
 
     def configure(self, **answers: str) -> Settings:
         """Change the answers to open questions (x-open-questions); a bad one changes nothing."""
@@ -87,6 +101,24 @@ class MockState:
         self.settings.update(self._initial_settings)
         self.journal.clear()
         self.faults.clear()
+
+
+def _read(path: Seed, key_sharing: KeySharing) -> Any:
+    try:
+        return load_fixtures(path, key_sharing.seed_hook())  # type: ignore[arg-type]
+    except ValueError as error:  # not JSON; a file that cannot be read raises OSError, named
+        raise SeedError(f"not valid JSON: {error}") from None
+
+
+@contextlib.contextmanager
+def _named(seed: Seed) -> Iterator[None]:
+    """A SeedError about a seed read from a file names the file first."""
+    try:
+        yield
+    except SeedError as error:
+        if isinstance(seed, dict):
+            raise
+        raise SeedError(f"{seed or DEMO_PATH}: {error.problem}") from None
 
 
 def _read_here(seed: Seed) -> bool:

@@ -106,3 +106,22 @@ def test_readme_curl_examples_do_what_they_say(tmp_path):
     # login by SHA1 digest, then the cookie alone identifies the user
     assert login[1] == 200 and login[2]["pro"]["email"] == "pro@demo.test"
     assert read[1] == 200 and read[2]["id"] == 1 and "-u " not in read[0]
+
+
+def _python_blocks(start: str, end: str) -> list[str]:
+    """The python blocks of the README between two headings."""
+    section = README.read_text(encoding="utf-8").split(start, 1)[1].split(end, 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, re.S)
+
+
+def test_readme_pytest_examples_pass_as_written(pytester):
+    """The integrator's examples (fixtures, interception, marker, verification), each block a
+    test file of an integrator's suite."""
+    blocks = _python_blocks("### In your own pytest suite", "### Answering the open questions")
+    assert len(blocks) >= 4
+    for index, block in enumerate(blocks):
+        pytester.makepyfile(**{f"test_readme_block_{index}": block})
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "--strict-markers")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) >= 7 and not outcomes.get("failed") and not outcomes.get("errors"), (
+        result.stdout.str())

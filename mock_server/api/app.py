@@ -51,6 +51,6 @@ class ApiApp:
             time=time.time(), method=request.method, path=request.path,
             query_string=request.query_string, body=request.journal_body(),
             mimetype=request.mimetype, status=reply.status,
-            duration_ms=(time.perf_counter() - started) * 1000,
+            duration_ms=(time.perf_counter() - started) * 1000, refusal=reply.refusal,
         ))
         return reply.wsgi(start_response, head_only=request.method == "HEAD")

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import BadRequest, Forbidden, NotFound
+from ..errors import BadRequest, Forbidden, NoSuchRecord, NotFound
 from .compact import KeySharing
 from .data import CalendarData, User, sha1_hex
 from .listing import ListAnswers, ListQuery, Page, intervention_filter, is_index_only, paginate, select
-from .seed import data_from_seed
+from .seed import data_from_seed, sort_after
 from .settings import Settings
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -208,8 +208,7 @@ class CalendarStore:
             record.update(values)
             record.update(id=data.next_id, group_id=group_id, created_at=now, updated_at=now)
             if "sort" not in values and self.settings.omitted_sort == "largest_plus_one":
-                largest = data.max_sort(group_id) or 0
-                record["sort"] = min(largest + 1, self._maximums.get("sort", largest + 1))
+                record["sort"] = sort_after(data.max_sort(group_id), self._maximums)
             elif "sort" not in values:
                 record["sort"] = 0
             data.add(record)
@@ -241,7 +240,7 @@ class CalendarStore:
     def _calendar(self, group_id: int, calendar_id: int) -> dict[str, Any]:
         record = self._data.calendars.get(calendar_id)
         if record is None or record["group_id"] != group_id:
-            raise NotFound(f"calendar {calendar_id} does not exist in group {group_id}")
+            raise NoSuchRecord(f"calendar {calendar_id} does not exist in group {group_id}")
         return record
 
     def _check_references(self, group_id: int, values: dict[str, Any]) -> None:

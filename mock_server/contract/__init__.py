@@ -8,8 +8,10 @@ the contract.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
@@ -48,7 +50,7 @@ class Operation:
     path: str
     path_params: tuple[Parameter, ...]
     query_params: tuple[Parameter, ...]
-    body_validators: dict[str, SchemaCheck]
+    body_validators: MappingProxyType[str, SchemaCheck]  # read-only: a Contract is shared
     success_status: int
     identifies_user: bool  # its security asks for Basic auth or the session cookie
     has_conditions: bool  # it takes `conditions[i][field|op|value]` (x-clicrdv-conditions)
@@ -74,7 +76,17 @@ class Route:
 
 
 class Contract:
-    """The compiled spec (the mock's view: it enforces every rule, ours included)."""
+    """The compiled spec (the mock's view: it enforces every rule, ours included).
+
+    Nothing writes to a Contract once it is built (its validators are thread-safe, and the
+    explainers it builds on first use are the same whoever builds them), so one is shared by
+    every mock that does not bring its own: `Contract.default()`."""
+
+    @classmethod
+    def default(cls) -> Contract:
+        """The contract compiled from spec/ as shipped, compiled once per process: compiling
+        costs milliseconds, which a test that builds a fresh mock should not pay each time."""
+        return _default_contract()
 
     def __init__(self, spec: dict[str, Any] | None = None) -> None:
         self.spec = spec if spec is not None else load_spec("mock")
@@ -156,12 +168,12 @@ class Contract:
         params = self._parameters(item.get("parameters", []), f"{pointer[: pointer.rfind('/')]}")
         params.update(self._parameters(operation.get("parameters", []), pointer))
         content = (operation.get("requestBody") or {}).get("content", {})
-        body_validators = {
+        body_validators = MappingProxyType({
             media_type: self.validator_for(
                 f"{pointer}/requestBody/content/{escape_token(media_type)}/schema"
             )
             for media_type in content
-        }
+        })
         statuses = sorted(int(code) for code in operation["responses"] if code.startswith("2"))
         security = operation.get("security", self.spec.get("security", []))
         return Operation(
@@ -217,3 +229,8 @@ class Contract:
         self.writable_fields: tuple[str, ...] = tuple(
             name for name in self.calendar_fields if name not in self.ignored_fields)
         self.readable_fields: tuple[str, ...] = self.calendar_fields
+
+
+@functools.cache
+def _default_contract() -> Contract:
+    return Contract()

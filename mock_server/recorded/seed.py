@@ -176,7 +176,7 @@ def seed_from_recording(recording: Recording, *, password: str = PLACEHOLDER_PAS
         raise ValueError(f"state must be one of {STATES}, not {state!r}")
     if not recording.calls:
         raise SeedBuildError(f"{recording.summary()}: no Calendar API call to read")
-    contract = Contract()
+    contract = Contract.default()
     reader = _Reader(contract, state)
     for call in recording.calls:
         reader.read(call)

@@ -63,6 +63,7 @@ class Entry(NamedTuple):
     duration_ms: float
     fault: dict[str, Any] | None = None
     violations: tuple[Any, ...] = ()  # the mock answers as it says: it has none
+    refusal: dict[str, Any] | None = None  # why the API refused it: status, message, errors
 
     def render(self, seq: int) -> dict[str, Any]:
         rendered = {
@@ -77,6 +78,8 @@ class Entry(NamedTuple):
         }
         if self.fault is not None:
             rendered["fault"] = self.fault
+        if self.refusal is not None:
+            rendered["refusal"] = self.refusal
         return rendered
 
 
@@ -114,6 +117,13 @@ class Journal:
             and (not status or str(entry.status).startswith(status.rstrip("x")))
             and (wanted is None or bool(entry.violations) is wanted)
         ]
+
+    def refused(self) -> list[dict[str, Any]]:
+        """The requests the API refused as wrong (4xx: validation, auth, routing), each with
+        its `refusal`; a 404 for a record the data does not hold is not one."""
+        with self._lock:
+            entries = list(self._entries)
+        return [entry.render(seq) for seq, entry in entries if entry.refusal is not None]
 
     def clear(self) -> None:
         with self._lock:
