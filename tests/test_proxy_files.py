@@ -157,7 +157,8 @@ def test_the_command_serves_then_stops_on_ctrl_c_with_a_summary(tmp_path: Path) 
 def test_every_option_the_readme_names_exists() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Between your app and ClicRDV: `calendar-mock proxy`", 1)[1]
-    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", section.split("\n## ", 1)[0]))
+    proxy_part = section.split("\n## ", 1)[0].split("\n### Recorded traffic", 1)[0]  # not the HAR tools'
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", proxy_part))
     usage = subprocess.run([*cli(), "proxy", "--help"], capture_output=True, text=True, timeout=30).stdout
     others = {"--profile", "--only"}  # calendar-mock serve's, benchmarks/run.py's
     assert named - others and {option for option in named if option not in usage} == others
