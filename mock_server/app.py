@@ -7,7 +7,8 @@ from flask import Flask
 from .config import MockConfig, Seed
 from .contract import Contract
 from .control import control_app, mock_of
-from .stack import wsgi_stack
+from .namespaces import REGISTRY
+from .stack import namespaced_stack
 from .state import MockState
 
 __all__ = ["create_app", "mock_of"]
@@ -16,7 +17,7 @@ __all__ = ["create_app", "mock_of"]
 def create_app(config: MockConfig | Seed = None, *, contract: Contract | None = None, **options: object
                ) -> Flask:
     """A mock of the Calendar API with its own state: the API below Flask, the control plane
-    under /_mock on it.
+    under /_mock on it, and other namespaces (`X-Mock-Namespace`) made on first use.
 
     Give a `MockConfig`, or the seed data (a path, a dict, None for the demo data) and the
     other fields as keywords: `create_app("seed.json", settings={"page_cap": "5"},
@@ -30,5 +31,7 @@ def create_app(config: MockConfig | Seed = None, *, contract: Contract | None = 
         raise TypeError("give a MockConfig or its fields as keywords, not both")
     mock = MockState(config, contract)
     app = control_app(mock)
-    app.wsgi_app = wsgi_stack(mock, app.wsgi_app)  # type: ignore[method-assign]
+    router = namespaced_stack(mock, app.wsgi_app)
+    app.wsgi_app = router  # type: ignore[method-assign]
+    app.extensions[REGISTRY] = router.namespaces
     return app

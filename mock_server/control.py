@@ -8,25 +8,29 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 
-from .api.bodies import decode_json
 from .config import CONTROL_PREFIX
+from .control_io import EXTENSION, mock_of
+from .control_io import current_mock as _mock
+from .control_io import json_object as _json_object
+from .control_io import reply as _reply
+from .control_io import response as _response
+from .control_more import more_routes
 from .errors import ApiError, BadRequest, InternalError, MethodNotAllowed, NotFound, error_reply
-from .replies import JSON_TYPE, Reply, encode_json
 from .state import MockState
 
-EXTENSION = "calendar_mock"
+__all__ = ["EXTENSION", "control_app", "mock_of"]
 # Seed data may be far larger than an API body (whose limit the spec sets).
 MAX_SEED_BYTES = 16 * 1024 * 1024
 # Every method reaches the catch-all view, so an unserved one gets a JSON 405, not Flask's.
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "QUERY"]
 log = logging.getLogger(__name__)
 blueprint = Blueprint("control", __name__)
+blueprint.register_blueprint(more_routes)  # clock, namespaces, coverage
 
 
 def control_app(mock: MockState) -> Flask:
@@ -45,40 +49,11 @@ def control_app(mock: MockState) -> Flask:
     return app
 
 
-def mock_of(app: Flask) -> MockState:
-    """The mock an app from `create_app` (or `control_app`) serves."""
-    return app.extensions[EXTENSION]
-
-
 class _AnyPath(BaseConverter):
     """Every path reaches the catch-all view, also one with a newline (`path` stops at one)."""
 
     regex = "(?s:.+)"
     part_isolating = False
-
-
-def _reply(body: Any, status: int = 200) -> Response:
-    return _response(Reply(status, body))
-
-
-def _response(reply: Reply) -> Response:
-    response = Response(encode_json(reply.body), status=reply.status, content_type=JSON_TYPE)
-    for name, value in reply.headers:
-        response.headers[name] = value
-    return response
-
-
-def _mock() -> MockState:
-    return mock_of(current_app)
-
-
-def _json_object() -> dict[str, Any] | None:
-    if not request.get_data(cache=True).strip():
-        return None
-    body = decode_json(request.get_data(cache=True))
-    if not isinstance(body, dict):
-        raise BadRequest.field("body", "must be a JSON object")
-    return body
 
 
 @blueprint.before_request

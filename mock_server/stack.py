@@ -1,5 +1,5 @@
-"""A mock's WSGI stack, without Flask: the API inside the fault middleware, the control plane
-beside it.
+"""A mock's WSGI stack, without Flask: the namespace router on top, then for each namespace
+the API inside the fault middleware, the control plane beside it.
 
 A server that wants the API answering fast from a cold start (granian) builds the stack here
 with `LazyControlApp`, which imports Flask on the first control-plane request only (importing
@@ -16,6 +16,7 @@ from typing import Any
 
 from .api.app import ApiApp, WsgiApp
 from .config import CONTROL_PREFIX
+from .namespaces import NamespaceRouter, Namespaces
 from .state import MockState
 from .traffic.faults import Fault, FaultMiddleware
 from .traffic.journal import Entry
@@ -26,6 +27,13 @@ def wsgi_stack(mock: MockState, control_app: WsgiApp) -> FaultMiddleware:
     """Faults around the API; paths under CONTROL_PREFIX go to `control_app`, never faulted."""
     api = ApiApp(mock, control_app, CONTROL_PREFIX)
     return FaultMiddleware(api, mock.faults, CONTROL_PREFIX, on_fault=partial(_journal_fault, mock))
+
+
+def namespaced_stack(mock: MockState, control_app: WsgiApp) -> NamespaceRouter:
+    """`mock` as the default namespace, others created on first use (at most the config's
+    `max_namespaces`), each with its own `wsgi_stack` beside the one control plane."""
+    namespaces = Namespaces(mock, lambda state: wsgi_stack(state, control_app), mock.config.max_namespaces)
+    return NamespaceRouter(namespaces)
 
 
 class LazyControlApp:
