@@ -10,6 +10,7 @@ the mock before every test); `take` empties it.
 
 from __future__ import annotations
 
+import operator
 import re
 import threading
 from collections import Counter
@@ -23,6 +24,7 @@ MAX_SHAPES = 1024  # different shapes kept waiting before they are folded
 LONG_QUERY = 1024  # a query longer than this is folded at once rather than kept
 _CONDITION_KEY = re.compile(r"conditions\[[0-9]+\]\[(field|op|value)\]")
 Shape = tuple[Any, ...]
+_DELETED = operator.itemgetter("deleted")
 
 
 @dataclass
@@ -80,9 +82,13 @@ class CoverageCounter:
                 self._fold()
 
     def _deleted_in(self, records: list[Any]) -> bool:
+        """Whether a page shows a soft-deleted calendar; not looked for again once one did."""
         if self._deleted_listed:
             return False
-        found = any(record.get("deleted") for record in records)
+        try:
+            found = any(map(_DELETED, records))  # in C: ~25 ns a record
+        except KeyError:  # a record without the field (a representation of a deployment's own)
+            found = any(record.get("deleted") for record in records)
         if found:
             self._deleted_listed = True
         return found

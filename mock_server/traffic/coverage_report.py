@@ -128,9 +128,8 @@ def _filters(universe: Universe, missed: list[Item], facts: Any, called: set[str
     sentences = []
     for subject, keys in by_subject.items():
         if subject == CONDITIONS:
-            all_missed = len(keys) == len(universe.condition_ops)
-            sentences.append("never used a conditions op" if all_missed
-                             else f"never used the conditions ops {_and(keys)}")
+            if len(keys) < len(universe.condition_ops):  # none used: "never sent conditions" says it
+                sentences.append(f"never used the conditions op{'s' if len(keys) > 1 else ''} {_and(keys)}")
         elif subject in universe.arrays:
             sentences += [f"never filtered by {'a single' if key == 'one' else 'several'} {subject} "
                           f"{'id' if key == 'one' else 'ids at once'}" for key in keys
