@@ -93,9 +93,9 @@ def never(universe: Universe, tally: Tally) -> list[str]:
             sentences.append(AUTH_NEVER[kind, key].format(name=name))
     faults = [key for area, _, key in missed if area == "faults"]
     if faults and len(faults) == len(universe.area("faults")):
-        sentences.append("never injected a fault")
+        sentences.append("never had a fault hit a request")
     elif faults:
-        sentences.append(f"never injected a {_either(faults)} fault")
+        sentences.append(f"never had a {_either(faults)} fault hit a request")
     return sentences
 
 
