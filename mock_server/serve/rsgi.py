@@ -23,6 +23,7 @@ from typing import Any
 from ..config import CONTROL_PREFIX
 from ..namespaces import STATE, NamespaceRouter
 from ..replies import JSON_TYPE
+from ..traffic.connection import OWN_SOCKETS
 from ..traffic.faults import PICKED_FAULT, ConnectionCut, FaultMiddleware, Paced, WsgiApp
 from ..wsgi import BODY_INCOMPLETE, content_length
 
@@ -173,6 +174,7 @@ def wsgi_environ(scope: Any, body: bytes) -> dict[str, Any]:
         "wsgi.multithread": False,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
+        OWN_SOCKETS: True,  # granian's embedded server: its connections are this process' sockets
     }
     for name, value in scope.headers.items():
         value = value.encode().decode("latin-1")

@@ -21,6 +21,9 @@ from typing import Any
 
 MAX_FDS = 4096  # open files looked at, at most, to find a connection
 FD_DIR = "/proc/self/fd"
+# Set in the environ by a server whose connections are this process' own sockets (granian's
+# embedded server, through the RSGI bridge): only then are the process' files looked through.
+OWN_SOCKETS = "calendar_mock.own_sockets"
 
 
 @contextlib.contextmanager
@@ -31,7 +34,7 @@ def connection_socket(environ: dict[str, Any]) -> Iterator[socket.socket | None]
     if isinstance(own, socket.socket):
         yield own
         return
-    found = _by_ports(environ)
+    found = _by_ports(environ) if environ.get(OWN_SOCKETS) else None
     try:
         yield found
     finally:
