@@ -202,8 +202,8 @@ def call_wsgi(app: WsgiApp, environ: dict[str, Any]
     chunks: list[bytes] = []
     try:
         result = app(environ, start_response)
-        if isinstance(result, Paced):
-            return head[0], head[1], result, None
+        if isinstance(result, Paced):  # an empty one (a HEAD) is an ordinary answer
+            return head[0], head[1], result if result.body else [], None
         try:
             chunks.extend(result)
         finally:
