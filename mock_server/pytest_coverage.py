@@ -36,6 +36,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(CoverageCollector(config), "calendar_mock_coverage_collector")
 
 
+def _is_mock_app(value: Any) -> bool:
+    """A Flask app from `create_app` (its extensions hold the mock): duck-typed, so that
+    nothing heavy is imported before a test has used a mock."""
+    extensions = getattr(value, "extensions", None)
+    return isinstance(extensions, dict) and "calendar_mock" in extensions
+
+
 def _outputs(config: pytest.Config) -> tuple[bool, list[tuple[str, Path]]]:
     printed, files = True, []
     for value in config.getoption(OPTION) or ():
@@ -61,18 +68,19 @@ class CoverageCollector:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
-        """Before the fixtures go (a `calendar_mock_app` is gone after its test)."""
-        from .pytest_plugin import CalendarMock  # Flask: only once a session has tests to run
-
+        """Before the fixtures go (a `calendar_mock_app` is gone after its test): every value
+        of the test's fixtures that is a mock's app, or holds one as `.app` (CalendarMock)."""
         for value in getattr(item, "funcargs", {}).values():
-            if isinstance(value, CalendarMock):
-                self.take(value)
+            app = value if _is_mock_app(value) else getattr(value, "app", None)
+            if _is_mock_app(app):
+                self.take(app.extensions)
 
-    def take(self, mock: Any) -> None:
+    def take(self, extensions: dict[str, Any]) -> None:
+        from .control_io import EXTENSION
         from .namespaces import REGISTRY
 
-        namespaces = mock.app.extensions.get(REGISTRY)
-        states = [state for _, state in namespaces.items()] if namespaces else [mock._state]
+        namespaces = extensions.get(REGISTRY)
+        states = [state for _, state in namespaces.items()] if namespaces else [extensions[EXTENSION]]
         for state in states:
             self.universe = self.universe or state.coverage.universe
             self.tally.add(state.coverage.take())
