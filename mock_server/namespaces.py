@@ -83,8 +83,7 @@ class Namespaces:
 
     def describe(self) -> dict[str, Any]:
         return {"limit": self.limit, "namespaces": [
-            {"name": name, "calendars": state.store.calendar_count(),
-             "requests": len(state.journal.entries()), "faults": len(state.faults.list()),
+            {"name": name, "calendars": state.store.calendar_count(), "faults": len(state.faults.list()),
              "clock": state.clock.describe()}
             for name, state in self.items()]}
 
