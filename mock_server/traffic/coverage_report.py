@@ -74,8 +74,9 @@ def never(universe: Universe, tally: Tally) -> list[str]:
     ops_missed = [op for area, op, _ in missed if area == "operations"]
     if ops_missed:
         sentences.append("never called " + _either(ops_missed))
-    for area, verb in (("statuses", "never saw a {key}"), ("parameters", "never sent {key}")):
-        sentences += _grouped_by_key(universe, missed, area, called, verb)
+    for area, verb, preposition in (("statuses", "never saw a {key}", "from"),
+                                    ("parameters", "never sent {key}", "to")):
+        sentences += _grouped_by_key(universe, missed, area, called, verb, preposition)
     sentences += _filters(universe, missed, facts, called)
     lists_called = any(op in called for op in universe.list_operations)
     if lists_called:
@@ -99,8 +100,8 @@ def never(universe: Universe, tally: Tally) -> list[str]:
     return sentences
 
 
-def _grouped_by_key(universe: Universe, missed: list[Item], area: str, called: set[str], verb: str
-                    ) -> list[str]:
+def _grouped_by_key(universe: Universe, missed: list[Item], area: str, called: set[str], verb: str,
+                    preposition: str) -> list[str]:
     """`never saw a 404` when no operation that answers 404 ever did; `... from X or Y` when
     some did. Operations never called are left out: "never called X" says it all."""
     offered: dict[str, list[str]] = defaultdict(list)
@@ -114,7 +115,7 @@ def _grouped_by_key(universe: Universe, missed: list[Item], area: str, called: s
     for key, ops in lacking.items():
         anywhere = [op for op in offered[key] if op in called]
         text = verb.format(key=key)
-        sentences.append(text if len(ops) == len(anywhere) else f"{text} from {_either(ops)}")
+        sentences.append(text if len(ops) == len(anywhere) else f"{text} {preposition} {_either(ops)}")
     return sentences
 
 
