@@ -5,7 +5,8 @@
     contract/   compiled from the spec              api/        the request pipeline, no Flask
     calendars/  the domain, no web imports          traffic/    injected faults, the journal
     control.py  the /_mock plane (Flask)            wsgi.py     reading a WSGI environ
-    serve/      processes: CLI, waitress, granian   pytest_plugin.py
+    stack.py    the WSGI stack                      namespaces.py  X-Mock-Namespace: isolated mocks
+    serve/      processes: CLI, waitress, granian   pytest_plugin.py, pytest_coverage.py
     intercept/  mock_clicrdv(): requests and httpx calls to ClicRDV answered in-process
     calendar_mock.py  CalendarMock: one mock as a test sees it, and what a test asserts
     recorded/   HAR recordings read, seed data from them (`calendar-mock seed-from-har`)

@@ -6,7 +6,8 @@ from flask import Flask
 
 from .config import MockConfig, Seed
 from .contract import Contract
-from .stack import LazyControlApp, wsgi_stack
+from .namespaces import REGISTRY
+from .stack import namespaced_stack
 from .state import MockState
 
 __all__ = ["create_app", "mock_of"]
@@ -16,7 +17,8 @@ EXTENSION = "calendar_mock"
 def create_app(config: MockConfig | Seed = None, *, contract: Contract | None = None, **options: object
                ) -> Flask:
     """A mock of the Calendar API with its own state: the API, and the control plane under
-    /_mock, behind a Flask app (for its test client).
+    /_mock, behind a Flask app (for its test client); other namespaces (`X-Mock-Namespace`)
+    made on first use.
 
     Give a `MockConfig`, or the seed data (a path, a dict, None for the demo data) and the
     other fields as keywords: `create_app("seed.json", settings={"page_cap": "5"},
@@ -33,7 +35,9 @@ def create_app(config: MockConfig | Seed = None, *, contract: Contract | None = 
     # (nor static files), so building it costs ~0.1 ms; the stack answers every request.
     app = Flask(__name__, static_folder=None)
     app.extensions[EXTENSION] = mock
-    app.wsgi_app = wsgi_stack(mock, LazyControlApp(mock))  # type: ignore[method-assign]
+    router = namespaced_stack(mock)
+    app.wsgi_app = router  # type: ignore[method-assign]
+    app.extensions[REGISTRY] = router.namespaces
     return app
 
 

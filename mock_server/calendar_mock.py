@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask
 
 from .app import mock_of
+from .calendars.clock import MockClock
 from .config import ProfileSource, Seed
 from .traffic.patterns import ANY, RequestPattern, request_line
 
@@ -63,10 +64,18 @@ class CalendarMock:
     def inject(self, action: str, **match: object) -> dict[str, Any]:
         """Make matching requests fail: `inject("error", method="GET", path="/calendars$", times=1)`.
 
-        Actions: delay (`delay_ms=200` or `[50, 500]`), error (`status=500`), drop, truncate;
-        fire for the next `times` matches and/or a seeded `ratio` of them.
+        Actions: delay (`delay_ms=200`, `[50, 500]` or a lognormal distribution), error
+        (`status=500`, or 429/503 with `retry_after=30`), drop, truncate, reset, garbage, dribble
+        (`chunk_bytes`, `interval_ms`); fire for the next `times` matches and/or a seeded `ratio`.
         """
         return self._state.faults.add({"action": action, **match}).describe()
+
+    @property
+    def clock(self) -> MockClock:
+        """The mock's clock, for `created_at` / `updated_at` known in advance:
+        `clock.freeze("2024-01-15 09:00:00")`, `clock.advance(seconds=90)`, `clock.unfreeze()`.
+        Every test starts with it unfrozen."""
+        return self._state.clock
 
     def faults(self) -> list[dict[str, Any]]:
         return self._state.faults.list()

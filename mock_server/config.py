@@ -10,7 +10,7 @@ from typing import Any
 
 from calendar_spec import profiles
 
-from .calendars.store import Clock, utc_now
+from .calendars.clock import Clock, utc_now
 
 Seed = dict[str, Any] | str | Path | None
 ProfileSource = profiles.Profile | Mapping[str, Any] | str | Path
@@ -26,6 +26,8 @@ class MockConfig:
     open question of the spec the mock should not answer as its default
     (`x-open-questions`, e.g. `{"page_cap": "5"}`), checked against the spec when the mock is
     built. `journal_size`: requests the journal keeps. `session_ttl`: seconds a login lasts.
+    `clock`: where the time comes from (a test may freeze it: `MockState.clock`).
+    `max_namespaces`: namespaces (`X-Mock-Namespace`) a served mock holds besides the default.
     """
 
     seed: Seed = None
@@ -33,6 +35,7 @@ class MockConfig:
     journal_size: int = 1000
     session_ttl: float = 3600.0
     clock: Clock = utc_now
+    max_namespaces: int = 32
 
     @classmethod
     def of(cls, fixtures: Seed = None, *, profile: ProfileSource | None = None,

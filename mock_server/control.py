@@ -11,17 +11,18 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 
-from .api.bodies import decode_json
-from .config import CONTROL_PREFIX, MOCK_ENVIRON_KEY
+from .config import CONTROL_PREFIX
+from .control_io import current_mock as _mock
+from .control_io import json_object as _json_object
+from .control_io import reply as _reply
+from .control_io import response as _response
+from .control_more import more_routes
 from .errors import ApiError, BadRequest, InternalError, MethodNotAllowed, NotFound, error_reply
-from .replies import JSON_TYPE, Reply, encode_json
-from .state import MockState
 from .traffic.patterns import RequestPattern
 
 # Seed data may be far larger than an API body (whose limit the spec sets).
@@ -30,6 +31,7 @@ MAX_SEED_BYTES = 16 * 1024 * 1024
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "QUERY"]
 log = logging.getLogger(__name__)
 blueprint = Blueprint("control", __name__)
+blueprint.register_blueprint(more_routes)  # clock, namespaces, coverage
 
 
 @functools.cache
@@ -55,31 +57,6 @@ class _AnyPath(BaseConverter):
 
     regex = "(?s:.+)"
     part_isolating = False
-
-
-def _reply(body: Any, status: int = 200) -> Response:
-    return _response(Reply(status, body))
-
-
-def _response(reply: Reply) -> Response:
-    response = Response(encode_json(reply.body), status=reply.status, content_type=JSON_TYPE)
-    for name, value in reply.headers:
-        response.headers[name] = value
-    return response
-
-
-def _mock() -> MockState:
-    """The mock this request is for, as its WSGI stack handed it over."""
-    return request.environ[MOCK_ENVIRON_KEY]
-
-
-def _json_object() -> dict[str, Any] | None:
-    if not request.get_data(cache=True).strip():
-        return None
-    body = decode_json(request.get_data(cache=True))
-    if not isinstance(body, dict):
-        raise BadRequest.field("body", "must be a JSON object")
-    return body
 
 
 @blueprint.before_request

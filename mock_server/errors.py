@@ -78,11 +78,16 @@ class InternalError(ApiError):
 
 
 class InjectedError(ApiError):
-    """The answer of an `error` fault."""
+    """The answer of an `error` fault, with the headers it asks for (Retry-After, ...)."""
 
-    def __init__(self, fault_id: int, status: int) -> None:
-        super().__init__(f"injected fault {fault_id}: the server failed")
+    def __init__(self, fault_id: int, status: int, headers: dict[str, str] | None = None) -> None:
+        what = "the server failed" if status >= 500 else "the request was refused"
+        super().__init__(f"injected fault {fault_id}: {what} ({status})")
         self.status = status
+        self._headers = headers or {}
+
+    def headers(self) -> dict[str, str]:
+        return self._headers
 
 
 class _Refused(BadRequest, ValueError):
@@ -108,6 +113,20 @@ class FaultSpecError(_Refused):
     """A fault description the injector refuses; nothing was added."""
 
     label = key = "fault"
+
+
+class ClockError(BadRequest, ValueError):
+    """A time or a shift the mock's clock cannot take; the clock did not change."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"clock refused: {field} {problem}", {field: [problem]})
+
+
+class NamespaceError(BadRequest):
+    """A namespace name the mock refuses, or one namespace too many; nothing was created."""
+
+    def __init__(self, problem: str, field: str = "X-Mock-Namespace") -> None:
+        super().__init__(f"{field} {problem}", {field: [problem]})
 
 
 class SettingError(BadRequest, ValueError):

@@ -1,5 +1,5 @@
-"""A mock's WSGI stack, without Flask: the API inside the fault middleware, the control plane
-beside it.
+"""A mock's WSGI stack, without Flask: the namespace router on top, then for each namespace
+the API inside the fault middleware, the control plane beside it.
 
 The control plane is reached through `LazyControlApp`, which imports Flask on the first
 control-plane request only (importing it costs a tenth of a second, and a server that wants
@@ -16,6 +16,7 @@ from typing import Any
 
 from .api.app import ApiApp, WsgiApp
 from .config import CONTROL_PREFIX, MOCK_ENVIRON_KEY
+from .namespaces import NamespaceRouter, Namespaces
 from .state import MockState
 from .traffic.faults import Fault, FaultMiddleware
 from .traffic.journal import Entry
@@ -26,6 +27,14 @@ def wsgi_stack(mock: MockState, control_app: WsgiApp) -> FaultMiddleware:
     """Faults around the API; paths under CONTROL_PREFIX go to `control_app`, never faulted."""
     api = ApiApp(mock, control_app, CONTROL_PREFIX)
     return FaultMiddleware(api, mock.faults, CONTROL_PREFIX, on_fault=partial(_journal_fault, mock))
+
+
+def namespaced_stack(mock: MockState) -> NamespaceRouter:
+    """`mock` as the default namespace, others created on first use (at most the config's
+    `max_namespaces`), each with its own `wsgi_stack`, whose control plane acts on it."""
+    namespaces = Namespaces(mock, lambda state: wsgi_stack(state, LazyControlApp(state)),
+                            mock.config.max_namespaces)
+    return NamespaceRouter(namespaces)
 
 
 class LazyControlApp:

@@ -10,7 +10,9 @@ from typing import Any
 from calendar_fixtures import DEMO_PATH, load_fixtures
 from calendar_spec import profiles
 
+from .calendars.clock import MockClock
 from .calendars.compact import KeySharing
+from .calendars.data import CalendarData
 from .calendars.seed import record_label, with_create_defaults
 from .calendars.settings import Settings
 from .calendars.store import TIMESTAMP_FORMAT, CalendarStore
@@ -18,36 +20,48 @@ from .config import MockConfig, ProfileSource, Seed
 from .contract import Contract
 from .contract.problems import field_problems, summary
 from .errors import SeedError, SettingError
+from .traffic.coverage import CoverageCounter
 from .traffic.faults import FaultInjector
 from .traffic.journal import Journal
 
 
 class MockState:
-    """One mock's contract, store, settings, journal and faults, and the config it started with."""
+    """One mock's contract, store, settings, clock, journal, faults and coverage, and the
+    config it started with."""
 
-    def __init__(self, config: MockConfig | None = None, contract: Contract | None = None) -> None:
+    def __init__(self, config: MockConfig | None = None, contract: Contract | None = None, *,
+                 startup: tuple[CalendarData, KeySharing] | None = None) -> None:
         self.config = config = config or MockConfig()
         self.contract = contract = contract or Contract.default()
-        self._key_sharing = KeySharing()
+        self._key_sharing = startup[1] if startup else KeySharing()
         self.settings = Settings(contract.open_questions)
         self._initial_settings = self.settings.check(config.settings)
+        self.clock = MockClock(config.clock)
         with _named(config.seed):
             self.store = CalendarStore(
-                self.checked_seed(config.seed),
+                {} if startup else self.checked_seed(config.seed),
                 fields=contract.calendar_fields,
                 defaults=contract.defaults,
                 maximums=contract.maximums,
-                clock=config.clock,
+                clock=self.clock,
                 session_ttl=config.session_ttl,
                 consume_seed=_read_here(config.seed),
                 key_sharing=self._key_sharing,
                 max_filter_steps=contract.limits["max-filter-steps"],
                 settings=self.settings,
             )
+        if startup:
+            self.store.restore(startup[0])
         self._startup = self.store.pristine()
         self.settings.update(self._initial_settings)
         self.journal = Journal(config.journal_size)
-        self.faults = FaultInjector()
+        self.coverage = CoverageCounter(contract.spec)
+        self.faults = FaultInjector(on_fire=self.coverage.fault_fired)
+
+    def sibling(self) -> MockState:
+        """Another mock from the same start-up config: its own state, the same contract and
+        start-up data (shared: records are never changed in place), nothing read again."""
+        return MockState(self.config, self.contract, startup=(self._startup, self._key_sharing))
 
     def checked_seed(self, seed: Seed) -> dict[str, Any]:
         """Seed data whose calendars, completed as creates would complete them (a calendar
@@ -92,7 +106,8 @@ class MockState:
 
     def reset(self, seed: Seed = None) -> None:
         """A clean slate: the data this mock was created with (or `seed`), its start-up
-        settings, no sessions, no faults and an empty journal. A bad `seed` changes nothing."""
+        settings, no sessions, no faults, the clock unfrozen and an empty journal (the
+        coverage stays: it is the test suite's). A bad `seed` changes nothing."""
         if seed is None:
             self.store.restore(self._startup)
         else:
@@ -101,6 +116,7 @@ class MockState:
         self.settings.update(self._initial_settings)
         self.journal.clear()
         self.faults.clear()
+        self.clock.unfreeze()
 
 
 def _read(path: Seed, key_sharing: KeySharing) -> Any:

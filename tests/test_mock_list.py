@@ -225,3 +225,12 @@ def test_deleted_calendars_hidden_by_switch(make_client):
 
 def test_unknown_query_keys_are_ignored(client):
     assert ids(listing(client, {"foo": "bar", "conditions_x": "1", "page": "2"})) == GROUP4
+
+
+@pytest.mark.parametrize(("query", "page_size", "start"), [
+    ({"results": "3.0", "startIndex": "2.00"}, 3, 2), ({"results": "3"}, 3, 0)])
+def test_a_query_integer_written_as_an_integral_decimal_is_that_integer(client, query, page_size, start):
+    """As JSON Schema reads 3.0 (and a client serialising a float writes it); 3.5 is no integer."""
+    body = client.get(calendars_path(), query=query).get_json()
+    assert (body["pageSize"], body["startIndex"]) == (page_size, start)
+    assert client.get(calendars_path(), query={"results": "3.5"}).status_code == 400

@@ -40,10 +40,11 @@ class ApiApp:
         request = ApiRequest(environ, self.max_body)
         if request.path.startswith(self.control_prefix):
             return self.control_app(environ, start_response)
+        refusal = None
         try:
             reply = answer(self.mock, request)
         except ApiError as error:
-            reply = error_reply(error, self.mock.settings)
+            reply, refusal = error_reply(error, self.mock.settings), error
         except Exception:
             log.exception("unexpected error while serving %s %s", request.method, request.path)
             reply = error_reply(InternalError())
@@ -53,4 +54,5 @@ class ApiApp:
             mimetype=request.mimetype, status=reply.status,
             duration_ms=(time.perf_counter() - started) * 1000, refusal=reply.refusal,
         ))
+        self.mock.coverage.count(request, reply.status, reply.body, refusal)
         return reply.wsgi(start_response, head_only=request.method == "HEAD")

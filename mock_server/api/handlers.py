@@ -69,6 +69,7 @@ class Handled:
 
     body: Any
     headers: list[tuple[str, str]] = field(default_factory=list)
+    notes: tuple[str, ...] = ()  # what happened beyond the answer ("restored"), for coverage
 
 
 def list_calendars(call: Call) -> Handled:
@@ -108,8 +109,9 @@ def update_calendar(call: Call) -> Handled:
     values = call.calendar_values()
     if values.get("deleted") is True and call.settings.put_deleted_true == "refused":
         raise BadRequest.field("calendar.deleted", "cannot be set to true by PUT; use DELETE")
+    restoring = values.get("deleted") is False and call.store.is_deleted(call.group_id, call.calendar_id)
     record = call.store.update_calendar(call.group_id, call.calendar_id, values)
-    return Handled(call.shown(record))
+    return Handled(call.shown(record), notes=("restored",) if restoring else ())
 
 
 def delete_calendar(call: Call) -> Handled:

@@ -18,20 +18,26 @@ from ..errors import SECOND_QUESTION_MARK_HINT, BadRequest, NotFound
 MAX_DIGITS = 4000
 _INTEGER = re.compile(rf"[+-]?[0-9]{{1,{MAX_DIGITS}}}")
 _OVERLONG_INTEGER = re.compile(rf"[+-]?[0-9]{{{MAX_DIGITS + 1},}}")
+# A query integer written as an integral decimal (`results=25.0`): the integer, as JSON Schema
+# reads 25.0 (and as a Rails deployment's to_i does); a client serialising a float sends it so.
+_INTEGRAL_DECIMAL = re.compile(rf"([+-]?[0-9]{{1,{MAX_DIGITS}}})\.0{{1,16}}")
 _CONDITION_KEY = re.compile(r"conditions\[([0-9]{1,6})\]\[(field|op|value)\]")
 _ITEM_SUFFIX = re.compile(r"\[[0-9]+\]$")
 _BOOLEAN_WORDS = {"true": True, "1": True, "false": False, "0": False}
 
 
-def coerce(raw: str, schema: Mapping[str, Any]) -> Any:
-    """The typed value `raw` stands for under `schema`; left as text when it fits no type."""
+def coerce(raw: str, schema: Mapping[str, Any], *, integral_decimals: bool = False) -> Any:
+    """The typed value `raw` stands for under `schema`; left as text when it fits no type.
+    With `integral_decimals` (the query), `25.0` is the integer 25."""
     for branch in schema.get("anyOf", ()):
-        value = coerce(raw, branch)
+        value = coerce(raw, branch, integral_decimals=integral_decimals)
         if value is not raw:
             return value
     kind = schema.get("type")
     if kind == "integer" and _INTEGER.fullmatch(raw):
         return int(raw)
+    if kind == "integer" and integral_decimals and (whole := _INTEGRAL_DECIMAL.fullmatch(raw)):
+        return int(whole[1])
     if kind == "boolean" and raw in ("true", "false"):
         return raw == "true"
     return raw
@@ -99,12 +105,12 @@ def parse_query(
             continue
         if param.is_array:
             items = param.schema.get("items", {})
-            value: Any = [coerce(item, items) for item in given]
+            value: Any = [coerce(item, items, integral_decimals=True) for item in given]
         elif len(given) > 1:
             problems[param.name] = ["is given more than once"]
             continue
         else:
-            value = coerce(given[0], param.schema)
+            value = coerce(given[0], param.schema, integral_decimals=True)
         found = _problems(param, value)
         if found:
             problems.update(found)

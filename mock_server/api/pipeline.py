@@ -28,6 +28,7 @@ from .request import ApiRequest
 def answer(mock: MockState, request: ApiRequest) -> Reply:
     """The reply to one API request; an `ApiError` for any request the API refuses."""
     operation, raw_path = mock.contract.route(request.method, request.path)
+    request.operation_id = operation.operation_id
     args = request.args()
     body = BodyReading.of(operation, request)
     body_first = mock.settings.error_precedence == "body_first"
@@ -41,6 +42,7 @@ def answer(mock: MockState, request: ApiRequest) -> Reply:
     query = params.query_values(mock.contract, operation, args, form=body.form)
     call = Call(mock.contract, mock.store, mock.settings, operation, user, path, query, payload)
     handled = HANDLERS[operation.operation_id](call)
+    request.notes = handled.notes
     return Reply(operation.success_status, handled.body, handled.headers)
 
 

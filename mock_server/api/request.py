@@ -12,7 +12,7 @@ from ..wsgi import BODY_INCOMPLETE, content_length, cookie_value, query_args, re
 class ApiRequest:
     """The parts of a request the API reads; the body is read once, on first use."""
 
-    __slots__ = ("_data", "environ", "max_body", "method", "path", "query_string")
+    __slots__ = ("_data", "environ", "max_body", "method", "notes", "operation_id", "path", "query_string")
 
     def __init__(self, environ: dict[str, Any], max_body: int) -> None:
         self.environ = environ
@@ -21,6 +21,8 @@ class ApiRequest:
         self.path = request_path(environ)
         self.query_string = wsgi_text(environ.get("QUERY_STRING") or "")
         self._data: bytes | None = None
+        self.operation_id: str | None = None  # set by the pipeline once routed
+        self.notes: tuple[str, ...] = ()  # what the handler noticed (a restore), for coverage
 
     def args(self) -> dict[str, list[str]]:
         return query_args(self.query_string)

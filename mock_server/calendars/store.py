@@ -11,23 +11,15 @@ import hmac
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import BadRequest, Forbidden, NoSuchRecord, NotFound
+from .clock import TIMESTAMP_FORMAT, Clock, utc_now
 from .compact import KeySharing
 from .data import CalendarData, User, sha1_hex
 from .listing import ListAnswers, ListQuery, Page, intervention_filter, is_index_only, paginate, select
 from .seed import data_from_seed, sort_after
 from .settings import Settings
-
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class CalendarStore:
@@ -194,6 +186,11 @@ class CalendarStore:
     def get_calendar(self, group_id: int, calendar_id: int) -> dict[str, Any]:
         with self._lock:
             return dict(self._calendar(group_id, calendar_id))
+
+    def is_deleted(self, group_id: int, calendar_id: int) -> bool:
+        """Whether the group's calendar exists and is soft-deleted (no copy, no lock: a read)."""
+        record = self._data.calendars.get(calendar_id)
+        return record is not None and record["group_id"] == group_id and bool(record.get("deleted"))
 
     def create_calendar(self, group_id: int, values: dict[str, Any]) -> dict[str, Any]:
         """A new calendar: spec defaults, then `values`. An omitted `sort` is the group's largest

@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="soft-deleted calendars in lists: listed (default) or hidden "
                        "(shorthand for that question of the profile)")
     serve.add_argument("--journal-size", type=int, default=1000, help="requests kept in the journal")
+    serve.add_argument("--max-namespaces", type=_count, default=32,
+                       help="isolated mocks (X-Mock-Namespace header) held besides the default (default 32)")
     serve.add_argument("--server", choices=SERVERS, default="granian",
                        help="granian (default: fastest, one event loop) or waitress (a thread pool)")
     serve.add_argument("--threads", type=int, default=DEFAULT_THREADS,
@@ -53,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     seed_from_har.add_parser(commands)
     proxy_command.add_parser(commands)
     return parser
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 10_000:
+        raise argparse.ArgumentTypeError("must be from 0 to 10000")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = MockConfig.of(args.fixtures, profile=args.profile,
                                intervention_match=args.intervention_match,
-                               deleted_calendars=args.deleted_calendars, journal_size=args.journal_size)
+                               deleted_calendars=args.deleted_calendars, journal_size=args.journal_size,
+                               max_namespaces=args.max_namespaces)
     except ProfileError as error:
         print(f"calendar-mock: {error}", file=sys.stderr)
         return 2

@@ -36,7 +36,7 @@ def serve(host: str, port: int, url: str, config: MockConfig) -> int:
     Returns only if granian never started: 2 when the seed data cannot be loaded (the reason
     on stderr), 0 when a stop came during start-up."""
     stop = StopSignals()  # before the slow imports: a stop during start-up is a stop too
-    from ..stack import LazyControlApp, wsgi_stack
+    from ..stack import namespaced_stack
     from ..state import MockState
     from .banner import banner
     from .rsgi import RsgiBridge
@@ -50,7 +50,7 @@ def serve(host: str, port: int, url: str, config: MockConfig) -> int:
     if stop.requested.is_set():
         return 0
     # Flask is imported on the first control-plane request only: the API answers sooner.
-    app = RsgiBridge(wsgi_stack(mock, LazyControlApp(mock)), mock.store.calendar_count)
+    app = RsgiBridge(namespaced_stack(mock), mock.store.calendar_count)
     text = banner(url, mock.store.dump()["apikeys"], mock.store.seed_credentials())
     code = asyncio.run(serve_rsgi(app, host, port, text, stop, on_stop=app.release_delays))
     # Out without the interpreter's finalisation, as a multiprocessing worker ends: a thread

@@ -21,13 +21,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..config import CONTROL_PREFIX
+from ..namespaces import STATE, NamespaceRouter
 from ..replies import JSON_TYPE
-from ..traffic.faults import PICKED_FAULT, ConnectionCut, FaultMiddleware, WsgiApp
+from ..traffic.connection import OWN_SOCKETS
+from ..traffic.faults import PICKED_FAULT, ConnectionCut, FaultMiddleware, Paced, WsgiApp
 from ..wsgi import BODY_INCOMPLETE, content_length
 
 # Control-plane seeds may be 16 MiB (control.MAX_SEED_BYTES); a body is never read further.
 MAX_READ_BYTES = 16 * 1024 * 1024 + 1
 BODY_TIMEOUT_S = 30
+CUT, CLOSED = "cut", "closed"  # how a fault ended the answer (call_wsgi)
 SPECIAL_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 
 
@@ -53,9 +56,9 @@ def may_take_long(environ: dict[str, Any], store_size: int) -> bool:
 
 
 class RsgiBridge:
-    """An RSGI app answering with the mock's WSGI app (its fault middleware, outermost)."""
+    """An RSGI app answering with the mock's WSGI app (its namespace router, outermost)."""
 
-    def __init__(self, app: FaultMiddleware, store_size: Callable[[], int]) -> None:
+    def __init__(self, app: NamespaceRouter | FaultMiddleware, store_size: Callable[[], int]) -> None:
         self.app = app
         self.store_size = store_size  # how many calendars the store holds now
         self.stopping = False
@@ -72,19 +75,29 @@ class RsgiBridge:
             environ[BODY_INCOMPLETE] = True
         fault = self.app.pick(environ)
         environ[PICKED_FAULT] = fault
-        if fault is not None and fault.delay_ms != (0, 0):
+        if fault is not None and fault.delays:
             await self.delay(fault.delay_seconds())
-        if may_take_long(environ, self.store_size()):
+        namespace = environ.get(STATE)  # another namespace's store, not the default's
+        size = namespace.store.calendar_count() if namespace is not None else self.store_size()
+        if may_take_long(environ, size):
             answer = await asyncio.get_running_loop().run_in_executor(
                 self._slow_lane, call_wsgi, self.app, environ)
         else:
             answer = call_wsgi(self.app, environ)
         status, headers, chunks, cut = answer
-        if cut:
+        if cut == CLOSED:
+            return  # the fault ended the connection itself (a reset, garbage): nothing to send
+        if cut == CUT or isinstance(chunks, Paced):
             transport = proto.response_stream(status, headers)
-            for chunk in chunks:
-                await transport.send_bytes(chunk)
-            return  # short of the promised Content-Length: granian closes the connection
+            try:
+                if isinstance(chunks, Paced):
+                    await chunks.stream(transport.send_bytes, self.delay)
+                else:
+                    for chunk in chunks:
+                        await transport.send_bytes(chunk)
+            except RuntimeError:  # granian's RSGIProtocolClosed: the client went away
+                pass
+            return  # a cut is short of the promised Content-Length: granian closes the connection
         proto.response_bytes(status, headers, b"".join(chunks))
 
     async def delay(self, seconds: float) -> None:
@@ -152,6 +165,7 @@ def wsgi_environ(scope: Any, body: bytes) -> dict[str, Any]:
         "SERVER_PORT": port,
         "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
         "REMOTE_ADDR": scope.client.rpartition(":")[0],
+        "REMOTE_PORT": scope.client.rpartition(":")[2],
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scope.scheme,
         "wsgi.input": io.BytesIO(body),
@@ -160,6 +174,7 @@ def wsgi_environ(scope: Any, body: bytes) -> dict[str, Any]:
         "wsgi.multithread": False,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
+        OWN_SOCKETS: True,  # granian's embedded server: its connections are this process' sockets
     }
     for name, value in scope.headers.items():
         value = value.encode().decode("latin-1")
@@ -172,8 +187,13 @@ def wsgi_environ(scope: Any, body: bytes) -> dict[str, Any]:
     return environ
 
 
-def call_wsgi(app: WsgiApp, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], list[bytes], bool]:
-    """Status, headers and body chunks of the app's answer, and whether a fault cuts it."""
+def call_wsgi(app: WsgiApp, environ: dict[str, Any]
+              ) -> tuple[int, list[tuple[str, str]], list[bytes] | Paced, str | None]:
+    """Status, headers and body chunks of the app's answer (a `Paced` body as it is, to be sent
+    at its pace), and whether a fault cuts the connection (CUT) or closed it already (CLOSED).
+
+    The ConnectionCut itself is not returned: its traceback holds the caller's frame, and
+    with it the response stream, which granian closes only once nothing refers to it."""
     head: list[Any] = [500, []]
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
@@ -182,17 +202,21 @@ def call_wsgi(app: WsgiApp, environ: dict[str, Any]) -> tuple[int, list[tuple[st
     chunks: list[bytes] = []
     try:
         result = app(environ, start_response)
+        if isinstance(result, Paced):  # an empty one (a HEAD) is an ordinary answer
+            return head[0], head[1], result if result.body else [], None
         try:
             chunks.extend(result)
         finally:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-    except ConnectionCut:
+    except ConnectionCut as cut:
+        if cut.closed:
+            return head[0], head[1], [], CLOSED
         if not head[1]:
             # A drop, before any answer. granian cannot close a connection without a response
             # and sends an empty body as Content-Length 0, so the cut comes after one byte.
             head[0], head[1] = 200, [("Content-Type", JSON_TYPE), ("Content-Length", "2")]
             chunks = [b"{"]
-        return head[0], head[1], chunks, True
-    return head[0], head[1], chunks, False
+        return head[0], head[1], chunks, CUT
+    return head[0], head[1], chunks, None

@@ -1,12 +1,15 @@
-"""Fault injection: make matching API requests slow, fail with 5xx, drop or truncate.
+"""Fault injection: make matching API requests slow, fail, or break the connection.
 
 For integrators who need to see how their app copes when ClicRDV is slow or failing. Faults
 are set through the control plane (`POST /_mock/faults`) or the pytest fixture, match by
 method and a path expression, fire for the next N matches or at a seeded ratio, and never
-touch the mock's state: a faulted request does not reach the API at all (a delay aside).
+touch the mock's state: a faulted request does not reach the API at all (a delay and a
+dribble aside).
 
-One class per kind knows how it answers and whether the journal records it here; the servers
-only translate `ConnectionCut` into closing the connection their way.
+One class per kind knows how it answers and whether the journal records it here (the base
+and the registry in fault_base, the network's kinds in faults_net); the servers only
+translate `ConnectionCut` into closing the connection their way, and send a `Paced` body
+at its pace.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ import re2
 
 from ..errors import FaultSpecError, InjectedError, error_reply
 from ..replies import encode_json
+from .delays import MAX_DELAY_MS, parse_delay
+from .fault_base import COMMON_KEYS, KINDS, ConnectionCut, Fault, WsgiApp, optional_int
 
+__all__ = ["KINDS", "MAX_DELAY_MS", "PICKED_FAULT", "ConnectionCut", "Fault", "FaultInjector",
+           "FaultMiddleware", "Paced", "WsgiApp", "parse_fault"]
 MAX_FAULTS = 100
-MAX_DELAY_MS = 30_000
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+MAX_HEADERS = 16
 
 # The environ key under which a server that picked the fault itself (and already waited
 # out its delay without holding a thread) hands it to the middleware.
@@ -36,80 +42,11 @@ PICKED_FAULT = "calendar_mock.fault"
 # backreferences or lookarounds, and `(a+)+$` costs what `a+$` does.
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False  # a refused expression is the client's error, not a log line
-COMMON_KEYS = frozenset({"action", "method", "path", "times", "ratio", "seed", "delay_ms"})
-# Every kind of fault by its `action` name: a subclass of Fault registers itself here.
-KINDS: dict[str, type[Fault]] = {}
-
-
-class ConnectionCut(Exception):
-    """Raised to cut the connection (drop, truncate); each server closes it its own way."""
-
-
-@dataclass
-class Fault:
-    """What every kind shares: which requests it meets, how often, and a delay before."""
-
-    kind: ClassVar[str]
-    keys: ClassVar[frozenset[str]] = COMMON_KEYS
-    journaled_here: ClassVar[bool] = True  # False: the request reaches the API, which journals it
-    default_delay_ms: ClassVar[int | None] = 0  # None: the description must give delay_ms
-
-    id: int
-    method: str | None
-    path: Any  # a compiled RE2 expression
-    times: int | None
-    ratio: float | None
-    seed: int | None
-    delay_ms: tuple[int, int] = (0, 0)
-    hits: int = 0
-    _random: random.Random = field(default_factory=random.Random, repr=False)
-
-    @property
-    def journal_status(self) -> int | None:
-        """The status the journal records for a request this fault answered (None: no answer)."""
-        return None
-
-    def answer(self, app: WsgiApp, environ: dict[str, Any], start_response: Callable[..., Any]
-               ) -> Iterable[bytes]:
-        raise NotImplementedError
-
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and bool(self.path.search(path))
-
-    def fires(self) -> bool:
-        """Called under the injector's lock for each matching request."""
-        if self.times is not None and self.hits >= self.times:
-            return False
-        if self.ratio is not None and self._random.random() >= self.ratio:
-            return False
-        self.hits += 1
-        return True
-
-    def delay_seconds(self) -> float:
-        low, high = self.delay_ms
-        return (low if low == high else self._random.randint(low, high)) / 1000
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "action": self.kind, "method": self.method, "path": self.path.pattern,
-            "times": self.times, "ratio": self.ratio, "seed": self.seed,
-            "delay_ms": list(self.delay_ms), "status": None, "hits": self.hits,
-            "remaining": None if self.times is None else self.times - self.hits,
-        }
-
-    @classmethod
-    def options(cls, spec: dict[str, Any]) -> dict[str, Any]:
-        """The options only this kind takes, from the fault's description."""
-        return {}
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        KINDS[cls.kind] = cls
 
 
 @dataclass
 class Delay(Fault):
-    """The real answer, `delay_ms` later (`[low, high]` for a random delay)."""
+    """The real answer, `delay_ms` later: fixed, uniform or lognormal (traffic.delays)."""
 
     kind: ClassVar[str] = "delay"
     journaled_here: ClassVar[bool] = False
@@ -121,26 +58,48 @@ class Delay(Fault):
 
 @dataclass
 class Error(Fault):
-    """A 5xx (500 by default) with a JSON error body."""
+    """An error status (500 by default; 429, 503, any 4xx or 5xx) with a JSON error body and the
+    headers asked for: `retry_after` (seconds) is a Retry-After header, `headers` any others."""
 
     kind: ClassVar[str] = "error"
-    keys: ClassVar[frozenset[str]] = COMMON_KEYS | {"status"}
+    keys: ClassVar[frozenset[str]] = COMMON_KEYS | {"status", "retry_after", "headers"}
     status: int = 500
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def journal_status(self) -> int | None:
         return self.status
 
     def answer(self, app, environ, start_response):
-        return error_reply(InjectedError(self.id, self.status)).wsgi(start_response)
+        return error_reply(InjectedError(self.id, self.status, self.headers)).wsgi(start_response)
 
     def describe(self) -> dict[str, Any]:
-        return {**super().describe(), "status": self.status}
+        return {**super().describe(), "status": self.status, "headers": dict(self.headers)}
 
     @classmethod
     def options(cls, spec: dict[str, Any]) -> dict[str, Any]:
-        status = _optional_int(spec, "status", 500, 599)
-        return {"status": 500 if status is None else status}
+        status = optional_int(spec, "status", 400, 599)
+        headers = _headers(spec.get("headers", {}))
+        retry_after = optional_int(spec, "retry_after", 0, 86_400)
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        return {"status": 500 if status is None else status, "headers": headers}
+
+
+def _headers(value: Any) -> dict[str, str]:
+    """Extra response headers: names of letters, digits and '-', values of printable text."""
+    if not isinstance(value, dict) or len(value) > MAX_HEADERS:
+        raise FaultSpecError(f"headers must be an object of at most {MAX_HEADERS} names and values")
+    headers = {}
+    for name, text in value.items():
+        if not (name and len(name) <= 64 and name.replace("-", "").isalnum() and name.isascii()):
+            raise FaultSpecError(f"headers: {name[:64]!r} is not a header name (letters, digits, '-')")
+        if name.lower() in ("content-length", "content-type", "transfer-encoding", "connection"):
+            raise FaultSpecError(f"headers: {name} is the server's to set")
+        if not isinstance(text, str) or len(text) > 1024 or not text.isprintable() or not text.isascii():
+            raise FaultSpecError(f"headers.{name} must be printable ASCII text of at most 1024 characters")
+        headers[name] = text
+    return headers
 
 
 @dataclass
@@ -188,27 +147,28 @@ def parse_fault(spec: Any) -> Fault:
     except re2.error as error:
         reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
         raise FaultSpecError(f"path is not a valid (RE2) regular expression: {reason}") from None
-    times = _optional_int(spec, "times", 1, 1_000_000)
+    times = optional_int(spec, "times", 1, 1_000_000)
     ratio = spec.get("ratio")
     if ratio is not None and (isinstance(ratio, bool) or not isinstance(ratio, int | float)
                               or not 0 < ratio <= 1):
         raise FaultSpecError("ratio must be a number in (0, 1]")
     if times is None and ratio is None:
         raise FaultSpecError("give times (the next N matches) or ratio (a share of them), or both")
-    seed = _optional_int(spec, "seed", -(2**63), 2**63 - 1)
-    delay = _delay(spec.get("delay_ms", kind.default_delay_ms))
+    seed = optional_int(spec, "seed", -(2**63), 2**63 - 1)
+    delay = parse_delay(spec.get("delay_ms", kind.default_delay_ms))
     return kind(id=0, method=method.upper() if method else None, path=path, times=times,
-                ratio=None if ratio is None else float(ratio), seed=seed, delay_ms=delay,
+                ratio=None if ratio is None else float(ratio), seed=seed, delay=delay,
                 _random=random.Random(seed), **kind.options(spec))
 
 
 class FaultInjector:
     """The active faults of one mock instance; thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_fire: Callable[[str], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._next_id = 1
+        self._on_fire = on_fire  # told the kind of every fault that fires (coverage)
 
     def add(self, spec: dict[str, Any]) -> Fault:
         fault = parse_fault(spec)
@@ -237,32 +197,11 @@ class FaultInjector:
 
     def pick(self, method: str, path: str) -> Fault | None:
         with self._lock:
-            for fault in self._faults:
-                if fault.matches(method, path) and fault.fires():
-                    return fault
-        return None
-
-
-def _optional_int(spec: dict[str, Any], key: str, low: int, high: int) -> int | None:
-    value = spec.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise FaultSpecError(f"{key} must be an integer from {low} to {high}")
-    return value
-
-
-def _delay(value: Any) -> tuple[int, int]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        low = high = value
-    elif (isinstance(value, list) and len(value) == 2
-          and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
-        low, high = value
-    else:
-        raise FaultSpecError("delay_ms must be milliseconds, or [min, max] for a random delay")
-    if not 0 <= low <= high <= MAX_DELAY_MS:
-        raise FaultSpecError(f"delay_ms must lie within 0..{MAX_DELAY_MS} with min <= max")
-    return low, high
+            fired = next((fault for fault in self._faults if fault.matches(method, path) and fault.fires()),
+                         None)
+        if fired is not None and self._on_fire is not None:
+            self._on_fire(fired.kind)
+        return fired
 
 
 class FaultMiddleware:
@@ -282,7 +221,7 @@ class FaultMiddleware:
             fault, waited = self.pick(environ), False
         if fault is None:
             return self.app(environ, start_response)
-        if fault.delay_ms != (0, 0) and not waited:
+        if fault.delays and not waited:
             time.sleep(fault.delay_seconds())
         if fault.journaled_here and self.on_fault is not None:
             self.on_fault(environ, fault)
@@ -294,3 +233,7 @@ class FaultMiddleware:
         if path.startswith(self.exempt_prefix):
             return None
         return self.injector.pick(environ.get("REQUEST_METHOD", "GET"), path)
+
+
+# The network's kinds (reset, garbage, dribble) register after the API's, so they list after them.
+from .faults_net import Paced  # noqa: E402
