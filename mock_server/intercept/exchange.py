@@ -110,7 +110,7 @@ class Exchange:
     def delay(self) -> tuple[float, bool]:
         """(seconds to wait before the answer, whether the client's read timeout ends the wait:
         a delay fault longer than the timeout is waited out for the timeout only)."""
-        delay = 0.0 if self.fault is None or self.fault.delay_ms == (0, 0) else self.fault.delay_seconds()
+        delay = 0.0 if self.fault is None else self.fault.delay_seconds()
         timeout = self.call.read_timeout
         if timeout is not None and delay > timeout:
             return timeout, True
