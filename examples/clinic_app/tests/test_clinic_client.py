@@ -59,8 +59,8 @@ def test_retries_once_on_429_with_retry_after(clicrdv_mock):
 def test_an_async_httpx_call_is_intercepted_too():
     async def count() -> int:
         async with httpx.AsyncClient() as client:
-            answer = await client.get(f"{SANDBOX}/api/v1/groups/7/calendars",
-                                      params={"apikey": "clinic-key"}, auth=("accueil@clinique.test", "secret"))
+            answer = await client.get(f"{SANDBOX}/api/v1/groups/7/calendars", params={"apikey": "clinic-key"},
+                                      auth=("accueil@clinique.test", "secret"))
             return answer.json()["totalRecords"]
 
     with mock_clicrdv(SEED):
@@ -68,9 +68,13 @@ def test_an_async_httpx_call_is_intercepted_too():
 
 
 # -- a served mock: the clock, namespaces, faults over a socket, coverage ----------------------
+def served_clinic(mock, session: requests.Session | None = None) -> ClinicClient:
+    return ClinicClient(mock.apikey, *mock.auth, mock.group_id, mock.base_url, session)
+
+
 def test_timestamps_are_known_in_advance(calendar_mock):
     calendar_mock.clock.freeze("2024-01-15 09:00:00")
-    client = ClinicClient(calendar_mock.apikey, *calendar_mock.auth, calendar_mock.group_id, calendar_mock.base_url)
+    client = served_clinic(calendar_mock)
     created = client.open_calendar("Dr Matin", "Matin")
     calendar_mock.clock.advance(seconds=90)
     renamed = client.rename(created["id"], "Matin en ligne")
@@ -81,8 +85,7 @@ def test_parallel_jobs_share_one_server_in_their_own_namespaces(calendar_mock):
     def client_in(namespace: str) -> ClinicClient:
         session = requests.Session()
         session.headers["X-Mock-Namespace"] = namespace
-        return ClinicClient(calendar_mock.apikey, *calendar_mock.auth, calendar_mock.group_id,
-                            calendar_mock.base_url, session)
+        return served_clinic(calendar_mock, session)
 
     client_in("job-a").open_calendar("Seulement A", "A en ligne")
     listed_b = [c["name"] for c in client_in("job-b").bookable_calendars()]
@@ -93,7 +96,7 @@ def test_parallel_jobs_share_one_server_in_their_own_namespaces(calendar_mock):
 
 
 def test_coverage_of_these_tests_is_one_request_away(calendar_mock):
-    client = ClinicClient(calendar_mock.apikey, *calendar_mock.auth, calendar_mock.group_id, calendar_mock.base_url)
+    client = served_clinic(calendar_mock)
     client.bookable_calendars(page_size=3)
     report = requests.get(calendar_mock.url("/_mock/coverage"), timeout=5).json()
     assert any("404" in gap for gap in report["never"])  # these tests never met a missing calendar
