@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .http import Exchange, Params, Transport, basic_header, encode_query
+from .model import deleted_flag
 from .spec_facts import path_of
 
 DEFAULT: Any = object()
@@ -127,6 +128,16 @@ class Api:
 
     def delete(self, calendar_id: Any, *, group: Any = None, **kw: Any) -> Exchange:
         return self.request("DELETE", calendar_path(self._group(group), calendar_id), **kw)
+
+    def soft_delete_left(self, calendar_id: Any, *, group: Any = None) -> str | None:
+        """Clean-up of a calendar of ours: soft-deleted unless it already is; None when it is
+        deleted now, else what went wrong ("<id> (<status>)")."""
+        shown = self.show(calendar_id, group=group)
+        body = shown.json()
+        if shown.status == 200 and isinstance(body, dict) and deleted_flag(body, booleans_only=False):
+            return None
+        answer = self.delete(calendar_id, group=group)
+        return None if 200 <= answer.status < 300 else f"{calendar_id} ({answer.status})"
 
     def login(
         self,

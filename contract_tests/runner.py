@@ -34,7 +34,6 @@ from .model import (
     Skip,
     SuiteOptions,
     SuiteUsageError,
-    deleted_flag,
 )
 from .registry import RuleCheck, rule_tag
 from .report import SuiteResult
@@ -295,21 +294,11 @@ def _clean_up(ctx: SuiteContext) -> list[str]:
     """Soft-delete every calendar the suite created (and only those)."""
     if ctx.read_only:
         return []
-    done, problems = 0, []
-    for api, created in ((ctx.api, ctx.created), (ctx.other_api, ctx.other_created)):
-        if api is None:
-            continue
-        for calendar_id, group in sorted(created.items()):
-            shown = api.show(calendar_id, group=group)
-            body = shown.json()
-            if shown.status == 200 and isinstance(body, dict) and deleted_flag(body, booleans_only=False):
-                done += 1
-                continue
-            answer = api.delete(calendar_id, group=group)
-            if 200 <= answer.status < 300:
-                done += 1
-            else:
-                problems.append(f"{calendar_id} ({answer.status})")
+    outcomes = [api.soft_delete_left(calendar_id, group=group)
+                for api, created in ((ctx.api, ctx.created), (ctx.other_api, ctx.other_created))
+                if api is not None for calendar_id, group in sorted(created.items())]
+    problems = [problem for problem in outcomes if problem is not None]
+    done = len(outcomes) - len(problems)
     notes = [f"clean-up: {done} calendar(s) created by this run (names {ctx.prefix}-*) are soft-deleted"]
     if problems:
         notes.append(f"clean-up could not soft-delete: {', '.join(problems)}")

@@ -17,7 +17,6 @@ from typing import Any
 
 from ..client import Api
 from ..http import Exchange
-from ..model import deleted_flag
 from ..spec_facts import path_values
 from .registry import Unsettled
 
@@ -205,18 +204,9 @@ class Session:
         """Soft-delete every calendar calibrate created (and only those)."""
         if not self.created:
             return []
-        done, problems = 0, []
-        for calendar_id in sorted(self.created):
-            shown = self.api.show(calendar_id)
-            body = shown.json()
-            if shown.status == 200 and isinstance(body, dict) and deleted_flag(body, booleans_only=False):
-                done += 1
-                continue
-            answer = self.api.delete(calendar_id)
-            if 200 <= answer.status < 300:
-                done += 1
-            else:
-                problems.append(f"{calendar_id} ({answer.status})")
+        outcomes = [self.api.soft_delete_left(calendar_id) for calendar_id in sorted(self.created)]
+        problems = [problem for problem in outcomes if problem is not None]
+        done = len(outcomes) - len(problems)
         notes = [f"clean-up: the {done} calendar(s) calibrate created ({self.prefix}-*) are soft-deleted"]
         if problems:
             notes.append(f"clean-up could not soft-delete: {', '.join(problems)}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+from collections.abc import Callable
 from typing import Any
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
@@ -53,18 +54,26 @@ def main(args: argparse.Namespace) -> int:
     b = SideOptions(base_url=args.against_base_url, profile=args.against_profile, **b_values)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     steps = DEFAULT_STEPS if args.steps is None else args.steps
+    return run_and_report("diff", lambda: run_diff(DiffOptions(a, b, seed=seed, steps=steps)),
+                          DiffUsageError, text, write_json, args.report_json)
+
+
+def run_and_report(command: str, run: Callable[[], Any], usage_error: type[Exception],
+                   text: Callable[[Any], str], write_json: Callable[[Any, str], Any],
+                   report_json: str | None) -> int:
+    """Run, print the report (and write it as JSON when asked); the exit status of diff and replay."""
     try:
-        result = run_diff(DiffOptions(a, b, seed=seed, steps=steps))
-    except DiffUsageError as error:
-        print(f"calendar-contract diff: {error}", file=sys.stderr)
+        result = run()
+    except usage_error as error:
+        print(f"calendar-contract {command}: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     print(text(result))
-    if args.report_json:
+    if report_json:
         try:
-            write_json(result, args.report_json)
+            write_json(result, report_json)
         except OSError as error:
-            print(f"calendar-contract diff: cannot write {args.report_json}: {error}", file=sys.stderr)
+            print(f"calendar-contract {command}: cannot write {report_json}: {error}", file=sys.stderr)
             return EXIT_USAGE
     return EXIT_OK if result.passed else EXIT_DIFFERENT

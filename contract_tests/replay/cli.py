@@ -15,11 +15,7 @@ is skipped, unless --allow-writes-to-existing. What the replay created is soft-d
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
-
-EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
-CREDENTIALS = ("apikey", "user", "password", "group_id")
 
 
 def add_parser(commands: Any) -> None:
@@ -45,6 +41,7 @@ def add_parser(commands: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..diff.cli import CREDENTIALS, run_and_report
     from ..diff.sides import SideOptions
     from .report import text, write_json
     from .run import ReplayOptions, ReplayUsageError, run_replay
@@ -53,18 +50,5 @@ def main(args: argparse.Namespace) -> int:
                          **{key: getattr(args, key) for key in CREDENTIALS})
     options = ReplayOptions(args.har, target, fixtures=args.fixtures,
                             allow_writes_to_existing=args.allow_writes_to_existing)
-    try:
-        result = run_replay(options)
-    except ReplayUsageError as error:
-        print(f"calendar-contract replay: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-    print(text(result))
-    if args.report_json:
-        try:
-            write_json(result, args.report_json)
-        except OSError as error:
-            print(f"calendar-contract replay: cannot write {args.report_json}: {error}", file=sys.stderr)
-            return EXIT_USAGE
-    return EXIT_OK if result.passed else EXIT_DIFFERENT
+    return run_and_report("replay", lambda: run_replay(options), ReplayUsageError, text, write_json,
+                          args.report_json)
