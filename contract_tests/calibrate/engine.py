@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 from calendar_spec.profiles import ProfileError, questions
 
 from ..client import Api, Identity
-from ..http import Exchange, HttpTransport, Transport, Unreachable, WsgiTransport
-from ..model import DEMO
+from ..http import Exchange, Transport, Unreachable
+from ..target import open_transport, profile_name
 from . import (  # noqa: F401 - registration by import
     probes_answers,
     probes_bodies,
@@ -61,22 +61,12 @@ def _target(options: CalibrateOptions) -> tuple[Transport, Identity, str]:
     if options.profile is not None and (options.base_url or options.app is not None):
         raise CalibrateError("--profile shapes the kit's in-process mock; it cannot change a deployment")
     values = {key: getattr(options, key) for key in ("apikey", "user", "password", "group_id")}
-    if options.base_url:
-        transport: Transport = HttpTransport(options.base_url)
-        target = options.base_url
-    else:
-        app = options.app
-        if app is None:
-            from mock_server import create_app
-
-            try:
-                app = create_app(profile=options.profile)
-            except (ProfileError, ValueError) as error:
-                raise CalibrateError(f"--profile: {error}") from None
-            values = {key: DEMO[key] if value in (None, "") else value for key, value in values.items()}
-        transport = WsgiTransport(app)
-        target = "the kit's mock, in-process" + (f" (profile {_profile_name(options.profile)})"
-                                                 if options.profile is not None else "")
+    try:
+        transport, values, _ = open_transport(options.base_url, options.app, options.profile, values)
+    except (ProfileError, ValueError) as error:
+        raise CalibrateError(f"--profile: {error}") from None
+    target = options.base_url or ("the kit's mock, in-process" + (
+        f" (profile {profile_name(options.profile)})" if options.profile is not None else ""))
     missing = [key for key, value in values.items() if value in (None, "")]
     if missing:
         raise CalibrateError(f"missing option(s): {', '.join('--' + m.replace('_', '-') for m in missing)}")
@@ -85,10 +75,6 @@ def _target(options: CalibrateOptions) -> tuple[Transport, Identity, str]:
     except (TypeError, ValueError):
         raise CalibrateError("--group-id must be an integer") from None
     return transport, Identity(values["apikey"], values["user"], values["password"], group_id), target
-
-
-def _profile_name(profile: Any) -> str:
-    return getattr(profile, "name", None) or (profile if isinstance(profile, str) else "custom")
 
 
 def calibrate(options: CalibrateOptions) -> Calibration:

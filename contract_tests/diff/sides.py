@@ -14,8 +14,9 @@ from typing import Any
 
 from ..client import Api, Identity, calendar_path, collection_path
 from ..context import UNKNOWN_ID
-from ..http import Exchange, HttpTransport, Transport, Unreachable, WsgiTransport
-from ..model import DEMO, deleted_flag
+from ..http import Exchange, Unreachable
+from ..model import deleted_flag
+from ..target import open_transport, profile_name
 from .steps import BAD_APIKEY, UNKNOWN, Step
 
 CREDENTIALS = ("apikey", "user", "password", "group_id")
@@ -70,27 +71,20 @@ def open_side(label: str, options: SideOptions, prefix: str) -> Side:
     if options.base_url and options.profile is not None:
         raise DiffUsageError(f"side {label}: a profile makes the kit's in-process mock answer "
                              "as it says; a deployment at a base URL answers as it does")
+    from calendar_spec.profiles import ProfileError
+
     values = {key: getattr(options, key) for key in CREDENTIALS}
+    try:
+        transport, values, started_mock = open_transport(options.base_url, options.app, options.profile,
+                                                         values)
+    except ProfileError as error:
+        raise DiffUsageError(f"side {label}: {error}") from None
     if options.base_url:
-        transport: Transport = HttpTransport(options.base_url)
         target = options.base_url
+    elif started_mock:
+        target = f"in-process mock (profile {profile_name(options.profile or 'default')})"
     else:
-        app = options.app
-        if app is None:
-            from calendar_spec.profiles import ProfileError
-
-            from mock_server import create_app
-
-            try:
-                app = create_app(profile=options.profile)
-            except ProfileError as error:
-                raise DiffUsageError(f"side {label}: {error}") from None
-            values = {key: DEMO[key] if value in (None, "") else value for key, value in values.items()}
-        transport = WsgiTransport(app)
-        if options.app is not None:
-            target = "in-process WSGI app"
-        else:
-            target = f"in-process mock (profile {_profile_name(options.profile or 'default')})"
+        target = "in-process WSGI app"
     missing = [key for key, value in values.items() if value in (None, "")]
     if missing:
         names = ", ".join(f"--{'against-' if label == 'B' else ''}{key.replace('_', '-')}" for key in missing)
@@ -101,12 +95,6 @@ def open_side(label: str, options: SideOptions, prefix: str) -> Side:
         raise DiffUsageError(f"side {label}: the group id must be an integer") from None
     identity = Identity(str(values["apikey"]), str(values["user"]), str(values["password"]), group_id)
     return Side(label, target, Api(transport, identity, []), prefix)
-
-
-def _profile_name(profile: Any) -> str:
-    if isinstance(profile, dict):
-        return str(profile.get("name") or "custom")
-    return str(getattr(profile, "name", profile))
 
 
 def resolve(value: Any, side: Side) -> Any:
