@@ -19,6 +19,7 @@ mock's own answer to every question) and `contrarian` (another answer to every q
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from collections.abc import Mapping
@@ -40,7 +41,15 @@ class ProfileError(ValueError):
 
 
 def questions() -> dict[str, dict[str, Any]]:
-    """The spec's open questions by id, answers as strings."""
+    """The spec's open questions by id, answers as strings (the questions are shared: read them,
+    do not change them)."""
+    return dict(_questions())
+
+
+@functools.lru_cache(maxsize=1)
+def _questions() -> dict[str, dict[str, Any]]:
+    # Read once per process: the spec file does not change under a running kit, and a copy of
+    # the whole spec costs ~2 ms, which a fresh mock with a profile would pay on every build.
     found = {}
     for question in load_spec("mock").get("x-open-questions", {}).get("questions", ()):
         found[question["id"]] = {**question, "default": str(question["default"]),
