@@ -73,6 +73,7 @@ class Pending:
     headers: list[tuple[str, str]]
     kept: bytes | None
     size: int
+    answer: tuple[str, list[tuple[str, str]], bytes | None] | None = None  # reason, headers, body
 
 
 class ProxyApp:
@@ -91,10 +92,14 @@ class ProxyApp:
         self.upstream_url = config.upstream.rstrip("/")
 
     def begin(self, method: str, path: str, target: str, query_string: str, headers: list[tuple[str, str]],
-              kept: bytes | None, size: int) -> Pending:
+              kept: bytes | None, size: int, started: float | None = None) -> Pending:
         """Judge a request (`kept`: its body, None when too large to keep; `size`: its length,
-        -1 if unknown)."""
-        started, wall = time.perf_counter(), time.time()
+        -1 if unknown; `started`: when it arrived, by time.perf_counter, if not now)."""
+        now, wall = time.perf_counter(), time.time()
+        if started is not None:
+            wall -= now - started
+        else:
+            started = now
         lowered = {name.lower(): value for name, value in headers}
         verdict = self.judge.judge_request(method, path, query_string, lowered, kept)
         mimetype = lowered.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -122,16 +127,22 @@ class ProxyApp:
 
     def answered(self, pending: Pending, status: int, reason: str, headers: list[tuple[str, str]],
                  body: bytes | None) -> list[tuple[str, str]]:
-        """Judge the upstream's answer (`body` None: too large to keep) and record the exchange;
-        the headers to answer with."""
+        """Judge the upstream's answer (`body` None: too large to keep); the headers to answer
+        with. `record` keeps the exchange."""
         findings = self.judge.judge_answer(pending.verdict, status, headers, body)
         notes = pending.exchange.notes + (() if body is not None else (
             f"the answer's body is over {self.config.keep_response_bytes} bytes: passed on unjudged",))
-        exchange = pending.exchange._replace(status=status, violations=tuple(findings.violations),
-                                             checked=frozenset(findings.checked), notes=notes)
-        self._done(pending, exchange, reason, headers, body)
+        pending.exchange = pending.exchange._replace(status=status, violations=tuple(findings.violations),
+                                                     checked=frozenset(findings.checked), notes=notes)
+        pending.answer = (reason, headers, body)
         verdict = violations_header(findings.violations, self.config.header_limit)
         return [*headers, (VIOLATIONS_HEADER, verdict)]
+
+    def record(self, pending: Pending) -> None:
+        """Keep an answered exchange (journal, report, HAR): called once the client has its
+        answer, so that keeping it adds nothing to the client's wait."""
+        if pending.answer is not None:
+            self._done(pending, pending.exchange, *pending.answer)
 
     def _done(self, pending: Pending, exchange: Exchange, reason: str, answer_headers: list[tuple[str, str]],
               answer_body: bytes | None) -> None:

@@ -8,6 +8,7 @@ microseconds, less than a hop to a thread would cost.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
@@ -47,26 +48,37 @@ class ProxyRsgi:
             return _send(proto, reply, method)
         target = quote(path, safe=PATH_SAFE) + (f"?{query}" if query else "")
         headers = list(scope.headers.items())
-        pending = self.app.begin(method, path, target, query, headers, kept, size)
-        refused = self.app.blocked(pending)
-        if refused is not None:
-            return _send(proto, refused, method)
+        started, judged = time.perf_counter(), []
+
+        def judge() -> None:
+            judged.append(self.app.begin(method, path, target, query, headers, kept, size, started))
+
+        if self.app.config.block:  # the request is judged before it may go
+            judge()
+            refused = self.app.blocked(judged[0])
+            if refused is not None:
+                return _send(proto, refused, method)
         try:
+            # Unblocked, the request is judged while the upstream works on it.
             answer = await self.upstream.send(method, target, forward_headers(headers), body, length,
-                                              self.app.config.keep_response_bytes)
+                                              self.app.config.keep_response_bytes,
+                                              None if judged else judge)
         except UpstreamFailure as failure:
-            return _send(proto, self.app.failed(pending, failure), method)
+            if not judged:
+                judge()
+            return _send(proto, self.app.failed(judged[0], failure), method)
+        pending = judged[0]
         sent = self.app.answered(pending, answer.status, answer.reason, answer.headers, answer.body)
         if answer.body is not None:
             proto.response_bytes(answer.status, sent, b"" if method == "HEAD" else answer.body)
-            return None
+            return self.app.record(pending)
         transport = proto.response_stream(answer.status, sent)
         try:
             async for chunk in answer.rest or ():
                 await transport.send_bytes(chunk)
         except UpstreamFailure:
-            return None  # the answer has begun: it stops short, and granian closes the connection
-        return None
+            pass  # the answer has begun: it stops short, and granian closes the connection
+        return self.app.record(pending)
 
     async def _body(self, headers: Any, proto: Any
                     ) -> tuple[bytes | None, bytes | AsyncIterator[bytes] | None, int, int | None]:

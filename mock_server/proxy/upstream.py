@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -80,16 +80,19 @@ class AsyncUpstream:
         self._slots: asyncio.Semaphore | None = None
 
     async def send(self, method: str, target: str, headers: list[tuple[str, str]], body: Body,
-                   length: int | None, keep: int) -> UpstreamAnswer:
+                   length: int | None, keep: int, while_waiting: Callable[[], None] | None = None
+                   ) -> UpstreamAnswer:
         """Send the request (`target`: path and query; `length` of a streamed body, None to send
-        it chunked); read at most `keep` bytes of the answer's body before answering."""
+        it chunked); read at most `keep` bytes of the answer's body before answering.
+        `while_waiting` runs once, as soon as the request is sent: work done then overlaps the
+        upstream's."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.connections)
         head = self._head(method, target, headers, body, length)
         chunked = body is not None and not isinstance(body, bytes) and length is None
         try:
             async with asyncio.timeout(self.timeout_s), self._slots:  # waiting for a slot counts too
-                return await self._exchange(method, head, body, chunked, keep)
+                return await self._exchange(method, head, body, chunked, keep, while_waiting)
         except TimeoutError:
             raise UpstreamFailure(504, f"the upstream {self.url} did not answer within "
                                   f"{self.timeout_s:g} s") from None
@@ -104,13 +107,16 @@ class AsyncUpstream:
             lines.append(f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked")
         return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
 
-    async def _exchange(self, method: str, head: bytes, body: Body, chunked: bool,
-                        keep: int) -> UpstreamAnswer:
+    async def _exchange(self, method: str, head: bytes, body: Body, chunked: bool, keep: int,
+                        while_waiting: Callable[[], None] | None) -> UpstreamAnswer:
         for attempt in (1, 2):
             link, reused = await self._connect()
             try:
                 link.received = 0
                 await self._write(link, head, body, chunked)
+                if while_waiting is not None:
+                    while_waiting()
+                    while_waiting = None
                 head_read = await link.head()
                 break
             except (Closed, ConnectionError) as error:

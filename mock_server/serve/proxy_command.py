@@ -76,13 +76,12 @@ def run(args: argparse.Namespace) -> int:
     from .signals import StopSignals
 
     stop = StopSignals(STOP_DEADLINE_S)  # before the slow imports: a stop during start-up is a stop too
-    import asyncio
 
     from calendar_spec.profiles import ProfileError
 
     from ..proxy.app import ProxyApp, ProxyConfig
     from ..proxy.rsgi import ProxyRsgi
-    from .granian_server import serve_rsgi
+    from .granian_server import run_on_loop, serve_rsgi
     from .ports import free_port
 
     if args.upstream_timeout <= 0 or args.connections < 1:
@@ -109,8 +108,8 @@ def run(args: argparse.Namespace) -> int:
             print(app.report.table(), flush=True)
         sys.stderr.flush()
 
-    code = asyncio.run(serve_rsgi(relay, args.host, port, banner(base_url(args.host, port), app), stop,
-                                  before_exit=finish))
+    code = run_on_loop(serve_rsgi(relay, args.host, port, banner(base_url(args.host, port), app), stop,
+                                  before_exit=finish), fast=True)
     if code != 0:
         finish()
     # Out without the interpreter's finalisation, as `calendar-mock serve` does: a granian thread
