@@ -185,6 +185,22 @@ def condition_not_in_ignored(app: Flask) -> None:
     wrap_list(app, change)
 
 
+@fault("list.conditions", layer="semantic", probe=lambda api: api.ids(*_conditions("city", "like", "%Par%")))
+def condition_like_keeps_nulls(app: Flask) -> None:
+    """A `like` condition also keeps the records whose field is null (a null holds no condition)."""
+
+    def change(original, group_id: int, query: ListQuery) -> Page:
+        likes = [c.field for c in query.conditions if c.op == "like"]
+        if not likes:
+            return original(group_id, query)
+        others = dataclasses.replace(query, conditions=tuple(c for c in query.conditions if c.op != "like"))
+        nulls = [r for r in all_matches(original, group_id, others) if any(r.get(f) is None for f in likes)]
+        matches = {r["id"]: r for r in all_matches(original, group_id, query) + nulls}
+        return paginate(sorted(matches.values(), key=lambda r: r["id"]), query)
+
+    wrap_list(app, change)
+
+
 @fault("list.paging-defaults", layer="semantic", probe=lambda api: api.list().body["pageSize"])
 def default_page_of_ten(app: Flask) -> None:
     """Without `results`, a page holds 10 records (pageSize 10) instead of 25."""

@@ -121,6 +121,58 @@ def _text_cases(ctx: SuiteContext, records: list[Record]):
     return cases
 
 
+NULLABLE_TEXT = ("city", "zipcode", "address", "publicname")
+NULLABLE_INT = ("calendarset_id",)
+
+
+def _mixed(records: list[Record], field: str, kind: type) -> Any:
+    """A value of `field` when some records have it null and others a `kind`; else None."""
+    values = [r.get(field) for r in records]
+    if None not in values:
+        return None
+    return next((v for v in values if isinstance(v, kind) and not isinstance(v, bool)), None)
+
+
+def _null_cases(records: list[Record]):
+    """(conditions, must-match, may-match) on fields some records leave null. A null holds no
+    `=`, `like`, `in`, `>=` (every condition must hold, DOC); whether it holds `!=`, `not like`,
+    `not in` is left open, so there a null may be kept or not."""
+    cases = []
+    field = next((f for f in NULLABLE_TEXT if _mixed(records, f, str) not in (None, "")), None)
+    if field is not None:
+        value = _mixed(records, field, str).replace(",", "")  # `in` splits its value on commas
+        part = next(iter(textmatch.ascii_words(value, 3)), "")[:3]
+
+        def equal(r, f=field, v=value, loose=False):
+            return textmatch.equals(r.get(f), v, loose=loose)
+
+        def like(r, f=field, p=f"%{part}%", loose=False):
+            v = r.get(f)
+            return isinstance(v, str) and textmatch.like_matches(v, p, ignore_case=loose, loose=loose)
+
+        tests = [("=", value, equal), ("in", value, equal)] + ([("like", f"%{part}%", like)] if part else [])
+        for op, operand, holds in tests:
+            cases.append(([(field, op, operand)], holds, lambda r, h=holds: h(r, loose=True)))
+            negated = "!=" if op == "=" else f"not {op}"
+            cases.append((
+                [(field, negated, operand)],
+                lambda r, f=field, h=holds: r.get(f) is not None and not h(r, loose=True),
+                lambda r, f=field, h=holds: r.get(f) is None or not h(r),
+            ))
+    for field in NULLABLE_INT:
+        pivot = _mixed(records, field, int)
+        if pivot is None:
+            continue
+        for op, holds in (("=", lambda v, p=pivot: v == p), (">=", lambda v, p=pivot: v >= p),
+                          ("<", lambda v, p=pivot: v < p)):
+            def exact(r, f=field, h=holds):
+                return r.get(f) is not None and h(r[f])
+            cases.append(([(field, op, pivot)], exact, exact))
+        cases.append(([(field, "!=", pivot)], lambda r, f=field, p=pivot: r.get(f) not in (None, p),
+                      lambda r, f=field, p=pivot: r.get(f) != p))
+    return cases
+
+
 @rule("list.conditions", layer=LAYER, retry=True)
 def conditions(ctx: SuiteContext) -> None:
     records = ctx.records()
@@ -140,7 +192,7 @@ def conditions(ctx: SuiteContext) -> None:
             actual=f"ids {got}",
             exchange=exchange,
         )
-    for conds, must, may in _text_cases(ctx, records):
+    for conds, must, may in _text_cases(ctx, records) + _null_cases(records):
         got = {r["id"] for r in ctx.records(_query(conds))}
         exchange = ctx.journal[-1]
         low = {r["id"] for r in records if must(r)}
