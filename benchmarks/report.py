@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import charts
 from proxy_bench import section as proxy_section
 from report_format import OP_NAMES, OPERATIONS, OTHERS, PEERS, load_cell, num, peak_under_load, ratio
 from report_targets import targets_table
@@ -299,6 +300,12 @@ def markdown(results: dict) -> str:
         "means the mock is better.",
         "",
         summary_table(results),
+        "",
+        "## Charts",
+        "",
+        "Drawn from the summary table above (`benchmarks/charts.py`).",
+        "",
+        charts.markdown(),
         "",
         "## Targets",
         "",

@@ -24,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import charts  # noqa: E402
 import contract_bench  # noqa: E402
 import machine  # noqa: E402
 import peers  # noqa: E402
@@ -236,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.report_only:
         results = json.loads(RAW.read_text())
         print(report.write(results))
+        _draw_charts()
         return 0
     machine.MAX_WAIT_S, machine.WAIT_BUDGET_S = args.quiet_wait, args.wait_budget
     tools.ensure_all(node=bool({"cold", "load"} & set(args.sections)))  # Prism and json-server
@@ -282,7 +284,19 @@ def main(argv: list[str] | None = None) -> int:
     print(report.write(results, WORK / "RESULTS-partial.md" if missing else report.RESULTS_MD))
     if missing:
         print(f"RESULTS.md left as it was: no results yet for {', '.join(missing)}")
+    else:
+        _draw_charts()
     return 0
+
+
+def _draw_charts() -> None:
+    """The charts beside RESULTS.md, from its summary table (benchmarks/charts.py)."""
+    try:
+        written = charts.draw(report.RESULTS_MD)
+    except ImportError as error:  # matplotlib is in the dev extra; the numbers stand without it
+        print(f"charts not drawn: {error}")
+        return
+    print("\n".join(f"written {path}" for path in written))
 
 
 if __name__ == "__main__":

@@ -12,9 +12,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from . import baseline
 from .calibrate import command as calibrate_command
 from .diff import cli as diff_cli
 from .model import LAYERS, SuiteUsageError
+from .progress import MODES as PROGRESS_MODES
 from .replay import cli as replay_cli
 from .runner import DEFAULT_MAX_EXAMPLES, SuiteOptions, run_suite
 
@@ -66,6 +68,16 @@ def _parser() -> argparse.ArgumentParser:
         dest="json_report",
         help="write the result as JSON (every rule of the level: checked, failed, or not checked and why)",
     )
+    run.add_argument("--html", metavar="FILE", dest="html_report",
+                     help="write the report as one self-contained HTML page (the JSON report's data)")
+    run.add_argument("--baseline", metavar="FILE",
+                     help="known, accepted findings: the run fails only on findings FILE does not list")
+    run.add_argument("--update-baseline", action="store_true",
+                     help="write the --baseline FILE from this run's findings (the run then passes)")
+    run.add_argument("--progress", choices=PROGRESS_MODES, default="auto",
+                     help="bar: a bar per layer redrawn in place; lines: a line per layer start and end; "
+                     "units: a line per rule or operation; none; auto (default): bar on a terminal, "
+                     "else lines")
     run.add_argument(
         "--read-only",
         action="store_true",
@@ -126,6 +138,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if args.update_baseline and not args.baseline:
+        print("calendar-contract: --update-baseline needs --baseline FILE (the file it writes)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if args.baseline and not args.update_baseline:
+        try:
+            baseline.load(args.baseline)  # a missing or broken baseline is refused before the run
+        except SuiteUsageError as error:
+            print(f"calendar-contract: {error}", file=sys.stderr)
+            return EXIT_USAGE
     options = SuiteOptions(
         base_url=args.base_url,
         apikey=args.apikey,
@@ -145,6 +167,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet=False,
         intervention_ids=args.intervention_ids,
         calendarset_ids=args.calendarset_ids,
+        progress=args.progress,
+        html_report=args.html_report,
+        baseline=args.baseline,
+        update_baseline=args.update_baseline,
     )
     if args.quiet:
         options.quiet = True

@@ -151,3 +151,8 @@ class SuiteOptions:
     intervention_probes: int = DEFAULT_INTERVENTION_PROBES
     stream: TextIO | None = None  # progress output (default: stdout) when quiet is False
     profile: Any = None  # with --level profile:FILE, the profile (the level is then its spec view)
+    # What the run prints, and writes besides JUnit/JSON (progress.py, baseline.py, report_html.py).
+    progress: str = "auto"  # auto | bar | lines | units | none
+    html_report: str | None = None
+    baseline: str | None = None  # accepted findings: only the others fail the run
+    update_baseline: bool = False  # write `baseline` from this run's findings first

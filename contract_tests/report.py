@@ -11,6 +11,7 @@ from typing import Any
 import calendar_spec
 
 from . import report_rules
+from .baseline import finding_key
 from .model import LAYERS, Failure, Outcome
 from .registry import SPEC_RULES
 
@@ -28,6 +29,7 @@ class SuiteResult:
     layers: tuple[str, ...] = LAYERS  # the layers this run was asked for
     stopped: str = ""  # why the run stopped before checking anything (discovery failed)
     held_rules: frozenset[str] | None = None  # the rules the run held (default: those of `level`)
+    known: frozenset[str] | None = None  # --baseline: the findings accepted (baseline.finding_key)
 
     def holds(self) -> frozenset[str]:
         if self.held_rules is not None:
@@ -38,9 +40,17 @@ class SuiteResult:
     def failures(self) -> list[Failure]:
         return [failure for outcome in self.outcomes for failure in outcome.failures]
 
+    def is_known(self, failure: Failure) -> bool:
+        return self.known is not None and finding_key(failure) in self.known
+
+    @property
+    def new_failures(self) -> list[Failure]:
+        """The failures that fail the run: all of them, or with --baseline those it does not list."""
+        return [failure for failure in self.failures if not self.is_known(failure)]
+
     @property
     def passed(self) -> bool:
-        return not self.failures
+        return not self.new_failures
 
     @property
     def checks_run(self) -> int:
@@ -80,9 +90,11 @@ class SuiteResult:
             "failures": [
                 {"rule_id": f.rule_id, "tag": f.tag, "layer": f.layer, "operation": f.operation,
                  "message": f.message, "expected": f.expected, "actual": f.actual, "curl": f.curl,
-                 "occurrences": f.occurrences}
+                 "occurrences": f.occurrences, "key": finding_key(f), "known": self.is_known(f)}
                 for f in self.failures
             ],
+            "baseline": None if self.known is None else {
+                "known": len(self.failures) - len(self.new_failures), "new": len(self.new_failures)},
             "notes": list(self.notes),
         }
 
@@ -111,9 +123,12 @@ def summary(result: SuiteResult) -> str:
     if result.notes:
         lines += ["", "notes:"] + [f"  {note}" for note in result.notes]
     if result.failures:
-        lines += ["", f"{len(result.failures)} failure(s):"]
-        for failure in result.failures:
-            lines += ["", failure.describe()]
+        known = len(result.failures) - len(result.new_failures)
+        accepted = f", {known} known (in the baseline: not failing)" if result.known is not None else ""
+        lines += ["", f"{len(result.failures)} failure(s){accepted}:"]
+        ordered = sorted(result.failures, key=result.is_known)  # new ones first
+        for failure in ordered:
+            lines += ["", ("[known] " if result.is_known(failure) else "") + failure.describe()]
     return "\n".join(lines)
 
 

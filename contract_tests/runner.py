@@ -10,14 +10,13 @@ kit's mock in-process with the demo credentials (and the demo's second user for 
 
 from __future__ import annotations
 
-import sys
+import itertools
 import time
 import traceback
-from typing import TextIO
 
 import calendar_spec
 
-from . import profile_level, report, report_files
+from . import baseline, profile_level, report, report_files, report_html
 from .checks import ALL as ALL_CHECKS
 from .context import SuiteContext
 from .discovery import discover
@@ -35,30 +34,12 @@ from .model import (
     SuiteOptions,
     SuiteUsageError,
 )
+from .progress import Progress
 from .registry import RuleCheck, rule_tag
 from .report import SuiteResult
 from .unchanged import guard_refusals
 
 DEFAULT_MAX_EXAMPLES = 50
-
-
-
-
-class Progress:
-    def __init__(self, quiet: bool, stream: TextIO | None) -> None:
-        self.quiet = quiet
-        self.stream = stream or sys.stdout
-
-    def line(self, text: str) -> None:
-        if not self.quiet:
-            print(text, file=self.stream, flush=True)
-
-    def outcome(self, outcome: Outcome) -> None:
-        mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}[outcome.status]
-        extra = f" - {outcome.reason}" if outcome.reason else ""
-        if outcome.failures:
-            extra += f" - {len(outcome.failures)} failure(s)"
-        self.line(f"  {mark} {outcome.testcase} ({outcome.checks} checks, {outcome.seconds:.1f}s){extra}")
 
 
 def resolve_options(options: SuiteOptions) -> SuiteOptions:
@@ -110,7 +91,7 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
     target = options.base_url or "in-process WSGI app"
     result = SuiteResult(level=options.level, read_only=options.read_only, target=target,
                          layers=tuple(options.layers))
-    progress = Progress(options.quiet, options.stream)
+    progress = Progress(options.quiet, options.stream, options.progress)
     ctx = SuiteContext(options, transport)
     result.held_rules = frozenset(ctx.active_rules)
     progress.line(
@@ -155,12 +136,12 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
 
             for layer in ("conformance", "stateful"):
                 if layer in options.layers:
-                    progress.line(f"{layer} layer (schemathesis)")
-                    for outcome in schemathesis_layers.run_layer(ctx, layer, result):
+                    progress.layer(layer)
+                    for outcome in schemathesis_layers.run_layer(ctx, layer, result, on_cases=progress.cases):
                         result.outcomes.append(outcome)
                         progress.outcome(outcome)
         if options.profile is not None and profile_level.LAYER in options.layers:
-            progress.line(f"{profile_level.LAYER} layer (calibrate's probes)")
+            progress.layer(profile_level.LAYER)
             for outcome in profile_level.check(options, options.profile):
                 result.outcomes.append(outcome)
                 progress.outcome(outcome)
@@ -175,11 +156,14 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         transport.close()
         result.requests = len(ctx.journal)
         result.seconds = time.monotonic() - started
+    baseline.apply(result, options.baseline, options.update_baseline)
     if options.junit_xml:
         report_files.write_junit(result, options.junit_xml)
     if options.json_report:
         report_files.write_json(result, options.json_report)
-    progress.line(report.summary(result))
+    if options.html_report:
+        report_html.write_html(result, options.html_report)
+    progress.summary(report.summary(result))
     return result
 
 
@@ -215,14 +199,13 @@ def _run_rule_layers(ctx: SuiteContext, layers: list[str], result: SuiteResult, 
         if check.layer in layers:
             grouped.setdefault((check.layer, check.rule_id), []).append(check)
     keys = sorted(grouped, key=lambda key: (any(c.final for c in grouped[key]), layers.index(key[0])))
-    current = None
-    for layer, rule_id in keys:
-        if layer != current:
-            progress.line(f"{layer} layer")
-            current = layer
-        outcome = _run_rule(ctx, layer, rule_id, grouped[(layer, rule_id)])
-        result.outcomes.append(outcome)
-        progress.outcome(outcome)
+    for layer, run in itertools.groupby(keys, key=lambda key: key[0]):
+        rule_ids = [rule_id for _, rule_id in run]
+        progress.layer(layer, total=len(rule_ids))
+        for rule_id in rule_ids:
+            outcome = _run_rule(ctx, layer, rule_id, grouped[(layer, rule_id)])
+            result.outcomes.append(outcome)
+            progress.outcome(outcome)
 
 
 def _run_rule(ctx: SuiteContext, layer: str, rule_id: str, checks: list[RuleCheck]) -> Outcome:

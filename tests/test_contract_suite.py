@@ -109,7 +109,8 @@ def test_read_only_sends_no_write():
 @pytest.mark.slow
 def test_cli_passes_the_mock_and_writes_junit(tmp_path, capsys):
     report = tmp_path / "junit.xml"
-    code = cli.main(["run", "--max-examples", "3", "--seed", "7", "--junit-xml", str(report)])
+    code = cli.main(["run", "--max-examples", "3", "--seed", "7", "--junit-xml", str(report),
+                     "--progress", "units"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "semantic::list.paging" in out and "== calendar contract: PASSED" in out

@@ -17,7 +17,7 @@ from spec_validation import DEMO_APIKEY, SPEC, calendar_path, calendars_path
 from mock_server import create_app, mock_of
 from mock_server.contract import Contract
 from mock_server.traffic import coverage
-from mock_server.traffic.coverage_report import report
+from mock_server.traffic.coverage_report import BAR_WIDTH, bar, report, text
 from mock_server.traffic.coverage_universe import Universe
 from mock_server.traffic.faults import KINDS
 
@@ -166,6 +166,27 @@ def test_coverage_over_http_as_json_and_html(make_client):
     assert client.control("GET", "/coverage?format=xml").status_code == 400
     assert client.control("DELETE", "/coverage").get_json() == {"cleared": True}
     assert client.control("GET", "/coverage").get_json()["requests"] == 0
+
+
+def test_the_terminal_report_draws_a_bar_per_area_and_per_operation(client):
+    client.get(calendars_path())
+    client.get(calendar_path(1))
+    client.get(calendar_path(999))
+    data = _report(client)
+    lines = text(data)
+    for op in data["operations"]:
+        codes = {**op["statuses"], **op["parameters"]}
+        assert (op["covered"], op["total"]) == (sum(1 for n in codes.values() if n), len(codes))
+        row = next(line for line in lines if line.split()[1:2] == [op["operation"]])
+        assert row.split()[0] == bar(op["covered"], op["total"])
+        assert f"{op['covered']} of {op['total']}" in row
+    get = next(op for op in data["operations"] if op["operation"] == "getCalendar")
+    assert get["calls"] == 2 and get["covered"] == 2  # 200 and 404
+    statuses = next(area for area in data["areas"] if area["area"] == "statuses")
+    drawn = bar(statuses["covered"], statuses["total"])
+    assert f"  {drawn} statuses: {statuses['covered']} of" in "\n".join(lines)
+    assert (bar(0, 6), bar(6, 6), bar(1, 100), bar(5, 10)) == (
+        "░" * BAR_WIDTH, "█" * BAR_WIDTH, "█" + "░" * (BAR_WIDTH - 1), "█" * 6 + "░" * 6)
 
 
 def _check_html(page: str) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,7 +133,8 @@ def _load(ctx: SuiteContext, layer: str, run: _Run) -> Any:
     return schema
 
 
-def run_layer(ctx: SuiteContext, layer: str, result: Any) -> Iterable[Outcome]:
+def run_layer(ctx: SuiteContext, layer: str, result: Any,
+              on_cases: Callable[[int], None] | None = None) -> Iterable[Outcome]:
     """Run the conformance or stateful layer; yields one Outcome per operation (or the chain)."""
     install()
     started = time.monotonic()
@@ -183,6 +184,8 @@ def run_layer(ctx: SuiteContext, layer: str, result: Any) -> Iterable[Outcome]:
         try:
             for event in from_schema(schema).execute():
                 _consume(ctx, layer, event, outcomes, seen, statuses, result)
+                if on_cases is not None and isinstance(event, events.ScenarioFinished):
+                    on_cases(len(event.recorder.cases))
         finally:
             _POLICIES.pop(key, None)
     _canary(ctx, layer, outcomes, statuses)

@@ -27,10 +27,12 @@ def html(data: dict[str, Any], title: str = "Calendar mock coverage") -> str:
     for area in data["areas"]:
         parts.append(f"<tr><th>{escape(area['title'])}</th><td>{_bar(area['covered'], area['total'])}</td>"
                      f"<td class='num'>{area['covered']}/{area['total']}</td></tr>")
-    parts.append("</table><h2>Operations</h2><table><tr><th>operation</th><th>calls</th>"
+    parts.append("</table><h2>Operations</h2><table><tr><th>operation</th><th>exercised</th><th>calls</th>"
                  "<th>statuses</th><th>query parameters</th></tr>")
     for op in data["operations"]:
-        parts.append(f"<tr><th>{escape(op['operation'])}</th><td class='num'>{op['calls']}</td>"
+        parts.append(f"<tr><th>{escape(op['operation'])}</th><td>{_bar(op['covered'], op['total'])} "
+                     f"<span class='num'>{op['covered']}/{op['total']}</span></td>"
+                     f"<td class='num'>{op['calls']}</td>"
                      f"<td>{_counted(op['statuses'])}</td><td>{_counted(op['parameters'])}</td></tr>")
     parts.append("</table>")
     for area in data["areas"]:

@@ -31,6 +31,7 @@ AUTH_NEVER = {("query", "accepted"): "never had the {name} accepted",
               ("user", "missing"): "never sent a request without user credentials"}
 # Wording for a filter parameter's values; any other parameter reads "never sent NAME=...".
 VALUE_NEVER = {"sort": "never sorted by {values}", "dir": "never sent dir={values}"}
+BAR_WIDTH = 12
 
 
 def report(universe: Universe, tally: Tally) -> dict[str, Any]:
@@ -45,12 +46,14 @@ def report(universe: Universe, tally: Tally) -> dict[str, Any]:
                 for _, subject, key in items]
         areas.append({"area": area, "title": TITLES[area], "total": len(rows),
                       "covered": sum(1 for row in rows if row["count"]), "items": rows})
-    per_operation = [
-        {"operation": op, "calls": facts.get(("operations", op, op), 0),
-         "statuses": _counts(universe, facts, "statuses", op),
-         "parameters": _counts(universe, facts, "parameters", op)}
-        for _, op, _ in universe.area("operations")
-    ]
+    per_operation = []
+    for _, op, _ in universe.area("operations"):
+        statuses = _counts(universe, facts, "statuses", op)
+        parameters = _counts(universe, facts, "parameters", op)
+        keys = [*statuses.values(), *parameters.values()]
+        per_operation.append({"operation": op, "calls": facts.get(("operations", op, op), 0),
+                              "statuses": statuses, "parameters": parameters,
+                              "covered": sum(1 for count in keys if count), "total": len(keys)})
     return {
         "requests": tally.requests,
         "covered": sum(area["covered"] for area in areas),
@@ -149,13 +152,29 @@ def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def bar(covered: int, total: int, width: int = BAR_WIDTH) -> str:
+    """`covered` of `total` as a bar of block characters, `width` wide."""
+    filled = round(width * covered / total) if total else 0
+    filled = max(filled, 1) if covered else filled  # anything exercised shows
+    return "█" * filled + "░" * (width - filled)
+
+
 def text(data: dict[str, Any]) -> list[str]:
-    """The report as the plugin prints it: a line per area (what was exercised), then the gaps."""
-    lines = [f"{data['requests']} API requests; {data['covered']} of {data['total']} things exercised"]
+    """The report as the plugin prints it: a bar per area (and what was exercised), a bar per
+    operation (its statuses and query parameters), then the gaps."""
+    lines = [f"{data['requests']} API requests; {data['covered']} of {data['total']} things exercised "
+             f"{bar(data['covered'], data['total'])}"]
     for area in data["areas"]:
         seen = _seen(area)
-        counted = f"  {area['title']}: {area['covered']} of {area['total']}"
+        counted = (f"  {bar(area['covered'], area['total'])} {area['title']}: "
+                   f"{area['covered']} of {area['total']}")
         lines.append(f"{counted} - {seen}" if seen else counted)
+    lines.append("  per operation, of its statuses and query parameters:")
+    width = max((len(op["operation"]) for op in data["operations"]), default=0)
+    for op in data["operations"]:
+        calls = f"{op['calls']} call{'s' if op['calls'] != 1 else ''}" if op["calls"] else "never called"
+        lines.append(f"    {bar(op['covered'], op['total'])} {op['operation']:<{width}} "
+                     f"{op['covered']} of {op['total']} ({calls})")
     lines += [f"  {sentence}" for sentence in data["never"]]
     return lines
 
