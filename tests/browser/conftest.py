@@ -69,10 +69,12 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def wait(browser: Any) -> Any:
-    """`wait.until(condition)`: a WebDriverWait of WAIT_S seconds at most."""
+    """`wait.until(condition)`: a WebDriverWait of WAIT_S seconds at most, which tries again
+    when an element it read was replaced meanwhile (a page that updates itself)."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, WAIT_S)
+    return WebDriverWait(browser, WAIT_S, ignored_exceptions=(StaleElementReferenceException,))
 
 
 @pytest.fixture

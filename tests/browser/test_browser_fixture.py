@@ -7,7 +7,8 @@ import pytest
 pytestmark = pytest.mark.http
 
 
-def test_browser_problems_names_a_4xx_and_a_console_error(calendar_mock, browser, browser_problems, screenshot):
+def test_browser_problems_names_a_4xx_and_a_console_error(calendar_mock, browser, browser_problems,
+                                                          screenshot):
     browser.get(calendar_mock.url("/_mock/no-such-page"))
     browser.execute_script("console.error('planted')")
     problems = browser_problems()
