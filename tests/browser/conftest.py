@@ -26,28 +26,21 @@ import pytest
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+PACKAGES = "chromium chromium-driver"
 CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage", "--window-size=1280,900")
+if os.environ.get("REQUIRE_BROWSER") != "1":  # else the test modules' imports fail, loudly
+    pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[dev]')")
 WAIT_S = 30  # at most, for a page to show what a test waits for: the machine may be busy
-
-
-def _missing() -> str | None:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (pip install -e '.[dev]')"
-    absent = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
-    if absent:
-        return f"no {' or '.join(absent)}: apt-get install chromium chromium-driver (make test does, as root)"
-    return None
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Any]:
     """A headless Chromium (selenium WebDriver) with its own profile, closed after the test."""
-    missing = _missing()
-    if missing:
+    absent = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
+    if absent:
+        missing = f"no {' or '.join(absent)}: apt-get install {PACKAGES} (make test does, as root)"
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"REQUIRE_BROWSER=1 but {missing}", pytrace=False)
         pytest.skip(missing)
