@@ -29,7 +29,7 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint browser contract bench profiles spec mutation clean
+.PHONY: serve test lint browser screenshots contract bench profiles spec mutation clean
 
 $(STAMP): pyproject.toml
 	@if [ -e $(VENV) ] && [ "$$($(BIN)/python -c '$(PY_VERSION_CODE)' 2>/dev/null)" != "$(PYTHON_VERSION)" ]; then \
@@ -60,6 +60,10 @@ browser:
 
 test: lint browser
 	$(BIN)/python -m pytest
+
+# The README's pictures of /_mock/docs and /_mock/, drawn by headless Chromium.
+screenshots: $(STAMP) browser
+	$(BIN)/python tests/browser/screenshots.py docs/screenshots
 
 contract: $(STAMP)
 	$(BIN)/calendar-contract run --level strict

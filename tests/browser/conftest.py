@@ -8,10 +8,11 @@
         assert browser_problems() == []   # no failed request, no console error
 
 `browser` is a fresh WebDriver per test (its own profile under tmp_path), logging every
-network event and console message. The driver is /usr/bin/chromedriver, named explicitly, so
-selenium never downloads one. Without chromium or chromedriver (or selenium) the tests skip
-with one line saying so - or fail, when REQUIRE_BROWSER=1 (CI sets it), so CI cannot skip
-them silently. `make test` installs both where it can (as root, with apt-get).
+network event and console message (chromium.py: the driver is /usr/bin/chromedriver, named
+explicitly, so selenium never downloads one). Without chromium or chromedriver (or selenium)
+the tests skip with one line saying so - or fail, when REQUIRE_BROWSER=1 (CI sets it), so CI
+cannot skip them silently. `make test` installs both where it can (as root, with apt-get).
+The mock is the kit's own `calendar_mock` fixture: a real server on 127.0.0.1, reset per test.
 """
 
 from __future__ import annotations
@@ -22,14 +23,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import chromium
 import pytest
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
-PACKAGES = "chromium chromium-driver"
-CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage", "--window-size=1280,900")
 if os.environ.get("REQUIRE_BROWSER") != "1":  # else the test modules' imports fail, loudly
     pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[dev]')")
 WAIT_S = 30  # at most, for a page to show what a test waits for: the machine may be busy
@@ -38,22 +34,12 @@ WAIT_S = 30  # at most, for a page to show what a test waits for: the machine ma
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Any]:
     """A headless Chromium (selenium WebDriver) with its own profile, closed after the test."""
-    absent = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
-    if absent:
-        missing = f"no {' or '.join(absent)}: apt-get install {PACKAGES} (make test does, as root)"
+    why = chromium.missing()
+    if why:
         if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {missing}", pytrace=False)
-        pytest.skip(missing)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.implicitly_wait(0)
+            pytest.fail(f"REQUIRE_BROWSER=1 but {why}", pytrace=False)
+        pytest.skip(why)
+    driver = chromium.start(tmp_path / "chromium-profile")
     try:
         yield driver
     finally:

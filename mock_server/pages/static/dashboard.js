@@ -19,7 +19,7 @@ async function call(path, method = "GET") {
 
 function cells(entry) {
   const query = entry.query.map(([name, value]) => `${name}=${value}`).join("&");
-  return [entry.seq, new Date(entry.time * 1000).toLocaleTimeString(), entry.method,
+  return [entry.seq, new Date(entry.time * 1000).toLocaleTimeString([], {hour12: false}), entry.method,
           entry.path + (query ? `?${query}` : ""), entry.status,
           entry.refusal ? entry.refusal.message : "", entry.fault ? `#${entry.fault.id} ${entry.fault.action}` : "",
           entry.duration_ms.toFixed(1)];
