@@ -29,7 +29,7 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint contract bench profiles spec mutation clean
+.PHONY: serve test lint browser screenshots contract bench profiles spec mutation clean
 
 $(STAMP): pyproject.toml
 	@if [ -e $(VENV) ] && [ "$$($(BIN)/python -c '$(PY_VERSION_CODE)' 2>/dev/null)" != "$(PYTHON_VERSION)" ]; then \
@@ -45,8 +45,25 @@ serve: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: lint
+# tests/browser drive the distribution's headless Chromium: installed here when it is missing
+# and we are root with apt-get (CI is). Never fails: without it those tests skip, or fail when
+# REQUIRE_BROWSER=1 (.ci/run sets it).
+BROWSER_PACKAGES := chromium chromium-driver
+CHROMEDRIVER ?= /usr/bin/chromedriver
+browser:
+	@if [ ! -x $(CHROMEDRIVER) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $(BROWSER_PACKAGES) for tests/browser (apt-get)"; \
+		export DEBIAN_FRONTEND=noninteractive; install="apt-get install -y -qq --no-install-recommends"; \
+		{ $$install $(BROWSER_PACKAGES) || { apt-get update -qq && $$install $(BROWSER_PACKAGES); }; } \
+			>/dev/null 2>&1 || echo "could not install $(BROWSER_PACKAGES): tests/browser will skip"; \
+	fi
+
+test: lint browser
 	$(BIN)/python -m pytest
+
+# The README's pictures of /_mock/docs and /_mock/, drawn by headless Chromium.
+screenshots: $(STAMP) browser
+	$(BIN)/python tests/browser/screenshots.py docs/screenshots
 
 contract: $(STAMP)
 	$(BIN)/calendar-contract run --level strict

@@ -22,6 +22,7 @@ from .control_io import json_object as _json_object
 from .control_io import reply as _reply
 from .control_io import response as _response
 from .control_more import more_routes
+from .control_pages import pages
 from .errors import ApiError, BadRequest, InternalError, MethodNotAllowed, NotFound, error_reply
 from .traffic.patterns import RequestPattern
 
@@ -32,6 +33,7 @@ ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE
 log = logging.getLogger(__name__)
 blueprint = Blueprint("control", __name__)
 blueprint.register_blueprint(more_routes)  # clock, namespaces, coverage
+blueprint.register_blueprint(pages)  # docs and dashboard, for people
 
 
 @functools.cache

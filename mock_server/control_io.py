@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from .api.bodies import decode_json
 from .config import MOCK_ENVIRON_KEY
-from .errors import BadRequest
+from .errors import BadRequest, NotFound
+from .namespaces import REGISTRY, Namespaces
 from .replies import JSON_TYPE, Reply, encode_json
 from .state import MockState
 
@@ -18,6 +19,14 @@ def current_mock() -> MockState:
     """The mock the request is for - its namespace's (`X-Mock-Namespace`), else the default -
     as its WSGI stack handed it over (`stack.LazyControlApp`)."""
     return request.environ[MOCK_ENVIRON_KEY]
+
+
+def namespaces() -> Namespaces:
+    """The registry of the request's mock: every namespace it serves."""
+    found = request.environ.get(REGISTRY) or current_app.extensions.get(REGISTRY)
+    if found is None:
+        raise NotFound("this mock serves no namespaces")
+    return found
 
 
 def reply(body: Any, status: int = 200) -> Response:

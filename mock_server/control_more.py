@@ -9,11 +9,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
-from .control_io import current_mock, json_object, reply
+from .control_io import current_mock, json_object, namespaces, reply
 from .errors import BadRequest, NotFound
-from .namespaces import REGISTRY, Namespaces
 from .traffic.coverage import Tally
 from .traffic.coverage_html import html
 from .traffic.coverage_report import report
@@ -51,21 +50,14 @@ def unfreeze_clock() -> Response:
     return reply(clock.describe())
 
 
-def _namespaces() -> Namespaces:
-    found = request.environ.get(REGISTRY) or current_app.extensions.get(REGISTRY)
-    if found is None:
-        raise NotFound("this mock serves no namespaces")
-    return found
-
-
 @more_routes.get("/namespaces")
-def list_namespaces() -> Response:
-    return reply(_namespaces().describe())
+def listnamespaces() -> Response:
+    return reply(namespaces().describe())
 
 
 @more_routes.delete("/namespaces/<name>")
 def drop_namespace(name: str) -> Response:
-    if not _namespaces().drop(name):
+    if not namespaces().drop(name):
         raise NotFound(f"there is no namespace {name!r}", {"name": ["is not a namespace"]})
     return reply({"dropped": name})
 
@@ -80,7 +72,7 @@ def get_coverage() -> Response:
     counter = current_mock().coverage
     if request.args.get("namespace") == "all":
         tally = Tally()
-        for _, state in _namespaces().items():
+        for _, state in namespaces().items():
             tally.add(state.coverage.tally())
     elif "namespace" in request.args:
         raise BadRequest.field("namespace", "must be all (or leave it out: the request's namespace)")

@@ -76,6 +76,9 @@ def test_serve_prints_the_real_url_and_the_demo_credentials(served):
     assert [record["id"] for record in check_http_response(response)["records"]][:3] == [1, 2, 3]
     settings = requests.get(base_url + "/_mock/settings", timeout=10).json()
     assert settings["intervention_match"] == "any"
+    for page in (f"{base_url}/_mock/docs", f"{base_url}/_mock/"):  # the pages it names, for people
+        assert page in banner
+        assert requests.get(page, timeout=10).headers["Content-Type"] == "text/html; charset=utf-8"
 
 
 def test_serve_refuses_a_missing_seed_file(tmp_path):

@@ -28,7 +28,8 @@ def test_wheel_holds_data_and_every_package(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ("calendar_spec/openapi.yaml", "calendar_spec/sources/CONTRACT.md",
                      "calendar_fixtures/demo.json", "mock_server/pytest_plugin.py",
-                     "contract_tests/checks/semantic/paging.py", "contract_tests/checks/auth/isolation.py"):
+                     "contract_tests/checks/semantic/paging.py", "contract_tests/checks/auth/isolation.py",
+                     "mock_server/pages/templates/dashboard.html", "mock_server/pages/static/docs.js"):
         assert required in names, required
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -47,7 +48,10 @@ def test_unpacked_wheel_serves_and_checks_without_the_source_tree(wheel, tmp_pat
         "client = create_app().test_client();"
         "r = client.get('/api/v1/groups/4/calendars?apikey=demo-apikey-4f1c2b',"
         " headers={'Authorization': 'Basic cHJvQGRlbW8udGVzdDpkZW1vLXBhc3N3b3Jk'});"
-        "assert r.status_code == 200, r.status_code"
+        "assert r.status_code == 200, r.status_code;"
+        "assert b'swagger-ui-bundle.js' in client.get('/_mock/docs').data;"
+        "assert client.get('/_mock/pages/dashboard.js').status_code == 200;"
+        "assert b'id=\"journal\"' in client.get('/_mock/').data"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
                           env={"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"}, timeout=120)

@@ -125,3 +125,10 @@ def test_readme_pytest_examples_pass_as_written(pytester):
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) >= 7 and not outcomes.get("failed") and not outcomes.get("errors"), (
         result.stdout.str())
+
+
+def test_readme_pictures_are_there():
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README.read_text(encoding="utf-8"))
+    assert {"docs/screenshots/docs.png", "docs/screenshots/dashboard.png"} <= set(pictures)
+    for picture in pictures:
+        assert (README.parent / picture).read_bytes().startswith(b"\x89PNG\r\n"), picture

@@ -11,6 +11,8 @@ def banner(url: str, apikeys: list[str], users: list[dict]) -> str:
         first = users[0]
         lines += ["", f"  try: curl -u '{first['email']}:{first['password']}' "
                       f"'{url}/api/v1/groups/{first['group_id']}/calendars?apikey={apikey}'"]
+    lines += ["", f"  API docs       {url}/_mock/docs  (Try it out calls this mock, logged in)",
+              f"  dashboard      {url}/_mock/"]
     lines.append(f"  control plane: {url}/_mock/state  /_mock/requests  POST /_mock/reset")
     return "\n".join(lines)
 
