@@ -99,7 +99,8 @@ def test_the_documented_level_keeps_interventions_and_drops_the_assumed_calendar
     assert not {"listCalendarsets", "getCalendarset"} & ids
 
 
-@pytest.mark.parametrize(("operation_id", "success"), {**CALENDAR_OPERATIONS, **REFERENCED_OPERATIONS}.items())
+@pytest.mark.parametrize(("operation_id", "success"),
+                         {**CALENDAR_OPERATIONS, **REFERENCED_OPERATIONS}.items())
 def test_calendar_operation_declares_errors_and_its_success(strict, operation_id, success):
     statuses = set(operations_by_id(strict)[operation_id]["responses"])
     assert {success, "400", "401", "403", "404"} <= statuses
