@@ -101,13 +101,23 @@ def test_same_auth_and_isolation_as_calendars(client, path):
 
 def test_soft_deleted_interventions_hidden_from_lists_shown_by_id():
     seed = copy.deepcopy(DEMO)
-    seed["interventions"][1]["deleted"] = True  # 23
+    seed["interventions"][1]["deleted"] = True  # 23; 27 is soft-deleted in the demo data
     app = create_app(seed)
     client = app.test_client()
     assert ids(get(client, "/api/v1/groups/4/interventions")) == [21, 25]
+    assert ids(get(client, "/api/v1/groups/4/interventions", **{"calendar_ids[]": 2})) == [21]
     assert get(client, "/api/v1/groups/4/interventions/23").get_json()["deleted"] is True
+    assert get(client, "/api/v1/groups/4/interventions/27").get_json()["deleted"] is True
     app.extensions["calendar_mock"].settings.update({"deleted_interventions": "listed"})
-    assert ids(get(client, "/api/v1/groups/4/interventions")) == [21, 23, 25]
+    assert ids(get(client, "/api/v1/groups/4/interventions")) == [21, 23, 25, 27]
+    assert ids(get(client, "/api/v1/groups/4/interventions", **{"calendar_ids[]": 2})) == [21, 27]
+
+
+@pytest.mark.parametrize("answer", ["hidden", "listed"])
+def test_both_filters_agree_whether_deleted_interventions_are_listed_or_not(answer):
+    client = create_app(settings={"deleted_interventions": answer}).test_client()
+    assert _relation_from_calendars(client, 4, PRO) == _relation_from_interventions(client, 4, PRO)
+    assert ((2, 27) in _relation_from_calendars(client, 4, PRO)) is (answer == "listed")
 
 
 def _relation_from_calendars(client, group: int, auth) -> set[tuple[int, int]]:
@@ -128,8 +138,8 @@ def _relation_from_interventions(client, group: int, auth) -> set[tuple[int, int
 def test_both_filters_read_one_association(client, group, auth):
     relation = _relation_from_calendars(client, group, auth)
     assert relation and relation == _relation_from_interventions(client, group, auth)
-    offered = {(cid, item["id"]) for item in DEMO["interventions"] if item["group_id"] == group
-               for cid in item["calendar_ids"]}
+    offered = {(cid, item["id"]) for item in DEMO["interventions"]
+               if item["group_id"] == group and not item.get("deleted") for cid in item["calendar_ids"]}
     assert relation == offered
 
 
