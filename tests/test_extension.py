@@ -126,3 +126,31 @@ def test_without_added_routes_unknown_paths_answer_as_before():
     client = create_app().test_client()
     response = client.get("/api/v1/groups/4/fiches", query_string=KEY, auth=PRO)
     assert response.status_code == 404 and response.get_json()["error"].startswith("there is no resource")
+
+
+def test_a_route_added_to_the_fixtures_app(calendar_mock_app):
+    @calendar_mock_app.app.get("/api/v1/groups/<int:group_id>/availabletimeslots")
+    def slots(group_id):
+        api_user(group_id)
+        return {"records": [{"start": "2024-01-15 09:00:00"}]}
+
+    client = calendar_mock_app.app.test_client()
+    answer = client.get("/api/v1/groups/4/availabletimeslots", query_string=KEY, auth=PRO)
+    assert answer.get_json()["records"][0]["start"] == "2024-01-15 09:00:00"
+    assert calendar_mock_app.requests(path="/availabletimeslots")[-1]["status"] == 200
+
+
+def test_a_route_added_to_an_intercepting_mock_answers_the_apps_own_calls():
+    import requests
+
+    from mock_server import mock_clicrdv
+
+    with mock_clicrdv() as mock:
+        @mock.app.get("/api/v1/groups/<int:group_id>/fiches.json")
+        def fiches(group_id):
+            api_user(group_id)
+            return {"records": [], "totalRecords": 0}
+
+        url = "https://www.clicrdv.com/api/v1/groups/4/fiches.json"
+        assert requests.get(url, params=KEY, auth=PRO, timeout=5).json() == {"records": [], "totalRecords": 0}
+        assert requests.get(url, params=KEY, timeout=5).status_code == 401
