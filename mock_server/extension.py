@@ -14,7 +14,7 @@ the API does.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import flask
 from werkzeug.exceptions import HTTPException
@@ -45,11 +45,10 @@ def api_user(group_id: int | None = None) -> User:
     mock = current_mock()
     request = ApiRequest(flask.request.environ, mock.contract.limits["max-body-bytes"])
     refusal = Unauthorized if mock.settings.credentials_refusal == "401" else Forbidden
-    user = authenticate(mock.store, credentials(request, request.args(), NO_BODY),
-                        user_required=True, refusal=refusal)
+    user = cast(User, authenticate(mock.store, credentials(request, request.args(), NO_BODY),
+                                   user_required=True, refusal=refusal))  # else it refused
     if group_id is not None:
         check_group(group_id, user, mock.store)
-    assert user is not None  # user_required: authenticate refused the request otherwise
     return user
 
 
@@ -65,7 +64,7 @@ class AddedFlaskRoutes:
         """Whether a rule of the app matches the path (in any method: a wrong one is the
         app's 405); no rule at all costs nothing."""
         url_map = self.app.url_map
-        if not url_map._rules:  # werkzeug keeps no public count; iter_rules() would build a list
+        if next(url_map.iter_rules(), None) is None:
             return False
         try:
             url_map.bind_to_environ(environ).match()
