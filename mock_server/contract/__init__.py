@@ -213,7 +213,8 @@ class Contract:
         return compiled
 
     def _shape(self, schema: str) -> dict[str, Any]:
-        properties = self.merged({"$ref": f"#/components/schemas/{schema}"})["properties"]
+        # A view without the kit's assumptions (the proxy's documented view) may drop the schema.
+        properties = self.merged({"$ref": f"#/components/schemas/{schema}"}).get("properties", {})
         return {name: self.merged(prop).get("default") for name, prop in properties.items()}
 
     def _describe_calendar_fields(self) -> None:
