@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from .http import Exchange, Params, Transport, basic_header, encode_query
 from .model import deleted_flag
-from .spec_facts import path_of
+from .spec_facts import OPERATIONS, path_of
 
 DEFAULT: Any = object()
 UNSET: Any = object()
@@ -38,6 +39,11 @@ def calendar_path(group_id: Any, calendar_id: Any, suffix: str = "") -> str:
 
 
 LOGIN_PATH = path_of("login")
+
+
+def _member_id(operation: str) -> str:
+    """The path parameter naming the record of a show operation (its last one)."""
+    return re.findall(r"\{(\w+)\}", OPERATIONS[operation][1])[-1]
 
 
 class Api:
@@ -110,8 +116,16 @@ class Api:
         return exchange
 
     # -- the operations ---------------------------------------------------------------------------
-    def list(self, params: Params = None, *, group: Any = None, suffix: str = "", **kw: Any) -> Exchange:
-        return self.request("GET", collection_path(self._group(group), suffix), params=params, **kw)
+    def list(self, params: Params = None, *, group: Any = None, suffix: str = "",
+             operation: str = "listCalendars", **kw: Any) -> Exchange:
+        """A list: the calendars, or another collection of the spec (`operation`)."""
+        path = path_of(operation, suffix, group_id=self._group(group))
+        return self.request("GET", path, params=params, **kw)
+
+    def show_one(self, operation: str, record_id: Any, *, group: Any = None, **kw: Any) -> Exchange:
+        """One record of another resource of the spec: `operation` names its show (getIntervention)."""
+        path = path_of(operation, "", group_id=self._group(group), **{_member_id(operation): record_id})
+        return self.request("GET", path, **kw)
 
     def show(self, calendar_id: Any, *, group: Any = None, suffix: str = "", **kw: Any) -> Exchange:
         return self.request("GET", calendar_path(self._group(group), calendar_id, suffix), **kw)

@@ -50,6 +50,10 @@ class NotFound(ApiError):
     status = 404
 
 
+class NoSuchPath(NotFound):
+    """A path the spec does not serve: the API's 404, unless a route added to the app serves it."""
+
+
 class NoSuchRecord(NotFound):
     """A well-formed request for a record the data does not hold: a 404, but not a request
     the spec refuses (it is left out of the journal's refusals)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from .api.app import ApiApp, WsgiApp
+from .api.app import AddedRoutes, ApiApp, WsgiApp
 from .config import CONTROL_PREFIX, MOCK_ENVIRON_KEY
 from .namespaces import NamespaceRouter, Namespaces
 from .state import MockState
@@ -23,16 +23,18 @@ from .traffic.journal import Entry
 from .wsgi import request_path, wsgi_text
 
 
-def wsgi_stack(mock: MockState, control_app: WsgiApp) -> FaultMiddleware:
-    """Faults around the API; paths under CONTROL_PREFIX go to `control_app`, never faulted."""
-    api = ApiApp(mock, control_app, CONTROL_PREFIX)
+def wsgi_stack(mock: MockState, control_app: WsgiApp, added_routes: AddedRoutes | None = None
+               ) -> FaultMiddleware:
+    """Faults around the API (and `added_routes`, which answer paths the spec does not serve);
+    paths under CONTROL_PREFIX go to `control_app`, never faulted."""
+    api = ApiApp(mock, control_app, CONTROL_PREFIX, added_routes)
     return FaultMiddleware(api, mock.faults, CONTROL_PREFIX, on_fault=partial(_journal_fault, mock))
 
 
-def namespaced_stack(mock: MockState) -> NamespaceRouter:
+def namespaced_stack(mock: MockState, added_routes: AddedRoutes | None = None) -> NamespaceRouter:
     """`mock` as the default namespace, others created on first use (at most the config's
     `max_namespaces`), each with its own `wsgi_stack`, whose control plane acts on it."""
-    namespaces = Namespaces(mock, lambda state: wsgi_stack(state, LazyControlApp(state)),
+    namespaces = Namespaces(mock, lambda state: wsgi_stack(state, LazyControlApp(state), added_routes),
                             mock.config.max_namespaces)
     return NamespaceRouter(namespaces)
 

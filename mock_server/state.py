@@ -49,6 +49,7 @@ class MockState:
                 key_sharing=self._key_sharing,
                 max_filter_steps=contract.limits["max-filter-steps"],
                 settings=self.settings,
+                reference_shapes=contract.reference_shapes,
             )
         if startup:
             self.store.restore(startup[0])

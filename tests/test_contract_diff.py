@@ -37,6 +37,7 @@ BLIND = {
     "omitted_sort": "every create sends sort (an omitted one depends on the group's calendars)",
     "put_deleted_true": "it soft-deletes by DELETE; its one PUT of deleted 1 is refused as a non-boolean",
     "read_only_keys": "no body of it holds id, created_at or updated_at",
+    "deleted_interventions": "it compares only calendars of its own, and it can make no intervention",
 }
 SHOWN = sorted(set(questions()) - set(BLIND))
 

@@ -56,8 +56,13 @@ OTHER_SEED: dict[str, Any] = {
         {"id": 305, "group_id": 71, "name": "Ouest"},
     ],
     "interventions": [
-        {"id": 41, "group_id": 70, "name": "Détartrage", "calendar_ids": [1001, 1004, 1010]},
-        {"id": 43, "group_id": 70, "name": "Extraction", "calendar_ids": [1004, 1007]},
+        {"id": 41, "group_id": 70, "name": "Détartrage", "interventionset_id": 1,
+         "calendar_ids": [1001, 1004, 1010]},
+        {"id": 43, "group_id": 70, "name": "Extraction", "interventionset_id": 1,
+         "calendar_ids": [1004, 1007]},
+        # soft-deleted: left out of the interventions list or listed, as deleted_interventions answers
+        {"id": 45, "group_id": 70, "name": "Blanchiment", "interventionset_id": 2, "deleted": True,
+         "calendar_ids": [1013]},
         {"id": 47, "group_id": 70, "name": "Contrôle", "calendar_ids": [1001, 1004, 1007, 1010, 1013]},
         {"id": 52, "group_id": 71, "name": "Radio", "calendar_ids": [1003]},
     ],
@@ -88,7 +93,7 @@ def test_passes_a_mock_with_other_data_ids_and_groups():
     result = run_suite(options(create_app(fixtures=OTHER_SEED), **OTHER_IDENTITY))
     assert result.passed, describe(result)
     assert result.rules_checked == ALL_RULES - UNOBSERVABLE
-    assert any("interventions in use [41, 43, 47]" in note for note in result.notes)
+    assert any("interventions in use [41, 43, 45, 47]" in note for note in result.notes)
 
 
 def test_passes_an_empty_group():

@@ -21,6 +21,9 @@ from mock_server.traffic.coverage_report import BAR_WIDTH, bar, report, text
 from mock_server.traffic.coverage_universe import Universe
 from mock_server.traffic.faults import KINDS
 
+NEVER_CALLED = ("never called createCalendar, updateCalendar, deleteCalendar, listInterventions, "
+                "getIntervention, listCalendarsets, getCalendarset or login")
+
 
 def _report(client) -> dict:
     counter = client.mock.coverage
@@ -101,7 +104,7 @@ def test_statuses_and_sentences(client):
     client.get(calendar_path(1))
     client.get(calendar_path(999))
     never = _report(client)["never"]
-    assert "never called createCalendar, updateCalendar, deleteCalendar or login" in never
+    assert NEVER_CALLED in never
     assert "never saw a 400" in never and "never saw a 404 from listCalendars" in never
     assert not any(sentence.startswith("never saw a 200") for sentence in never)
 
@@ -243,13 +246,13 @@ def test_plugin_prints_the_gaps_and_writes_json_and_html(pytester):
                                            "--calendar-mock-coverage=html:reports/coverage.html")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["*calendar mock coverage*", "2 API requests;*",
-                                 "*operations: 2 of 6 - listCalendars, getCalendar*",
+                                 "*operations: 2 of 10 - listCalendars, getCalendar*",
                                  "*never saw a 404*", "*never listed past the first page*",
                                  "*never paged past the end*",
                                  "*coverage written to *coverage.json*"])
     data = json.loads((pytester.path / "reports" / "coverage.json").read_text())
     assert data["requests"] == 2
-    assert "never called createCalendar, updateCalendar, deleteCalendar or login" in data["never"]
+    assert NEVER_CALLED in data["never"]
     _check_html((pytester.path / "reports" / "coverage.html").read_text())
 
 

@@ -304,6 +304,7 @@ def test_every_question_is_tested_here():
 TESTED_ELSEWHERE = {
     "intervention_match": "test_mock_list.py",
     "deleted_calendars": "test_mock_list.py",
+    "deleted_interventions": "test_mock_references.py",
     "noop_updated_at": "test_noop_put_and_updated_at",
     "negation_nulls": "test_negations_and_nulls",
 }

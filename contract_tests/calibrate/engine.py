@@ -28,6 +28,7 @@ from . import (  # noqa: F401 - registration by import
     probes_bodies,
     probes_lists,
     probes_order,
+    probes_references,
     probes_writes,
 )
 from .output import Calibration

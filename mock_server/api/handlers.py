@@ -72,22 +72,43 @@ class Handled:
     notes: tuple[str, ...] = ()  # what happened beyond the answer ("restored"), for coverage
 
 
+def list_query(query: Mapping[str, Any], **filters: Any) -> ListQuery:
+    """Paging and order as every list reads them, and the list's own `filters`."""
+    results = query["results"]
+    return ListQuery(results=None if results == "all" else results, start_index=query["startIndex"],
+                     sort=query.get("sort"), dir=query.get("dir"), **filters)
+
+
 def list_calendars(call: Call) -> Handled:
     query = call.query
-    results = query["results"]
-    page = call.store.list_calendars(call.group_id, ListQuery(
+    page = call.store.list_calendars(call.group_id, list_query(
+        query,
         intervention_ids=tuple(query.get("intervention_ids[]", ())),
         calendarset_ids=tuple(query.get("calendarset_ids[]", ())),
-        results=None if results == "all" else results,
-        start_index=query["startIndex"],
-        sort=query.get("sort"),
-        dir=query.get("dir"),
         search=query.get("search"),
         conditions=query["conditions"],
     ))
     envelope = page.envelope()
     envelope["records"] = [call.shown(record) for record in envelope["records"]]
     return Handled(envelope)
+
+
+def list_interventions(call: Call) -> Handled:
+    return Handled(call.store.list_interventions(
+        call.group_id, list_query(call.query), tuple(call.query.get("calendar_ids[]", ())),
+        call.query.get("interventionset_id")).envelope())
+
+
+def get_intervention(call: Call) -> Handled:
+    return Handled(call.store.get_intervention(call.group_id, call.path["intervention_id"]))
+
+
+def list_calendarsets(call: Call) -> Handled:
+    return Handled(call.store.list_calendarsets(call.group_id, list_query(call.query)).envelope())
+
+
+def get_calendarset(call: Call) -> Handled:
+    return Handled(call.store.get_calendarset(call.group_id, call.path["calendarset_id"]))
 
 
 def get_calendar(call: Call) -> Handled:
@@ -146,4 +167,8 @@ HANDLERS: dict[str, Callable[[Call], Handled]] = {
     "updateCalendar": update_calendar,
     "deleteCalendar": delete_calendar,
     "login": login,
+    "listInterventions": list_interventions,
+    "getIntervention": get_intervention,
+    "listCalendarsets": list_calendarsets,
+    "getCalendarset": get_calendarset,
 }

@@ -112,7 +112,12 @@ def authorize(operation: Operation, raw_path: dict[str, str], user: User | None,
     exist or that the user may not see: the same answer."""
     path = params.path_values(operation, raw_path)
     group_id = path.get("group_id")
-    if group_id is not None and not (user is not None and user.may_access(group_id)
-                                     and store.group_exists(group_id)):
-        raise NotFound(f"group {group_id} does not exist or you may not access it")
+    if group_id is not None:
+        check_group(group_id, user, store)
     return path
+
+
+def check_group(group_id: int, user: User | None, store: CalendarStore) -> None:
+    """NotFound unless the group exists and the user may access it: one answer for both."""
+    if not (user is not None and user.may_access(group_id) and store.group_exists(group_id)):
+        raise NotFound(f"group {group_id} does not exist or you may not access it")

@@ -332,3 +332,11 @@ def paginate(matches: list[Any], query: ListQuery, answers: ListAnswers = ListAn
         sort=query.sort,
         dir=query.dir,
     )
+
+
+def page_of(records: Iterable[Record], query: ListQuery, answers: ListAnswers, max_filter_steps: int) -> Page:
+    """A page of `records` (already narrowed by their resource's own filters) as a calendar
+    list pages: deleted ones kept or hidden as `answers` says, ordered, paged."""
+    kept = select(records, query, intervention_calendars=lambda _: set(), answers=answers,
+                  max_filter_steps=max_filter_steps)
+    return paginate(kept, query, answers)

@@ -17,7 +17,16 @@ from ..errors import BadRequest, Forbidden, NoSuchRecord, NotFound
 from .clock import TIMESTAMP_FORMAT, Clock, utc_now
 from .compact import KeySharing
 from .data import CalendarData, User, sha1_hex
-from .listing import ListAnswers, ListQuery, Page, intervention_filter, is_index_only, paginate, select
+from .listing import (
+    ListAnswers,
+    ListQuery,
+    Page,
+    intervention_filter,
+    is_index_only,
+    page_of,
+    paginate,
+    select,
+)
 from .seed import data_from_seed, sort_after
 from .settings import Settings
 
@@ -37,10 +46,12 @@ class CalendarStore:
         key_sharing: KeySharing | None = None,
         max_filter_steps: int = 400_000,
         settings: Settings,
+        reference_shapes: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self._max_filter_steps = max_filter_steps
         self._fields = fields
+        self._shapes = reference_shapes or {}
         self._defaults = defaults
         self._maximums = maximums or {}
         self._clock = clock
@@ -229,6 +240,49 @@ class CalendarStore:
     def delete_calendar(self, group_id: int, calendar_id: int) -> dict[str, Any]:
         """Soft delete, idempotent: the same as a PUT of `deleted: true`."""
         return self.update_calendar(group_id, calendar_id, {"deleted": True})
+
+    # -- what calendars refer to (read-only) ----------------------------------------------
+    def list_interventions(self, group_id: int, query: ListQuery, calendar_ids: tuple[int, ...] = (),
+                           interventionset_id: int | None = None) -> Page:
+        """A page of the group's interventions: those offered on the calendars `calendar_ids`
+        names (all of them, or any, as `intervention_match` reads `intervention_ids[]`), of one
+        interventionset; soft-deleted ones as `deleted_interventions` answers."""
+        answers = dataclasses.replace(ListAnswers.of(self.settings),
+                                      hide_deleted=self.settings.deleted_interventions == "hidden")
+        with self._lock:
+            data = self._data
+            offered = intervention_filter(
+                calendar_ids,
+                lambda cid: {iid for iid, cids in data.intervention_calendars.items() if cid in cids},
+                answers.match_all_interventions)
+            records = [
+                self._shown("interventions", item) for iid, item in sorted(data.interventions.items())
+                if item["group_id"] == group_id and (offered is None or iid in offered)
+                and (interventionset_id is None or item.get("interventionset_id") == interventionset_id)]
+        return page_of(records, query, answers, self._max_filter_steps)
+
+    def get_intervention(self, group_id: int, intervention_id: int) -> dict[str, Any]:
+        """An intervention of the group, also when it is soft-deleted."""
+        return self._shown("interventions", self._referenced("interventions", group_id, intervention_id))
+
+    def list_calendarsets(self, group_id: int, query: ListQuery) -> Page:
+        with self._lock:
+            records = [self._shown("calendarsets", item)
+                       for _, item in sorted(self._data.calendarsets.items()) if item["group_id"] == group_id]
+        return page_of(records, query, ListAnswers.of(self.settings), self._max_filter_steps)
+
+    def get_calendarset(self, group_id: int, calendarset_id: int) -> dict[str, Any]:
+        return self._shown("calendarsets", self._referenced("calendarsets", group_id, calendarset_id))
+
+    def _referenced(self, kind: str, group_id: int, record_id: int) -> dict[str, Any]:
+        record = getattr(self._data, kind).get(record_id)
+        if record is None or record["group_id"] != group_id:
+            raise NoSuchRecord(f"{kind[:-1]} {record_id} does not exist in group {group_id}")
+        return record
+
+    def _shown(self, kind: str, item: dict[str, Any]) -> dict[str, Any]:
+        """A seed record as the API answers it: every field of its schema, defaults filled in."""
+        return {**self._shapes.get(kind, {}), **item}
 
     # -- helpers -------------------------------------------------------------------------
     def _now(self) -> str:

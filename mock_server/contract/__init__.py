@@ -19,13 +19,15 @@ import jsonschema_rs
 from calendar_spec import load_spec
 from calendar_spec.walk import HTTP_METHODS, escape_token, merged, path_pattern, path_suffixes
 
-from ..errors import MethodNotAllowed, NotFound
+from ..errors import MethodNotAllowed, NoSuchPath
 from .schema_check import SchemaCheck
 
 SPEC_URI = "urn:calendar-contract-kit:spec"
 FORM_TYPE = "application/x-www-form-urlencoded"
 # The security schemes that identify a user (an operation that needs one of them needs a user).
 USER_SCHEMES = frozenset({"basicAuth", "sessionCookie"})
+# The resources calendars refer to (seed key -> schema), read-only in the API.
+REFERENCED_SCHEMAS = {"interventions": "Intervention", "calendarsets": "Calendarset"}
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,10 @@ class Contract:
         self.condition_validator = self.validator_for("#/components/schemas/Condition")
         self.calendar_validator = self.validator_for("#/components/schemas/Calendar")
         self._describe_calendar_fields()
+        # What calendars refer to, as answered: each field of the spec's schema, at its default
+        # (null without one), under what the store holds of a record.
+        self.reference_shapes: dict[str, dict[str, Any]] = {
+            kind: self._shape(schema) for kind, schema in REFERENCED_SCHEMAS.items()}
 
     # -- schema access -----------------------------------------------------------------
     def validator_for(self, pointer: str) -> SchemaCheck:
@@ -139,7 +145,7 @@ class Contract:
     # -- routing -------------------------------------------------------------------------
     def route(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
         """The operation for this method and path, and the path's raw parameters; NotFound
-        for a path the spec does not serve, MethodNotAllowed (with the path's methods) for a
+        (NoSuchPath) for a path the spec does not serve, MethodNotAllowed (with the path's methods) for a
         method it does not serve there. HEAD is GET without a body."""
         for route in self.routes:
             found = route.pattern.fullmatch(path)  # not `$`: it would accept a trailing newline
@@ -148,7 +154,7 @@ class Contract:
                 if operation is None:
                     raise MethodNotAllowed(method, route.allowed_methods)
                 return operation, found.groupdict()
-        raise NotFound(f"there is no resource at {path}")
+        raise NoSuchPath(f"there is no resource at {path}")
 
     # -- compilation -------------------------------------------------------------------
     def _compile_route(self, template: str, item: dict[str, Any], suffixes: tuple[str, ...]) -> Route:
@@ -205,6 +211,11 @@ class Contract:
                 validator=self.validator_for(f"{param_pointer}/schema"),
             )
         return compiled
+
+    def _shape(self, schema: str) -> dict[str, Any]:
+        # A view without the kit's assumptions (the proxy's documented view) may drop the schema.
+        properties = self.merged({"$ref": f"#/components/schemas/{schema}"}).get("properties", {})
+        return {name: self.merged(prop).get("default") for name, prop in properties.items()}
 
     def _describe_calendar_fields(self) -> None:
         calendar = self.merged({"$ref": "#/components/schemas/Calendar"})

@@ -19,7 +19,7 @@ between the healthy mock and the broken one, which proves the fault is real
 
 # isort: off
 # Each module registers its faults on import, in this (the catalogue's) order.
-from . import records, listing, access, refusals, transport  # noqa: F401
+from . import records, listing, references, access, refusals, transport  # noqa: F401
 # isort: on
 from .catalogue import CATALOGUE, LAYERS, RULE_TAGS, Fault, fault
 from .probe_client import APIKEY, GROUP, PASSWORD, USER, Answer, Api, SteppingClock

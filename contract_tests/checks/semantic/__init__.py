@@ -11,6 +11,7 @@ MODULES = (
     "listing",
     "paging",
     "filters",
+    "references",
     "conditions",
     "show",
     "create",
