@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import secrets
+import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ from . import profile_level
 from .client import Api, Identity
 from .http import Exchange, Transport
 from .model import READ_ONLY, CheckFailed, Skip, SuiteOptions, deleted_flag
+from .pacing import Gate
 from .spec_facts import CALENDAR_FIELDS, WRITABLE_FIELDS, path_values, sample_value
 
 # An id that no deployment hands out in practice (the largest 32-bit id); used as "unknown".
@@ -39,13 +42,19 @@ class SuiteContext:
         self.transport = transport
         self.journal: list[Exchange] = []
         self.identity = Identity(options.apikey, options.user, options.password, int(options.group_id))
-        self.api = Api(transport, self.identity, self.journal)
+        # Checks run side by side (--concurrency): writes go one at a time (pacing.Gate), and
+        # what each check counts, names and last sent is its own thread's.
+        self.gate = Gate()
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        self._key_locks: dict[str, threading.Lock] = {}
+        self.api = Api(transport, self.identity, self.journal, gate=self.gate)
         self.other_api: Api | None = None
         if options.other_user and options.other_password and options.other_group_id is not None:
             other = Identity(
                 options.apikey, options.other_user, options.other_password, int(options.other_group_id)
             )
-            self.other_api = Api(transport, other, self.journal)
+            self.other_api = Api(transport.twin(), other, self.journal, gate=self.gate)
             self.other_api.observer = self._observe
         self.api.observer = self._observe
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
@@ -58,12 +67,41 @@ class SuiteContext:
         self.calendarsets: list[int] = []
         self.interventions: dict[int, list[int]] = {}  # intervention id -> ids it lists
         self.cache: dict[str, Any] = {}
-        self.checks_run = 0
-        self._names = 0
+        self._names = itertools.count(1)  # names made outside a check (discovery, schemathesis)
+        self.pool: Any = None  # footprint.OwnPool: calendars of earlier runs to reuse
+
+    # -- per check (each runs in one thread) -----------------------------------------------------
+    @property
+    def checks_run(self) -> int:
+        """`expect`s stated so far by this thread (the runner counts a check's by difference)."""
+        return getattr(self._local, "checks", 0)
+
+    def start_check(self, slot: int) -> None:
+        """Names made by the check in `slot` are `<label>-<slot*100+n>`: the same whatever runs beside it."""
+        self._local.slot, self._local.made = slot, 0
+
+    def last_exchange(self) -> Exchange | None:
+        """The last exchange this thread sent (another check's may be later in the journal)."""
+        return getattr(self._local, "last", None)
+
+    def alone(self) -> Any:
+        """Hold the group still: no other check's write until the block ends (before/after comparisons)."""
+        return self.gate.alone()
+
+    def _number(self) -> int:
+        slot = getattr(self._local, "slot", None)
+        if slot is None:
+            return 100_000 + next(self._names)
+        self._local.made += 1
+        return slot * 100 + self._local.made
 
     @property
     def group_id(self) -> int:
         return self.identity.group_id
+
+    @property
+    def concurrency(self) -> int:
+        return max(1, int(self.options.concurrency or 1))
 
     @property
     def read_only(self) -> bool:
@@ -83,7 +121,7 @@ class SuiteContext:
         exchange: Exchange | None = None,
         operation: str = "",
     ) -> None:
-        self.checks_run += 1
+        self._local.checks = self.checks_run + 1
         if not condition:
             if exchange is not None and not actual:
                 actual = exchange.summary()
@@ -278,9 +316,8 @@ class SuiteContext:
         return self.calendar_body(exchange)
 
     # -- our own calendars --------------------------------------------------------------------------
-    def name(self, label: str) -> str:
-        self._names += 1
-        return f"{self.prefix}-{label}-{self._names}"
+    def name(self, label: str, number: int | None = None) -> str:
+        return f"{self.prefix}-{label}-{self._number() if number is None else number}"
 
     def require_writes(self) -> None:
         if self.read_only:
@@ -301,6 +338,7 @@ class SuiteContext:
     def _observe(self, api: Api, exchange: Exchange) -> None:
         """Whatever a POST of ours created (even one that should have been refused) is ours to
         clean up at the end."""
+        self._local.last = exchange
         if exchange.method in ("PUT", "DELETE") and 200 <= exchange.status < 300:
             found = path_values("getCalendar", exchange.path)
             if found and found["calendar_id"].isdigit():
@@ -316,15 +354,26 @@ class SuiteContext:
     def remember_created(self, calendar_id: int, api: Api | None = None, group: Any = None) -> None:
         api = api or self.api
         target = self.other_created if api is self.other_api else self.created
-        target[calendar_id] = int(group if group is not None else api.group_id)
-        self.changed_at[calendar_id] = time.monotonic()
+        with self._lock:
+            fresh = calendar_id not in target
+            target[calendar_id] = int(group if group is not None else api.group_id)
+            self.changed_at[calendar_id] = time.monotonic()
+        if fresh and self.pool is not None:
+            self.pool.created(api, calendar_id)
 
     def own_calendar(self, key: str = "main", fields: dict[str, Any] | None = None) -> dict[str, Any]:
         """A calendar of ours shared by read-mostly checks (created once per run)."""
-        cache_key = f"own:{key}"
-        if cache_key not in self.cache:
-            self.cache[cache_key] = self.new_calendar(key, fields)
-        return self.cache[cache_key]
+        return self.shared_once(f"own:{key}", lambda: self.new_calendar(key, fields))
+
+    def shared_once(self, key: str, make: Any) -> Any:
+        """`cache[key]`, made once however many checks ask at the same time. Never called while
+        holding `alone()` (making it may write, which waits for the gate)."""
+        with self._lock:
+            lock = self._key_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self.cache:
+                self.cache[key] = make()
+            return self.cache[key]
 
     def some_calendar_id(self) -> int:
         """A calendar of the group to read: the first one listed, else one of ours."""
@@ -338,8 +387,9 @@ class SuiteContext:
     def full_fields(self, label: str) -> dict[str, Any]:
         """Every writable field of the spec with a valid value that differs from its default;
         `calendarset_id` one the group has (when discovery found one), `deleted` left alone."""
-        name = self.name(label)
-        fields = {field: sample_value(schema, f"{label} {field}", 5 + self._names)
+        number = self._number()
+        name = self.name(label, number)
+        fields = {field: sample_value(schema, f"{label} {field}", 5 + number % 1000)
                   for field, schema in WRITABLE_FIELDS.items()
                   if field not in ("group_id", "calendarset_id", "deleted")}
         fields["name"] = name

@@ -17,6 +17,11 @@ DEMO = {
 }
 LAYERS = ("conformance", "stateful", "semantic", "auth", "profile")  # profile: --level profile:FILE only
 DEFAULT_INTERVENTION_PROBES = 100  # intervention ids tried when none is given
+# Requests in flight at once (--concurrency): measured in benchmarks/RESULTS.md, "contract run over a
+# slow network" (8 took a 50 ms run from 177 s towards its target; more gained little on 2 cores).
+DEFAULT_CONCURRENCY = 8
+# Calendars the suite may ever create in one group, over all its runs (--max-own-calendars).
+DEFAULT_MAX_OWN_CALENDARS = 20
 
 
 def deleted_flag(record: dict[str, Any], *, booleans_only: bool) -> bool | None:
@@ -150,4 +155,7 @@ class SuiteOptions:
     calendarset_ids: list[int] | None = None
     intervention_probes: int = DEFAULT_INTERVENTION_PROBES
     stream: TextIO | None = None  # progress output (default: stdout) when quiet is False
+    concurrency: int | None = None  # requests in flight at once (default DEFAULT_CONCURRENCY)
+    max_rate: float | None = None  # requests per second across the run (None: no limit)
+    max_own_calendars: int = DEFAULT_MAX_OWN_CALENDARS  # calendars the suite ever creates in a group
     profile: Any = None  # with --level profile:FILE, the profile (the level is then its spec view)

@@ -10,6 +10,8 @@ kit's mock in-process with the demo credentials (and the demo's second user for 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import sys
 import time
 import traceback
@@ -17,12 +19,13 @@ from typing import TextIO
 
 import calendar_spec
 
-from . import profile_level, report, report_files
+from . import profile_level, report, report_files, schedule
 from .checks import ALL as ALL_CHECKS
 from .context import SuiteContext
 from .discovery import discover
 from .http import HttpTransport, Transport, Unreachable, WsgiTransport
 from .model import (
+    DEFAULT_CONCURRENCY,
     DEMO,
     LAYERS,
     NO_DATA,
@@ -35,6 +38,7 @@ from .model import (
     SuiteOptions,
     SuiteUsageError,
 )
+from .pacing import PacedTransport, RateLimiter
 from .registry import RuleCheck, rule_tag
 from .report import SuiteResult
 from .unchanged import guard_refusals
@@ -93,13 +97,23 @@ def resolve_options(options: SuiteOptions) -> SuiteOptions:
         raise SuiteUsageError("--group-id and --other-group-id must be integers") from None
     if values.get("max_examples") is None:
         values["max_examples"] = DEFAULT_MAX_EXAMPLES
+    if values.get("concurrency") is None:
+        values["concurrency"] = DEFAULT_CONCURRENCY
+    if int(values["concurrency"]) < 1 or (values.get("max_rate") is not None and values["max_rate"] <= 0):
+        raise SuiteUsageError("--concurrency must be 1 or more, --max-rate more than 0")
+    if int(values.get("max_own_calendars") or 0) < 1:
+        raise SuiteUsageError("--max-own-calendars must be 1 or more")
     return SuiteOptions(**values)
 
 
-def make_transport(options: SuiteOptions) -> Transport:
+def make_transport(options: SuiteOptions) -> PacedTransport:
+    """The suite's own client: keep-alive connections for every request in flight, behind the
+    run's rate limit (--max-rate) and the back-off from 429/503 (pacing.py)."""
     if options.app is not None:
-        return WsgiTransport(options.app)
-    return HttpTransport(str(options.base_url))
+        inner: Transport = WsgiTransport(options.app)
+    else:
+        inner = HttpTransport(str(options.base_url), pool_size=int(options.concurrency or 1))
+    return PacedTransport(inner, RateLimiter(options.max_rate))
 
 
 def run_suite(options: SuiteOptions) -> SuiteResult:
@@ -173,6 +187,9 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         except Unreachable:
             result.notes.append("clean-up skipped: the server is unreachable")
         transport.close()
+        busy = transport.note()
+        if busy:
+            result.notes.append(busy)
         result.requests = len(ctx.journal)
         result.seconds = time.monotonic() - started
     if options.junit_xml:
@@ -208,21 +225,35 @@ def _failure(rule_id: str, layer: str, failed: CheckFailed) -> Failure:
 
 
 def _run_rule_layers(ctx: SuiteContext, layers: list[str], result: SuiteResult, progress: Progress) -> None:
-    """Every rule check of `layers`, grouped by rule id; `final` checks (sweeps over every
-    exchange sent) after all the others."""
+    """Every rule check of `layers`, grouped by rule id, phase after phase (schedule.py), up to
+    --concurrency rules at once; outcomes reported in the registry's order."""
     grouped: dict[tuple[str, str], list[RuleCheck]] = {}
     for check in ALL_CHECKS:
         if check.layer in layers:
             grouped.setdefault((check.layer, check.rule_id), []).append(check)
     keys = sorted(grouped, key=lambda key: (any(c.final for c in grouped[key]), layers.index(key[0])))
+    if keys and not ctx.read_only:
+        # The calendar readers may read, made before they run side by side (no write among them);
+        # if that fails, each check that needs it tries again and fails in its own outcome.
+        with contextlib.suppress(CheckFailed, Skip):
+            ctx.own_calendar()
+    slots = {key: number for number, key in enumerate(keys, 1)}
+    outcomes: dict[tuple[str, str], Outcome] = {}
     current = None
-    for layer, rule_id in keys:
-        if layer != current:
-            progress.line(f"{layer} layer")
-            current = layer
-        outcome = _run_rule(ctx, layer, rule_id, grouped[(layer, rule_id)])
-        result.outcomes.append(outcome)
-        progress.outcome(outcome)
+    for side_by_side, phase in schedule.phases(grouped, keys):
+        jobs = [functools.partial(_run_in_slot, ctx, key, grouped[key], slots[key]) for key in phase]
+        for key, outcome in zip(phase, schedule.run_all(jobs, ctx.concurrency, side_by_side), strict=True):
+            outcomes[key] = outcome
+            if key[0] != current:
+                progress.line(f"{key[0]} layer")
+                current = key[0]
+            progress.outcome(outcome)
+    result.outcomes.extend(outcomes[key] for key in keys)
+
+
+def _run_in_slot(ctx: SuiteContext, key: tuple[str, str], checks: list[RuleCheck], slot: int) -> Outcome:
+    ctx.start_check(slot)
+    return _run_rule(ctx, key[0], key[1], checks)
 
 
 def _run_rule(ctx: SuiteContext, layer: str, rule_id: str, checks: list[RuleCheck]) -> Outcome:
@@ -276,7 +307,7 @@ def _attempt(
         raise
     except Exception as error:  # a response the check could not even read is a failure too
         detail = "".join(traceback.format_exception_only(error)).strip()
-        last = ctx.journal[-1] if ctx.journal else None
+        last = ctx.last_exchange()
         return Failure(
             rule_id,
             rule_tag(rule_id),
