@@ -113,9 +113,10 @@ def _add_pacing_arguments(run: argparse.ArgumentParser) -> None:
         help="at most R requests per second over the whole run (the suite's own and schemathesis'); "
         "429/503 answers are backed off and re-sent, and counted in the summary")
     run.add_argument(
-        "--max-own-calendars", type=int, default=DEFAULT_MAX_OWN_CALENDARS, metavar="N",
+        "--max-own-calendars", type=int, default=None, metavar="N",
         help="calendars the suite may ever create in a group, over all its runs: it reuses its own "
-        f"contract-kit-... calendars of earlier runs first (default {DEFAULT_MAX_OWN_CALENDARS})")
+        f"contract-kit-... calendars of earlier runs first (default with --base-url "
+        f"{DEFAULT_MAX_OWN_CALENDARS}; none for the in-process mock)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,8 +14,9 @@ import calendar_spec
 
 from . import profile_level
 from .client import Api, Identity
+from .footprint import KNOWN_STATE, OwnPool
 from .http import Exchange, Transport
-from .model import READ_ONLY, CheckFailed, Skip, SuiteOptions, deleted_flag
+from .model import FOOTPRINT, READ_ONLY, CheckFailed, Skip, SuiteOptions, deleted_flag
 from .pacing import Gate
 from .spec_facts import CALENDAR_FIELDS, WRITABLE_FIELDS, path_values, sample_value
 
@@ -68,7 +69,7 @@ class SuiteContext:
         self.interventions: dict[int, list[int]] = {}  # intervention id -> ids it lists
         self.cache: dict[str, Any] = {}
         self._names = itertools.count(1)  # names made outside a check (discovery, schemathesis)
-        self.pool: Any = None  # footprint.OwnPool: calendars of earlier runs to reuse
+        self.pool: OwnPool | None = None  # calendars of earlier runs to reuse, and the bound
 
     # -- per check (each runs in one thread) -----------------------------------------------------
     @property
@@ -330,10 +331,30 @@ class SuiteContext:
         self.require_writes()
         api = api or self.api
         values = {"name": self.name(label), **(fields or {})}
-        exchange = api.create(values, group=group)
+        reused = self.pool.take(api.group_id) if self.pool is not None and group is None else None
+        if reused is not None:  # one of an earlier run's calendars, back to a known state
+            exchange = api.update(reused, {**KNOWN_STATE, **values, "deleted": False})
+            self.expect_2xx(exchange, "restoring one of the suite's calendars of an earlier run succeeds")
+            self.remember_created(reused, api)
+            return self.calendar_body(exchange)
+        exchange = self.create_own(values, api=api, group=group)
         self.expect_2xx(exchange, "creating a calendar for the suite succeeds")
         body = self.calendar_body(exchange)
         return body
+
+    def create_own(self, fields: Any, *, api: Api | None = None, group: Any = None, **kw: Any) -> Exchange:
+        """POST a calendar that should be created, if the footprint bound allows one more
+        (footprint.py); else the check is skipped, not the bound crossed."""
+        api = api or self.api
+        target = api.group_id if group is None else group
+        if self.pool is not None and not self.pool.reserve(target):
+            raise Skip(f"--max-own-calendars {self.pool.bound}: the suite has created that many calendars "
+                       f"in group {target} over its runs, so it creates no more", why=FOOTPRINT)
+        try:
+            return api.create(fields, group=group, **kw)
+        finally:
+            if self.pool is not None:
+                self.pool.settle(target)
 
     def _observe(self, api: Api, exchange: Exchange) -> None:
         """Whatever a POST of ours created (even one that should have been refused) is ours to
@@ -359,7 +380,7 @@ class SuiteContext:
             target[calendar_id] = int(group if group is not None else api.group_id)
             self.changed_at[calendar_id] = time.monotonic()
         if fresh and self.pool is not None:
-            self.pool.created(api, calendar_id)
+            self.pool.created(target[calendar_id], calendar_id)
 
     def own_calendar(self, key: str = "main", fields: dict[str, Any] | None = None) -> dict[str, Any]:
         """A calendar of ours shared by read-mostly checks (created once per run)."""

@@ -116,6 +116,7 @@ LAYER_NOT_RUN = "layer not run"
 UNOBSERVABLE = "unobservable"
 NOT_AT_LEVEL = "not at this level"
 DISCOVERY_FAILED = "discovery failed"
+FOOTPRINT = "footprint bound"  # --max-own-calendars reached: no more calendars are created
 
 
 class Skip(Exception):
@@ -157,5 +158,7 @@ class SuiteOptions:
     stream: TextIO | None = None  # progress output (default: stdout) when quiet is False
     concurrency: int | None = None  # requests in flight at once (default DEFAULT_CONCURRENCY)
     max_rate: float | None = None  # requests per second across the run (None: no limit)
-    max_own_calendars: int = DEFAULT_MAX_OWN_CALENDARS  # calendars the suite ever creates in a group
+    # Calendars the suite ever creates in a group (footprint.py); None: DEFAULT_MAX_OWN_CALENDARS
+    # against a deployment (base_url), no bound for an app in-process (it is thrown away).
+    max_own_calendars: int | None = None
     profile: Any = None  # with --level profile:FILE, the profile (the level is then its spec view)

@@ -23,9 +23,11 @@ from . import profile_level, report, report_files, schedule
 from .checks import ALL as ALL_CHECKS
 from .context import SuiteContext
 from .discovery import discover
+from .footprint import OwnPool
 from .http import HttpTransport, Transport, Unreachable, WsgiTransport
 from .model import (
     DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_OWN_CALENDARS,
     DEMO,
     LAYERS,
     NO_DATA,
@@ -101,7 +103,9 @@ def resolve_options(options: SuiteOptions) -> SuiteOptions:
         values["concurrency"] = DEFAULT_CONCURRENCY
     if int(values["concurrency"]) < 1 or (values.get("max_rate") is not None and values["max_rate"] <= 0):
         raise SuiteUsageError("--concurrency must be 1 or more, --max-rate more than 0")
-    if int(values.get("max_own_calendars") or 0) < 1:
+    if values.get("max_own_calendars") is None and values.get("base_url"):
+        values["max_own_calendars"] = DEFAULT_MAX_OWN_CALENDARS
+    if values.get("max_own_calendars") is not None and int(values["max_own_calendars"]) < 1:
         raise SuiteUsageError("--max-own-calendars must be 1 or more")
     return SuiteOptions(**values)
 
@@ -153,6 +157,8 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
                 "--read-only: write operations and the rules that need writes were "
                 "skipped; only GET requests (and session logins) were sent"
             )
+        if not options.read_only and options.max_own_calendars is not None:
+            _load_pool(ctx)
         guard_refusals(ctx, True)
         _run_rule_layers(
             ctx, [lay for lay in ("semantic", "auth") if lay in options.layers], result, progress
@@ -184,6 +190,7 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         guard_refusals(ctx, False)
         try:
             result.notes.extend(_clean_up(ctx))
+            result.notes.extend(ctx.pool.notes() if ctx.pool is not None else [])
         except Unreachable:
             result.notes.append("clean-up skipped: the server is unreachable")
         transport.close()
@@ -198,6 +205,15 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         report_files.write_json(result, options.json_report)
     progress.line(report.summary(result))
     return result
+
+
+def _load_pool(ctx: SuiteContext) -> None:
+    """The suite's calendars of earlier runs, in each group it may create in (footprint.py)."""
+    ctx.pool = OwnPool(int(ctx.options.max_own_calendars))
+    ctx.pool.load(ctx.group_id, ctx.baseline)
+    if ctx.other_api is not None:
+        with contextlib.suppress(CheckFailed):
+            ctx.pool.load(ctx.other_api.group_id, ctx.records(api=ctx.other_api))
 
 
 def _discovery_rule(failed: CheckFailed) -> str:

@@ -108,7 +108,7 @@ def apikey_query_reads(ctx: SuiteContext) -> None:
 
 @rule("auth.apikey-query", layer=LAYER, writes=True)
 def apikey_query_writes(ctx: SuiteContext) -> None:
-    created = ctx.api.create({"name": ctx.name("apikey-query")})
+    created = ctx.create_own({"name": ctx.name("apikey-query")})
     ctx.expect_2xx(created, "POST with the apikey in the query and valid credentials is served")
     calendar_id = ctx.calendar_body(created)["id"]
     ctx.expect_2xx(
@@ -132,7 +132,7 @@ def basic_reads(ctx: SuiteContext) -> None:
 
 @rule("auth.basic", layer=LAYER, writes=True)
 def basic_writes(ctx: SuiteContext) -> None:
-    created = ctx.api.create({"name": ctx.name("basic")})
+    created = ctx.create_own({"name": ctx.name("basic")})
     ctx.expect_2xx(created, "POST with HTTP Basic is served")
     body = ctx.calendar_body(created)
     ctx.expect(

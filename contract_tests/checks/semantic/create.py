@@ -56,7 +56,7 @@ def _expect_values(
 @rule("create.created", layer=LAYER, writes=True)
 def created(ctx: SuiteContext) -> None:
     fields = ctx.full_fields("created")
-    exchange = ctx.api.create(fields)
+    exchange = ctx.create_own(fields)
     ctx.expect_status(exchange, 201, what="POST answers 201 Created")
     body = ctx.calendar_body(exchange)
     ctx.expect(
@@ -95,7 +95,7 @@ def defaults(ctx: SuiteContext) -> None:
 def defaults_assumed(ctx: SuiteContext) -> None:
     """Omitted optional text is "" or null: the kit answers null, CONTRACT.md allows either."""
     wanted = assumed_defaults()
-    exchange = ctx.api.create({"name": ctx.name("defaults")})
+    exchange = ctx.create_own({"name": ctx.name("defaults")})
     ctx.expect_2xx(exchange, "POST with only a name succeeds")
     body = ctx.calendar_body(exchange)
     differs = {
@@ -109,7 +109,7 @@ def defaults_assumed(ctx: SuiteContext) -> None:
 
 
 def _check_defaults(ctx: SuiteContext, wanted: dict[str, Any], what: str) -> None:
-    exchange = ctx.api.create({"name": ctx.name("defaults")})
+    exchange = ctx.create_own({"name": ctx.name("defaults")})
     ctx.expect_2xx(exchange, "POST with only a name succeeds")
     body = ctx.calendar_body(exchange)
     _expect_values(ctx, body, wanted, f"{what} (in the POST answer)", exchange)
@@ -135,7 +135,7 @@ def sort_assigned(ctx: SuiteContext) -> None:
 
 
 def _create_without_sort(ctx: SuiteContext, wanted: int, when: str = "") -> int:
-    exchange = ctx.api.create({"name": ctx.name("sort")})
+    exchange = ctx.create_own({"name": ctx.name("sort")})
     ctx.expect_2xx(exchange, "POST without sort succeeds")
     body = ctx.calendar_body(exchange)
     ctx.expect(

@@ -135,7 +135,7 @@ def integral_float(ctx: SuiteContext) -> None:
         "created_at": stamp,
         "updated_at": stamp,
     }
-    exchange = ctx.api.create(sent)
+    exchange = ctx.create_own(sent)
     ctx.expect_status(
         exchange,
         201,
