@@ -116,7 +116,8 @@ def _add_pacing_arguments(run: argparse.ArgumentParser) -> None:
         "--max-own-calendars", type=int, default=None, metavar="N",
         help="calendars the suite may ever create in a group, over all its runs: it reuses its own "
         f"contract-kit-... calendars of earlier runs first (default with --base-url "
-        f"{DEFAULT_MAX_OWN_CALENDARS}; none for the in-process mock)")
+        f"{DEFAULT_MAX_OWN_CALENDARS}; none for the in-process mock). While bounded, schemathesis sends "
+        "no generated creates and its stateful layer is skipped; 0: no bound")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

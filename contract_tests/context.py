@@ -273,11 +273,17 @@ class SuiteContext:
         """Every record the list answers for `params`: the `results=all` page, and when the
         deployment caps its pages (CONTRACT.md allows it), the pages after it, read in id order
         unless `params` sort, with `startIndex` read as the deployment reads it."""
+        return self.records_and_total(params, api=api, group=group, **kw)[0]
+
+    def records_and_total(
+        self, params: Any = None, *, api: Api | None = None, group: Any = None, **kw: Any
+    ) -> tuple[list[dict[str, Any]], Any]:
+        """`records(params)` and the `totalRecords` its `results=all` page answered."""
         pairs = list(params.items()) if isinstance(params, dict) else list(params or [])
         body, _ = self.list_page([*pairs, ("results", "all")], api=api, group=group, **kw)
         records, total = body["records"], body.get("totalRecords")
         if not isinstance(total, int) or len(records) >= total or not records:
-            return records
+            return records, total
         ordered = pairs if any(key == "sort" for key, _ in pairs) else [*pairs, ("sort", "id")]
         size, reading = len(records), self.paging_reading()
         collected: list[dict[str, Any]] = []
@@ -288,7 +294,7 @@ class SuiteContext:
             collected.extend(body["records"])
             if not body["records"] or len(collected) >= total:
                 break
-        return collected
+        return collected, total
 
     def paging_reading(self) -> str:
         """How the deployment reads `startIndex`: "items" (an offset) or "pages" (a page number),

@@ -105,8 +105,10 @@ def resolve_options(options: SuiteOptions) -> SuiteOptions:
         raise SuiteUsageError("--concurrency must be 1 or more, --max-rate more than 0")
     if values.get("max_own_calendars") is None and values.get("base_url"):
         values["max_own_calendars"] = DEFAULT_MAX_OWN_CALENDARS
-    if values.get("max_own_calendars") is not None and int(values["max_own_calendars"]) < 1:
-        raise SuiteUsageError("--max-own-calendars must be 1 or more")
+    if values.get("max_own_calendars") is not None and int(values["max_own_calendars"]) < 0:
+        raise SuiteUsageError("--max-own-calendars must be 0 (no bound) or more")
+    if values.get("max_own_calendars") == 0:
+        values["max_own_calendars"] = None
     return SuiteOptions(**values)
 
 

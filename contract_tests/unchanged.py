@@ -15,14 +15,13 @@ from .spec_facts import path_values
 def snapshot(ctx: SuiteContext, extra_ids: Iterable[int] = ()) -> dict[str, Any]:
     """The group's calendar ids and totalRecords, and the full records of our own calendars
     and of `extra_ids` (None for one that does not answer 200)."""
-    body, _ = ctx.list_page([("results", "all")])
-    records = ctx.records()
+    records, total = ctx.records_and_total()  # one `results=all` read gives both
     own = {record["id"]: record for record in records if record["id"] in ctx.created}
     for calendar_id in extra_ids:
         if calendar_id not in own:
             shown = ctx.api.show(calendar_id)
             own[calendar_id] = shown.json() if shown.status == 200 else None
-    return {"ids": sorted(record["id"] for record in records), "total": body.get("totalRecords"),
+    return {"ids": sorted(record["id"] for record in records), "total": total,
             "own": own}
 
 
