@@ -118,7 +118,8 @@ class PacedTransport(Transport):
                     self.busy["gave up"] += 1
             if attempt == self.max_tries:
                 break
-            self._sleep(min(_retry_after(pairs) or wait, LONGEST_WAIT_S))
+            told = _retry_after(pairs)
+            self._sleep(min(wait if told is None else told, LONGEST_WAIT_S))
             wait *= 2
         return status, pairs, content
 
