@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import slow_network
 from proxy_bench import section as proxy_section
 from report_format import OP_NAMES, OPERATIONS, OTHERS, PEERS, load_cell, num, peak_under_load, ratio
 from report_targets import targets_table
@@ -328,6 +329,8 @@ def markdown(results: dict) -> str:
         "## Contract suite (strict, in-process mock)",
         "",
         _contract_section(results),
+        "",
+        slow_network.section_markdown(results),
         "",
         "## Where the time goes",
         "",

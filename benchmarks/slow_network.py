@@ -3,7 +3,8 @@ request answered `latency` ms late (a `delay` fault at ratio 1), at concurrency 
 
 The mock is `calendar-mock serve --server waitress` in its own process group (its thread pool
 sleeps out the delays side by side, as a remote deployment would); the suite is
-`calendar-contract run` in a child process. Each run is bounded by TIMEOUT_S.
+`calendar-contract run` in a child process, `--max-own-calendars 0` so that every layer runs as
+it did before the footprint bound (the same scope at every row). Each run is bounded by TIMEOUT_S.
 
     python benchmarks/slow_network.py 50 documented 8     # one row, printed as JSON
 """
@@ -11,6 +12,7 @@ sleeps out the delays side by side, as a remote deployment would); the suite is
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 import urllib.request
@@ -50,9 +52,8 @@ def run_once(base_url: str, latency_ms: int, level: str, concurrency: int, work:
     cli = Path(sys.executable).with_name("calendar-contract")
     command = [str(cli), "run", "--base-url", base_url, "--apikey", peers.APIKEY, "--user", peers.USER,
                "--password", peers.PASSWORD, "--group-id", "4", *OTHER, "--level", level,
-               "--seed", str(SEED), "--concurrency", str(concurrency), "--quiet", "--json", str(report)]
-    import subprocess
-
+               "--seed", str(SEED), "--concurrency", str(concurrency), "--max-own-calendars", "0",
+               "--quiet", "--json", str(report)]
     started = time.perf_counter()
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
@@ -86,6 +87,28 @@ def measure(work: Path, log=print, latencies=LATENCIES_MS, levels=LEVELS) -> dic
         running.stop()
     return {"rows": rows, "default_concurrency": default, "server": peer.label,
             "targets": {"documented_50ms_s": 30, "strict_50ms_s": 45}}
+
+
+def section_markdown(results: dict) -> str:
+    """The RESULTS.md section: one row per (latency, level, concurrency)."""
+    slow = results.get("slow")
+    title = "## Contract run over a slow network"
+    if not slow or "rows" not in slow:
+        return f"{title}\n\nnot measured ({(slow or {}).get('error', 'run `--only slow`')})\n"
+    lines = [title, "", f"The suite (`--seed {SEED}`, two identities, `--max-own-calendars 0`) against "
+             f"`{slow['server']}`, every API request delayed by a `delay` fault. Targets at 50 ms: "
+             f"documented <= {slow['targets']['documented_50ms_s']} s, strict <= "
+             f"{slow['targets']['strict_50ms_s']} s. Default concurrency {slow['default_concurrency']}.", "",
+             "| latency ms | level | concurrency | wall s | suite requests | generated cases | passed |",
+             "|---:|---|---:|---:|---:|---:|---|"]
+    for row in slow["rows"]:
+        if row.get("status") != "ok":
+            lines.append(f"| {row['latency_ms']} | {row['level']} | {row['concurrency']} | failed: "
+                         f"{row.get('reason', '')} | | | |")
+            continue
+        lines.append(f"| {row['latency_ms']} | {row['level']} | {row['concurrency']} | {row['wall_s']:.1f} | "
+                     f"{row['requests']:,} | {row['generated_cases']:,} | {row['passed']} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
