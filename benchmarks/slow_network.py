@@ -7,6 +7,7 @@ sleeps out the delays side by side, as a remote deployment would); the suite is
 it did before the footprint bound (the same scope at every row). Each run is bounded by TIMEOUT_S.
 
     python benchmarks/slow_network.py 50 documented 8     # one row, printed as JSON
+    python benchmarks/slow_network.py 50 strict 1 semantic,auth   # the suite's own layers only
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def _control(base_url: str, method: str, path: str, body: dict | None = None) ->
         answer.read()
 
 
-def run_once(base_url: str, latency_ms: int, level: str, concurrency: int, work: Path) -> dict:
+def run_once(base_url: str, latency_ms: int, level: str, concurrency: int, work: Path,
+             layers: str | None = None) -> dict:
     """One suite run against a freshly reset mock; wall time, requests, verdict."""
     _control(base_url, "POST", "/reset")
     _control(base_url, "DELETE", "/faults")
@@ -53,7 +55,7 @@ def run_once(base_url: str, latency_ms: int, level: str, concurrency: int, work:
     command = [str(cli), "run", "--base-url", base_url, "--apikey", peers.APIKEY, "--user", peers.USER,
                "--password", peers.PASSWORD, "--group-id", "4", *OTHER, "--level", level,
                "--seed", str(SEED), "--concurrency", str(concurrency), "--max-own-calendars", "0",
-               "--quiet", "--json", str(report)]
+               "--quiet", "--json", str(report), *(["--layers", layers] if layers else [])]
     started = time.perf_counter()
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
@@ -115,10 +117,11 @@ if __name__ == "__main__":
     here = Path(__file__).resolve().parent
     (here / ".work").mkdir(exist_ok=True)
     latency, level, concurrency = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    layers = sys.argv[4] if len(sys.argv) > 4 else None
     peer = peers.mock_peer(name="mock-slow", server="waitress")
     running = peers.Running(peer, here / ".work")
     try:
         running.wait_ready()
-        print(json.dumps(run_once(running.base_url, latency, level, concurrency, here / ".work")))
+        print(json.dumps(run_once(running.base_url, latency, level, concurrency, here / ".work", layers)))
     finally:
         running.stop()
