@@ -52,6 +52,10 @@ class Gate:
                 if not self._readers:
                     self._cond.notify_all()
 
+    def held_alone(self) -> bool:
+        """Whether this thread holds the gate alone (its reads must stay in this thread)."""
+        return self._writer == threading.get_ident()
+
     @contextlib.contextmanager
     def alone(self) -> Iterator[None]:
         me = threading.get_ident()
