@@ -17,8 +17,9 @@ DEMO = {
 }
 LAYERS = ("conformance", "stateful", "semantic", "auth", "profile")  # profile: --level profile:FILE only
 DEFAULT_INTERVENTION_PROBES = 100  # intervention ids tried when none is given
-# Requests in flight at once (--concurrency): measured in benchmarks/RESULTS.md, "contract run over a
-# slow network" (8 took a 50 ms run from 177 s towards its target; more gained little on 2 cores).
+# Requests in flight at once (--concurrency): benchmarks/RESULTS.md, "contract run over a slow
+# network": at 50 ms the semantic and auth layers take 36.6 s at 8 against 49.6 s at 1 (writes go
+# one at a time, so more threads find little more to overlap; 4 and 16 were not measured).
 DEFAULT_CONCURRENCY = 8
 # Calendars the suite may ever create in one group, over all its runs (--max-own-calendars): room
 # for one whole strict run on an empty group (it makes 21 in the user's group: 13 to work on,
