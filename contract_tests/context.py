@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import secrets
-import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -17,8 +15,8 @@ from .client import Api, Identity
 from .footprint import KNOWN_STATE, OwnPool
 from .http import Exchange, Transport
 from .model import FOOTPRINT, READ_ONLY, CheckFailed, Skip, SuiteOptions, deleted_flag
-from .pacing import Gate
 from .spec_facts import CALENDAR_FIELDS, WRITABLE_FIELDS, path_values, sample_value
+from .threads import CheckThreads
 
 # An id that no deployment hands out in practice (the largest 32-bit id); used as "unknown".
 UNKNOWN_ID = 2147483647
@@ -29,7 +27,7 @@ def short(value: Any, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-class SuiteContext:
+class SuiteContext(CheckThreads):
     def __init__(self, options: SuiteOptions, transport: Transport) -> None:
         self.options = options
         self.level = options.level
@@ -43,12 +41,7 @@ class SuiteContext:
         self.transport = transport
         self.journal: list[Exchange] = []
         self.identity = Identity(options.apikey, options.user, options.password, int(options.group_id))
-        # Checks run side by side (--concurrency): writes go one at a time (pacing.Gate), and
-        # what each check counts, names and last sent is its own thread's.
-        self.gate = Gate()
-        self._lock = threading.RLock()
-        self._local = threading.local()
-        self._key_locks: dict[str, threading.Lock] = {}
+        CheckThreads.__init__(self)
         self.api = Api(transport, self.identity, self.journal, gate=self.gate)
         self.other_api: Api | None = None
         if options.other_user and options.other_password and options.other_group_id is not None:
@@ -68,33 +61,7 @@ class SuiteContext:
         self.calendarsets: list[int] = []
         self.interventions: dict[int, list[int]] = {}  # intervention id -> ids it lists
         self.cache: dict[str, Any] = {}
-        self._names = itertools.count(1)  # names made outside a check (discovery, schemathesis)
         self.pool: OwnPool | None = None  # calendars of earlier runs to reuse, and the bound
-
-    # -- per check (each runs in one thread) -----------------------------------------------------
-    @property
-    def checks_run(self) -> int:
-        """`expect`s stated so far by this thread (the runner counts a check's by difference)."""
-        return getattr(self._local, "checks", 0)
-
-    def start_check(self, slot: int) -> None:
-        """Names made by the check in `slot` are `<label>-<slot*100+n>`: the same whatever runs beside it."""
-        self._local.slot, self._local.made = slot, 0
-
-    def last_exchange(self) -> Exchange | None:
-        """The last exchange this thread sent (another check's may be later in the journal)."""
-        return getattr(self._local, "last", None)
-
-    def alone(self) -> Any:
-        """Hold the group still: no other check's write until the block ends (before/after comparisons)."""
-        return self.gate.alone()
-
-    def _number(self) -> int:
-        slot = getattr(self._local, "slot", None)
-        if slot is None:
-            return 100_000 + next(self._names)
-        self._local.made += 1
-        return slot * 100 + self._local.made
 
     @property
     def group_id(self) -> int:
@@ -391,16 +358,6 @@ class SuiteContext:
     def own_calendar(self, key: str = "main", fields: dict[str, Any] | None = None) -> dict[str, Any]:
         """A calendar of ours shared by read-mostly checks (created once per run)."""
         return self.shared_once(f"own:{key}", lambda: self.new_calendar(key, fields))
-
-    def shared_once(self, key: str, make: Any) -> Any:
-        """`cache[key]`, made once however many checks ask at the same time. Never called while
-        holding `alone()` (making it may write, which waits for the gate)."""
-        with self._lock:
-            lock = self._key_locks.setdefault(key, threading.Lock())
-        with lock:
-            if key not in self.cache:
-                self.cache[key] = make()
-            return self.cache[key]
 
     def some_calendar_id(self) -> int:
         """A calendar of the group to read: the first one listed, else one of ours."""
