@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import charts
+import slow_network
 from proxy_bench import section as proxy_section
 from report_format import OP_NAMES, OPERATIONS, OTHERS, PEERS, load_cell, num, peak_under_load, ratio
 from report_targets import targets_table
@@ -335,6 +336,8 @@ def markdown(results: dict) -> str:
         "## Contract suite (strict, in-process mock)",
         "",
         _contract_section(results),
+        "",
+        slow_network.section_markdown(results),
         "",
         "## Where the time goes",
         "",

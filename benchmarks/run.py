@@ -4,6 +4,7 @@
     python benchmarks/run.py --quick         # short runs, to try the machinery
     python benchmarks/run.py --only cold,load
     python benchmarks/run.py --only proxy    # the proxy in front of the mock, vs the mock
+    python benchmarks/run.py --only slow     # the contract run over a slow network (0/20/50 ms)
     python benchmarks/run.py --report-only   # rewrite RESULTS.md from the last raw results
 
 Raw numbers go to benchmarks/.work/results.json, the report to benchmarks/RESULTS.md.
@@ -32,13 +33,14 @@ import profile_mock  # noqa: E402
 import proxy_bench  # noqa: E402
 import report  # noqa: E402
 import seeds  # noqa: E402
+import slow_network  # noqa: E402
 import tools  # noqa: E402
 import worst  # noqa: E402
 from load import run_wrk  # noqa: E402
 
 WORK = HERE / ".work"
 RAW = WORK / "results.json"
-SECTIONS = ("cold", "load", "sizes", "profile", "contract", "worst", "proxy")
+SECTIONS = ("cold", "load", "sizes", "profile", "contract", "worst", "proxy", "slow")
 SIZES = (100, 10_000, 100_000)
 CONNECTIONS = (1, 16)
 WRK_SETTINGS = ("duration_s", "repeats", "max_requests", "cold_runs", "warmup_s", "connections")
@@ -265,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
                                    heavy_cap=args.worst_heavy_cap,
                                    profile_calls=1 if args.quick else 3, log=log),
         "proxy": lambda: proxy_bench.measure(WORK, args.duration, args.repeats, args.max_requests, log),
+        # The contract run against the mock with injected latency (0/20/50 ms), concurrency 1 and default.
+        "slow": lambda: slow_network.measure(WORK, log=log),
     }
     for section in args.sections:
         log(f"== {section}")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from . import baseline
 from .calibrate import command as calibrate_command
 from .diff import cli as diff_cli
-from .model import LAYERS, SuiteUsageError
+from .model import DEFAULT_CONCURRENCY, DEFAULT_MAX_OWN_CALENDARS, LAYERS, SuiteUsageError
 from .progress import MODES as PROGRESS_MODES
 from .replay import cli as replay_cli
 from .runner import DEFAULT_MAX_EXAMPLES, SuiteOptions, run_suite
@@ -106,11 +106,30 @@ def _parser() -> argparse.ArgumentParser:
         help="a calendarset of the group (repeatable; default: those the calendars use)",
     )
     run.add_argument("--quiet", action="store_true", help="print only the summary")
+    _add_pacing_arguments(run)
     calibrate_command.add_arguments(commands.add_parser(
         "calibrate", help="learn how a deployment answers the spec's open questions; write its profile"))
     diff_cli.add_parser(commands)
     replay_cli.add_parser(commands)
     return parser
+
+
+def _add_pacing_arguments(run: argparse.ArgumentParser) -> None:
+    """How hard the suite leans on a shared deployment, and how much it leaves behind."""
+    run.add_argument(
+        "--concurrency", type=int, default=None, metavar="N",
+        help=f"requests in flight at once: independent checks side by side, writes one at a time "
+        f"(default {DEFAULT_CONCURRENCY}; 1: one request at a time)")
+    run.add_argument(
+        "--max-rate", type=float, default=None, metavar="R",
+        help="at most R requests per second over the whole run (the suite's own and schemathesis'); "
+        "429/503 answers are backed off and re-sent, and counted in the summary")
+    run.add_argument(
+        "--max-own-calendars", type=int, default=None, metavar="N",
+        help="calendars the suite may ever create in a group, over all its runs: it reuses its own "
+        f"contract-kit-... calendars of earlier runs first (default with --base-url "
+        f"{DEFAULT_MAX_OWN_CALENDARS}; none for the in-process mock). While bounded, schemathesis sends "
+        "no generated creates and its stateful layer is skipped; 0: no bound")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -171,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         html_report=args.html_report,
         baseline=args.baseline,
         update_baseline=args.update_baseline,
+        concurrency=args.concurrency,
+        max_rate=args.max_rate,
+        max_own_calendars=args.max_own_calendars,
     )
     if args.quiet:
         options.quiet = True

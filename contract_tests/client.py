@@ -49,8 +49,11 @@ def _member_id(operation: str) -> str:
 class Api:
     """Requests as `identity`: apikey in the query and HTTP Basic, unless a call says otherwise."""
 
-    def __init__(self, transport: Transport, identity: Identity, journal: list[Exchange]) -> None:
+    def __init__(self, transport: Transport, identity: Identity, journal: list[Exchange],
+                 gate: Any = None) -> None:
         self.transport = transport
+        # pacing.Gate: reads side by side, each write (with its guard's snapshots) alone.
+        self.gate = gate
         self.identity = identity
         self.journal = journal
         # Called with every exchange: the suite uses it to remember whatever a POST created.
@@ -95,6 +98,14 @@ class Api:
         if cookie:
             sent_headers["Cookie"] = cookie
         sent_headers.update(headers or {})
+        if self.gate is None:
+            return self._send(method, path, query, sent_headers, body)
+        writes = method in WRITES and not path.startswith(LOGIN_PATH)
+        with self.gate.alone() if writes else self.gate.shared():
+            return self._send(method, path, query, sent_headers, body)
+
+    def _send(self, method: str, path: str, query: str, sent_headers: dict[str, str],
+              body: bytes | None) -> Exchange:
         check = self.guard(method, path) if self.guard is not None and method in WRITES else None
         status, response_headers, content = self.transport.send(method, path, query, sent_headers, body)
         exchange = Exchange(

@@ -12,9 +12,11 @@ import calendar_spec
 
 from . import profile_level
 from .client import Api, Identity
+from .footprint import KNOWN_STATE, OwnPool
 from .http import Exchange, Transport
-from .model import READ_ONLY, CheckFailed, Skip, SuiteOptions, deleted_flag
+from .model import FOOTPRINT, READ_ONLY, CheckFailed, Skip, SuiteOptions, deleted_flag
 from .spec_facts import CALENDAR_FIELDS, WRITABLE_FIELDS, path_values, sample_value
+from .threads import CheckThreads
 
 # An id that no deployment hands out in practice (the largest 32-bit id); used as "unknown".
 UNKNOWN_ID = 2147483647
@@ -25,7 +27,7 @@ def short(value: Any, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-class SuiteContext:
+class SuiteContext(CheckThreads):
     def __init__(self, options: SuiteOptions, transport: Transport) -> None:
         self.options = options
         self.level = options.level
@@ -39,13 +41,14 @@ class SuiteContext:
         self.transport = transport
         self.journal: list[Exchange] = []
         self.identity = Identity(options.apikey, options.user, options.password, int(options.group_id))
-        self.api = Api(transport, self.identity, self.journal)
+        CheckThreads.__init__(self)
+        self.api = Api(transport, self.identity, self.journal, gate=self.gate)
         self.other_api: Api | None = None
         if options.other_user and options.other_password and options.other_group_id is not None:
             other = Identity(
                 options.apikey, options.other_user, options.other_password, int(options.other_group_id)
             )
-            self.other_api = Api(transport, other, self.journal)
+            self.other_api = Api(transport.twin(), other, self.journal, gate=self.gate)
             self.other_api.observer = self._observe
         self.api.observer = self._observe
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
@@ -58,12 +61,15 @@ class SuiteContext:
         self.calendarsets: list[int] = []
         self.interventions: dict[int, list[int]] = {}  # intervention id -> ids it lists
         self.cache: dict[str, Any] = {}
-        self.checks_run = 0
-        self._names = 0
+        self.pool: OwnPool | None = None  # calendars of earlier runs to reuse, and the bound
 
     @property
     def group_id(self) -> int:
         return self.identity.group_id
+
+    @property
+    def concurrency(self) -> int:
+        return max(1, int(self.options.concurrency or 1))
 
     @property
     def read_only(self) -> bool:
@@ -83,7 +89,7 @@ class SuiteContext:
         exchange: Exchange | None = None,
         operation: str = "",
     ) -> None:
-        self.checks_run += 1
+        self._local.checks = self.checks_run + 1
         if not condition:
             if exchange is not None and not actual:
                 actual = exchange.summary()
@@ -234,11 +240,17 @@ class SuiteContext:
         """Every record the list answers for `params`: the `results=all` page, and when the
         deployment caps its pages (CONTRACT.md allows it), the pages after it, read in id order
         unless `params` sort, with `startIndex` read as the deployment reads it."""
+        return self.records_and_total(params, api=api, group=group, **kw)[0]
+
+    def records_and_total(
+        self, params: Any = None, *, api: Api | None = None, group: Any = None, **kw: Any
+    ) -> tuple[list[dict[str, Any]], Any]:
+        """`records(params)` and the `totalRecords` its `results=all` page answered."""
         pairs = list(params.items()) if isinstance(params, dict) else list(params or [])
         body, _ = self.list_page([*pairs, ("results", "all")], api=api, group=group, **kw)
         records, total = body["records"], body.get("totalRecords")
         if not isinstance(total, int) or len(records) >= total or not records:
-            return records
+            return records, total
         ordered = pairs if any(key == "sort" for key, _ in pairs) else [*pairs, ("sort", "id")]
         size, reading = len(records), self.paging_reading()
         collected: list[dict[str, Any]] = []
@@ -249,7 +261,7 @@ class SuiteContext:
             collected.extend(body["records"])
             if not body["records"] or len(collected) >= total:
                 break
-        return collected
+        return collected, total
 
     def paging_reading(self) -> str:
         """How the deployment reads `startIndex`: "items" (an offset) or "pages" (a page number),
@@ -278,9 +290,8 @@ class SuiteContext:
         return self.calendar_body(exchange)
 
     # -- our own calendars --------------------------------------------------------------------------
-    def name(self, label: str) -> str:
-        self._names += 1
-        return f"{self.prefix}-{label}-{self._names}"
+    def name(self, label: str, number: int | None = None) -> str:
+        return f"{self.prefix}-{label}-{self._number() if number is None else number}"
 
     def require_writes(self) -> None:
         if self.read_only:
@@ -293,14 +304,35 @@ class SuiteContext:
         self.require_writes()
         api = api or self.api
         values = {"name": self.name(label), **(fields or {})}
-        exchange = api.create(values, group=group)
+        reused = self.pool.take(api.group_id) if self.pool is not None and group is None else None
+        if reused is not None:  # one of an earlier run's calendars, back to a known state
+            exchange = api.update(reused, {**KNOWN_STATE, **values, "deleted": False})
+            self.expect_2xx(exchange, "restoring one of the suite's calendars of an earlier run succeeds")
+            self.remember_created(reused, api)
+            return self.calendar_body(exchange)
+        exchange = self.create_own(values, api=api, group=group)
         self.expect_2xx(exchange, "creating a calendar for the suite succeeds")
         body = self.calendar_body(exchange)
         return body
 
+    def create_own(self, fields: Any, *, api: Api | None = None, group: Any = None, **kw: Any) -> Exchange:
+        """POST a calendar that should be created, if the footprint bound allows one more
+        (footprint.py); else the check is skipped, not the bound crossed."""
+        api = api or self.api
+        target = api.group_id if group is None else group
+        if self.pool is not None and not self.pool.reserve(target):
+            raise Skip(f"--max-own-calendars {self.pool.bound}: the suite has created that many calendars "
+                       f"in group {target} over its runs, so it creates no more", why=FOOTPRINT)
+        try:
+            return api.create(fields, group=group, **kw)
+        finally:
+            if self.pool is not None:
+                self.pool.settle(target)
+
     def _observe(self, api: Api, exchange: Exchange) -> None:
         """Whatever a POST of ours created (even one that should have been refused) is ours to
         clean up at the end."""
+        self._local.last = exchange
         if exchange.method in ("PUT", "DELETE") and 200 <= exchange.status < 300:
             found = path_values("getCalendar", exchange.path)
             if found and found["calendar_id"].isdigit():
@@ -316,15 +348,16 @@ class SuiteContext:
     def remember_created(self, calendar_id: int, api: Api | None = None, group: Any = None) -> None:
         api = api or self.api
         target = self.other_created if api is self.other_api else self.created
-        target[calendar_id] = int(group if group is not None else api.group_id)
-        self.changed_at[calendar_id] = time.monotonic()
+        with self._lock:
+            fresh = calendar_id not in target
+            target[calendar_id] = int(group if group is not None else api.group_id)
+            self.changed_at[calendar_id] = time.monotonic()
+        if fresh and self.pool is not None:
+            self.pool.created(target[calendar_id], calendar_id)
 
     def own_calendar(self, key: str = "main", fields: dict[str, Any] | None = None) -> dict[str, Any]:
         """A calendar of ours shared by read-mostly checks (created once per run)."""
-        cache_key = f"own:{key}"
-        if cache_key not in self.cache:
-            self.cache[cache_key] = self.new_calendar(key, fields)
-        return self.cache[cache_key]
+        return self.shared_once(f"own:{key}", lambda: self.new_calendar(key, fields))
 
     def some_calendar_id(self) -> int:
         """A calendar of the group to read: the first one listed, else one of ours."""
@@ -338,8 +371,9 @@ class SuiteContext:
     def full_fields(self, label: str) -> dict[str, Any]:
         """Every writable field of the spec with a valid value that differs from its default;
         `calendarset_id` one the group has (when discovery found one), `deleted` left alone."""
-        name = self.name(label)
-        fields = {field: sample_value(schema, f"{label} {field}", 5 + self._names)
+        number = self._number()
+        name = self.name(label, number)
+        fields = {field: sample_value(schema, f"{label} {field}", 5 + number % 1000)
                   for field, schema in WRITABLE_FIELDS.items()
                   if field not in ("group_id", "calendarset_id", "deleted")}
         fields["name"] = name

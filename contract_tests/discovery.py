@@ -7,6 +7,9 @@
 
 from __future__ import annotations
 
+import functools
+
+from . import schedule
 from .context import SuiteContext
 from .model import DEFAULT_INTERVENTION_PROBES, CheckFailed
 
@@ -22,12 +25,10 @@ def discover(ctx: SuiteContext) -> list[str]:
     probed = not ids
     if probed:
         ids = list(range(1, int(ctx.options.intervention_probes or DEFAULT_INTERVENTION_PROBES) + 1))
-    for intervention_id in ids:
-        try:
-            found = ctx.record_ids([("intervention_ids[]", intervention_id)])
-        except CheckFailed:
-            continue
-        if found or not probed:
+    # Independent reads: side by side (--concurrency), kept in id order.
+    jobs = [functools.partial(_intervention, ctx, intervention_id) for intervention_id in ids]
+    for intervention_id, found in zip(ids, schedule.run_all(jobs, ctx.concurrency, True), strict=True):
+        if found is not None and (found or not probed):
             ctx.interventions[intervention_id] = found
     if not ctx.interventions:
         ctx.cache["no-interventions"] = (
@@ -40,3 +41,11 @@ def discover(ctx: SuiteContext) -> list[str]:
         + (f" (probed ids 1..{len(ids)})" if probed else " (given)")
     )
     return notes
+
+
+def _intervention(ctx: SuiteContext, intervention_id: int) -> list[int] | None:
+    """The ids the intervention filter lists, or None when the list cannot be read."""
+    try:
+        return ctx.record_ids([("intervention_ids[]", intervention_id)])
+    except CheckFailed:
+        return None

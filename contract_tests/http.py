@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
+import requests.adapters
 
 from .spec_facts import template_of
 
@@ -185,6 +186,10 @@ class Transport:
     def close(self) -> None:  # pragma: no cover - trivial
         pass
 
+    def twin(self) -> Transport:
+        """A transport to the same place with its own connections (one pool per identity)."""
+        return self
+
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
     def set_ok(self, cookie, request):
@@ -192,10 +197,15 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
 
 
 class HttpTransport(Transport):
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 30.0, pool_size: int = 10) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.pool_size = pool_size
         self.session = requests.Session()
+        # Keep-alive connections, as many as requests may be in flight (--concurrency).
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1))
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self.session.cookies.set_policy(_NoCookies())
         # No ~/.netrc credentials (they would turn "no credentials" checks into Basic requests);
         # proxies from the environment are still honoured.
@@ -219,6 +229,9 @@ class HttpTransport(Transport):
 
     def close(self) -> None:
         self.session.close()
+
+    def twin(self) -> HttpTransport:
+        return HttpTransport(self.base_url, self.timeout, self.pool_size)
 
 
 class WsgiTransport(Transport):

@@ -17,6 +17,14 @@ DEMO = {
 }
 LAYERS = ("conformance", "stateful", "semantic", "auth", "profile")  # profile: --level profile:FILE only
 DEFAULT_INTERVENTION_PROBES = 100  # intervention ids tried when none is given
+# Requests in flight at once (--concurrency): benchmarks/RESULTS.md, "contract run over a slow
+# network": at 50 ms the semantic and auth layers take 36.6 s at 8 against 49.6 s at 1 (writes go
+# one at a time, so more threads find little more to overlap; 4 and 16 were not measured).
+DEFAULT_CONCURRENCY = 8
+# Calendars the suite may ever create in one group, over all its runs (--max-own-calendars): room
+# for one whole strict run on an empty group (it makes 21 in the user's group: 13 to work on,
+# reused by later runs, and 8 fresh POSTs the create rules need), with a margin for re-run checks.
+DEFAULT_MAX_OWN_CALENDARS = 30
 
 
 def deleted_flag(record: dict[str, Any], *, booleans_only: bool) -> bool | None:
@@ -111,6 +119,7 @@ LAYER_NOT_RUN = "layer not run"
 UNOBSERVABLE = "unobservable"
 NOT_AT_LEVEL = "not at this level"
 DISCOVERY_FAILED = "discovery failed"
+FOOTPRINT = "footprint bound"  # --max-own-calendars reached: no more calendars are created
 
 
 class Skip(Exception):
@@ -150,6 +159,11 @@ class SuiteOptions:
     calendarset_ids: list[int] | None = None
     intervention_probes: int = DEFAULT_INTERVENTION_PROBES
     stream: TextIO | None = None  # progress output (default: stdout) when quiet is False
+    concurrency: int | None = None  # requests in flight at once (default DEFAULT_CONCURRENCY)
+    max_rate: float | None = None  # requests per second across the run (None: no limit)
+    # Calendars the suite ever creates in a group (footprint.py); None: DEFAULT_MAX_OWN_CALENDARS
+    # against a deployment (base_url), no bound for an app in-process (it is thrown away).
+    max_own_calendars: int | None = None
     profile: Any = None  # with --level profile:FILE, the profile (the level is then its spec view)
     # What the run prints, and writes besides JUnit/JSON (progress.py, baseline.py, report_html.py).
     progress: str = "auto"  # auto | bar | lines | units | none

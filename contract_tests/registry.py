@@ -35,6 +35,7 @@ class RuleCheck:
     writes: bool
     retry: bool
     final: bool = False
+    alone: bool = False
 
     @property
     def name(self) -> str:
@@ -45,7 +46,8 @@ CHECKS: list[RuleCheck] = []  # filled as contract_tests.checks registers them
 
 
 def rule(
-    rule_id: str, *, layer: str, writes: bool = False, retry: bool = False, final: bool = False
+    rule_id: str, *, layer: str, writes: bool = False, retry: bool = False, final: bool = False,
+    alone: bool = False,
 ) -> Callable:
     """Register `func` as (part of) the check of `rule_id`.
 
@@ -53,6 +55,8 @@ def rule(
     `retry`: the check compares reads of shared data; on a staging server someone else may
     change that data between two reads, so a failure is confirmed by one re-run.
     `final`: run after every other check of the layer (checks over all exchanges sent).
+    `alone`: its verdict depends on the whole group or on every calendar the run made so far,
+    so no other check runs beside it (--concurrency); the others run side by side.
     """
     if rule_id not in SPEC_RULES:
         raise KeyError(f"{rule_id!r} is not a rule id of spec/openapi.yaml x-contract-rules")
@@ -60,7 +64,7 @@ def rule(
         raise ValueError(f"rule checks belong to the semantic or auth layer, not {layer!r}")
 
     def decorator(func: Callable[[Any], None]) -> Callable[[Any], None]:
-        CHECKS.append(RuleCheck(rule_id, layer, func, writes, retry, final))
+        CHECKS.append(RuleCheck(rule_id, layer, func, writes, retry, final, alone))
         return func
 
     return decorator

@@ -10,18 +10,23 @@ kit's mock in-process with the demo credentials (and the demo's second user for 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import time
 import traceback
 
 import calendar_spec
 
-from . import baseline, profile_level, report, report_files, report_html
+from . import baseline, profile_level, report, report_files, report_html, schedule
 from .checks import ALL as ALL_CHECKS
 from .context import SuiteContext
 from .discovery import discover
+from .footprint import OwnPool
 from .http import HttpTransport, Transport, Unreachable, WsgiTransport
 from .model import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_OWN_CALENDARS,
     DEMO,
     LAYERS,
     NO_DATA,
@@ -34,6 +39,7 @@ from .model import (
     SuiteOptions,
     SuiteUsageError,
 )
+from .pacing import PacedTransport, RateLimiter
 from .progress import Progress
 from .registry import RuleCheck, rule_tag
 from .report import SuiteResult
@@ -74,13 +80,27 @@ def resolve_options(options: SuiteOptions) -> SuiteOptions:
         raise SuiteUsageError("--group-id and --other-group-id must be integers") from None
     if values.get("max_examples") is None:
         values["max_examples"] = DEFAULT_MAX_EXAMPLES
+    if values.get("concurrency") is None:
+        values["concurrency"] = DEFAULT_CONCURRENCY
+    if int(values["concurrency"]) < 1 or (values.get("max_rate") is not None and values["max_rate"] <= 0):
+        raise SuiteUsageError("--concurrency must be 1 or more, --max-rate more than 0")
+    if values.get("max_own_calendars") is None and values.get("base_url"):
+        values["max_own_calendars"] = DEFAULT_MAX_OWN_CALENDARS
+    if values.get("max_own_calendars") is not None and int(values["max_own_calendars"]) < 0:
+        raise SuiteUsageError("--max-own-calendars must be 0 (no bound) or more")
+    if values.get("max_own_calendars") == 0:
+        values["max_own_calendars"] = None
     return SuiteOptions(**values)
 
 
-def make_transport(options: SuiteOptions) -> Transport:
+def make_transport(options: SuiteOptions) -> PacedTransport:
+    """The suite's own client: keep-alive connections for every request in flight, behind the
+    run's rate limit (--max-rate) and the back-off from 429/503 (pacing.py)."""
     if options.app is not None:
-        return WsgiTransport(options.app)
-    return HttpTransport(str(options.base_url))
+        inner: Transport = WsgiTransport(options.app)
+    else:
+        inner = HttpTransport(str(options.base_url), pool_size=int(options.concurrency or 1))
+    return PacedTransport(inner, RateLimiter(options.max_rate))
 
 
 def run_suite(options: SuiteOptions) -> SuiteResult:
@@ -120,6 +140,8 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
                 "--read-only: write operations and the rules that need writes were "
                 "skipped; only GET requests (and session logins) were sent"
             )
+        if not options.read_only and options.max_own_calendars is not None:
+            _load_pool(ctx)
         guard_refusals(ctx, True)
         _run_rule_layers(
             ctx, [lay for lay in ("semantic", "auth") if lay in options.layers], result, progress
@@ -151,9 +173,13 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         guard_refusals(ctx, False)
         try:
             result.notes.extend(_clean_up(ctx))
+            result.notes.extend(ctx.pool.notes() if ctx.pool is not None else [])
         except Unreachable:
             result.notes.append("clean-up skipped: the server is unreachable")
         transport.close()
+        busy = transport.note()
+        if busy:
+            result.notes.append(busy)
         result.requests = len(ctx.journal)
         result.seconds = time.monotonic() - started
     baseline.apply(result, options.baseline, options.update_baseline)
@@ -165,6 +191,15 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         report_html.write_html(result, options.html_report)
     progress.summary(report.summary(result))
     return result
+
+
+def _load_pool(ctx: SuiteContext) -> None:
+    """The suite's calendars of earlier runs, in each group it may create in (footprint.py)."""
+    ctx.pool = OwnPool(int(ctx.options.max_own_calendars))
+    ctx.pool.load(ctx.group_id, ctx.baseline)
+    if ctx.other_api is not None:
+        with contextlib.suppress(CheckFailed):
+            ctx.pool.load(ctx.other_api.group_id, ctx.records(api=ctx.other_api))
 
 
 def _discovery_rule(failed: CheckFailed) -> str:
@@ -192,20 +227,39 @@ def _failure(rule_id: str, layer: str, failed: CheckFailed) -> Failure:
 
 
 def _run_rule_layers(ctx: SuiteContext, layers: list[str], result: SuiteResult, progress: Progress) -> None:
-    """Every rule check of `layers`, grouped by rule id; `final` checks (sweeps over every
-    exchange sent) after all the others."""
+    """Every rule check of `layers`, grouped by rule id, phase after phase (schedule.py), up to
+    --concurrency rules at once; outcomes reported in the registry's order."""
     grouped: dict[tuple[str, str], list[RuleCheck]] = {}
     for check in ALL_CHECKS:
         if check.layer in layers:
             grouped.setdefault((check.layer, check.rule_id), []).append(check)
     keys = sorted(grouped, key=lambda key: (any(c.final for c in grouped[key]), layers.index(key[0])))
-    for layer, run in itertools.groupby(keys, key=lambda key: key[0]):
-        rule_ids = [rule_id for _, rule_id in run]
-        progress.layer(layer, total=len(rule_ids))
-        for rule_id in rule_ids:
-            outcome = _run_rule(ctx, layer, rule_id, grouped[(layer, rule_id)])
-            result.outcomes.append(outcome)
+    if keys and not ctx.read_only:
+        # The calendar readers may read, made before they run side by side (no write among them);
+        # if that fails, each check that needs it tries again and fails in its own outcome.
+        with contextlib.suppress(CheckFailed, Skip):
+            ctx.own_calendar()
+    slots = {key: number for number, key in enumerate(keys, 1)}
+    outcomes: dict[tuple[str, str], Outcome] = {}
+    current = None
+    plan = list(schedule.phases(grouped, keys))
+    # A bar per run of one layer's rules, in the order their outcomes come.
+    runs = [(layer, len(list(run))) for layer, run in itertools.groupby(
+        (key for _, phase in plan for key in phase), key=lambda key: key[0])]
+    for side_by_side, phase in plan:
+        jobs = [functools.partial(_run_in_slot, ctx, key, grouped[key], slots[key]) for key in phase]
+        for key, outcome in zip(phase, schedule.run_all(jobs, ctx.concurrency, side_by_side), strict=True):
+            outcomes[key] = outcome
+            if key[0] != current:
+                current, total = runs.pop(0)
+                progress.layer(current, total=total)
             progress.outcome(outcome)
+    result.outcomes.extend(outcomes[key] for key in keys)
+
+
+def _run_in_slot(ctx: SuiteContext, key: tuple[str, str], checks: list[RuleCheck], slot: int) -> Outcome:
+    ctx.start_check(slot)
+    return _run_rule(ctx, key[0], key[1], checks)
 
 
 def _run_rule(ctx: SuiteContext, layer: str, rule_id: str, checks: list[RuleCheck]) -> Outcome:
@@ -259,7 +313,7 @@ def _attempt(
         raise
     except Exception as error:  # a response the check could not even read is a failure too
         detail = "".join(traceback.format_exception_only(error)).strip()
-        last = ctx.journal[-1] if ctx.journal else None
+        last = ctx.last_exchange()
         return Failure(
             rule_id,
             rule_tag(rule_id),

@@ -7,6 +7,7 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
+from . import schedule
 from .context import SuiteContext, short
 from .http import Exchange
 from .spec_facts import path_values
@@ -15,15 +16,25 @@ from .spec_facts import path_values
 def snapshot(ctx: SuiteContext, extra_ids: Iterable[int] = ()) -> dict[str, Any]:
     """The group's calendar ids and totalRecords, and the full records of our own calendars
     and of `extra_ids` (None for one that does not answer 200)."""
-    body, _ = ctx.list_page([("results", "all")])
-    records = ctx.records()
+    extra = list(extra_ids)
+    # The list and the shows of calendars not ours are independent reads: side by side, unless
+    # this thread holds the group alone (a write's guard), where they stay in this thread.
+    apart = [calendar_id for calendar_id in extra if calendar_id not in ctx.created]
+    jobs = [ctx.records_and_total, *(functools.partial(_shown, ctx, cid) for cid in apart)]
+    side_by_side = not ctx.gate.held_alone()
+    (records, total), *shows = schedule.run_all(jobs, ctx.concurrency, side_by_side)
+    fetched = dict(zip(apart, shows, strict=True))
     own = {record["id"]: record for record in records if record["id"] in ctx.created}
-    for calendar_id in extra_ids:
+    for calendar_id in extra:
         if calendar_id not in own:
-            shown = ctx.api.show(calendar_id)
-            own[calendar_id] = shown.json() if shown.status == 200 else None
-    return {"ids": sorted(record["id"] for record in records), "total": body.get("totalRecords"),
+            own[calendar_id] = fetched[calendar_id] if calendar_id in fetched else _shown(ctx, calendar_id)
+    return {"ids": sorted(record["id"] for record in records), "total": total,
             "own": own}
+
+
+def _shown(ctx: SuiteContext, calendar_id: int) -> Any:
+    shown = ctx.api.show(calendar_id)
+    return shown.json() if shown.status == 200 else None
 
 
 def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str, exchange: Exchange | None) -> None:

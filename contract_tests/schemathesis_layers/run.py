@@ -27,7 +27,7 @@ from jsonschema import Draft202012Validator
 from schemathesis.engine import Status, events, from_schema
 
 from ..context import UNKNOWN_ID, SuiteContext
-from ..model import READ_ONLY, CheckFailed, Failure, Outcome
+from ..model import FOOTPRINT, READ_ONLY, CheckFailed, Failure, Outcome, Skip
 from ..registry import SPEC_RULES, rule_tag
 from .checks import BUILT_IN_CHECKS, NOT_ASSERTED, DocumentedResponses, install
 from .rules import MARKER, credited_rule, curl_of, expected, is_negative, rule_for
@@ -128,6 +128,11 @@ def _load(ctx: SuiteContext, layer: str, run: _Run) -> Any:
         def filter_case(context, case):
             return is_negative(case) and not (documented and coercible_type_case(case.body))
 
+    if ctx.pool is not None:
+        # Every generated create (and a negative one the steering made valid) would add a calendar
+        # that soft delete never removes: with a bounded footprint (footprint.py) creates are
+        # the semantic layer's create and invalid checks' job.
+        schema = schema.exclude(operation_id="createCalendar")
     if ctx.read_only:
         schema = schema.include(method="GET")
     return schema
@@ -144,6 +149,8 @@ def run_layer(ctx: SuiteContext, layer: str, result: Any,
         for _ in range(2 - sum(1 for group in ctx.created.values() if group == ctx.group_id)):
             try:
                 ctx.new_calendar(f"{layer}-target")
+            except Skip:  # the footprint bound: generated writes go to the calendars there are
+                break
             except CheckFailed as failed:
                 outcome = _outcome(outcomes, layer, failed.operation or layer)
                 outcome.failures.append(
@@ -159,6 +166,11 @@ def run_layer(ctx: SuiteContext, layer: str, result: Any,
                     )
                 )
                 break
+    if layer == "stateful" and not ctx.read_only and ctx.pool is not None:
+        yield Outcome("stateful", "links (create -> show/update/delete -> restore)", status="skipped",
+                      reason=f"its chains start with a create, each a calendar for good: the footprint is "
+                      f"bounded (--max-own-calendars {ctx.pool.bound})", why=FOOTPRINT)
+        return
     if layer == "stateful" and ctx.read_only:
         yield Outcome(
             "stateful",

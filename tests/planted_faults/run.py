@@ -13,7 +13,7 @@ from .probe_client import APIKEY, GROUP, OTHER_GROUP, OTHER_PASSWORD, OTHER_USER
 
 
 def run_case(fault_name: str | None, level: str, layers: tuple[str, ...], max_examples: int,
-             seed: int) -> dict[str, Any]:
+             seed: int, concurrency: int | None = None) -> dict[str, Any]:
     """Run the contract suite in-process against a fresh mock with `fault_name` planted (None:
     the healthy mock) and return plain data, so the run can happen in a worker process."""
     app = create_app() if fault_name is None else CATALOGUE[fault_name].build()
@@ -22,7 +22,7 @@ def run_case(fault_name: str | None, level: str, layers: tuple[str, ...], max_ex
         base_url=None, app=app, apikey=APIKEY, user=USER, password=PASSWORD, group_id=GROUP,
         level=level, max_examples=max_examples, seed=seed, read_only=False, layers=layers,
         other_user=OTHER_USER, other_password=OTHER_PASSWORD, other_group_id=OTHER_GROUP,
-        junit_xml=None, quiet=True,
+        junit_xml=None, quiet=True, concurrency=concurrency,
     ))
     return {
         "passed": result.passed,

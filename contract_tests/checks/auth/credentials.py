@@ -34,6 +34,8 @@ def _reads(ctx: SuiteContext) -> list[tuple[str, Call]]:
     ]
 
 
+# The write probes share one target ("auth-target"): the checks using it run alone (registry `alone`),
+# so which rule meets a write that wrongly applied does not depend on timing.
 def _writes(ctx: SuiteContext) -> tuple[int, list[tuple[str, Call]]]:
     target = ctx.own_calendar("auth-target")["id"]
     return target, [
@@ -80,12 +82,13 @@ def _refusals(
                 assert_status(call(**table[variant]), variant)
         return
     target, calls = _writes(ctx)
-    before = snapshot(ctx, [target])
-    for variant in variants:
-        for _, call in calls:
-            exchange = call(**table[variant])
-            assert_status(exchange, variant)
-            expect_unchanged(ctx, before, f"a write with {variant}", exchange)
+    with ctx.alone():  # the comparison sees no other check's write
+        before = snapshot(ctx, [target])
+        for variant in variants:
+            for _, call in calls:
+                exchange = call(**table[variant])
+                assert_status(exchange, variant)
+                expect_unchanged(ctx, before, f"a write with {variant}", exchange)
 
 
 def _exactly_401(ctx: SuiteContext) -> Callable[[Exchange, str], None]:
@@ -107,7 +110,7 @@ def apikey_query_reads(ctx: SuiteContext) -> None:
 
 @rule("auth.apikey-query", layer=LAYER, writes=True)
 def apikey_query_writes(ctx: SuiteContext) -> None:
-    created = ctx.api.create({"name": ctx.name("apikey-query")})
+    created = ctx.create_own({"name": ctx.name("apikey-query")})
     ctx.expect_2xx(created, "POST with the apikey in the query and valid credentials is served")
     calendar_id = ctx.calendar_body(created)["id"]
     ctx.expect_2xx(
@@ -131,7 +134,7 @@ def basic_reads(ctx: SuiteContext) -> None:
 
 @rule("auth.basic", layer=LAYER, writes=True)
 def basic_writes(ctx: SuiteContext) -> None:
-    created = ctx.api.create({"name": ctx.name("basic")})
+    created = ctx.create_own({"name": ctx.name("basic")})
     ctx.expect_2xx(created, "POST with HTTP Basic is served")
     body = ctx.calendar_body(created)
     ctx.expect(
@@ -186,7 +189,7 @@ def wrong_credentials_reads(ctx: SuiteContext) -> None:
         ctx.expect_status(ctx.api.login(**kw), 401, what=f"login with {what} answers 401")
 
 
-@rule("auth.wrong-credentials-401", layer=LAYER, writes=True)
+@rule("auth.wrong-credentials-401", layer=LAYER, writes=True, alone=True)
 def wrong_credentials_writes(ctx: SuiteContext) -> None:
     _refusals(ctx, WRONG, _exactly_401(ctx), writes=True)
 
@@ -196,7 +199,7 @@ def no_data_reads(ctx: SuiteContext) -> None:
     _refusals(ctx, NO_DATA, lambda exchange, variant: _no_data(ctx, exchange, variant), writes=False)
 
 
-@rule("auth.no-data-without-credentials", layer=LAYER, writes=True)
+@rule("auth.no-data-without-credentials", layer=LAYER, writes=True, alone=True)
 def no_data_writes(ctx: SuiteContext) -> None:
     _refusals(ctx, NO_DATA, lambda exchange, variant: _no_data(ctx, exchange, variant), writes=True)
 
@@ -207,7 +210,7 @@ def missing_apikey_reads(ctx: SuiteContext) -> None:
     ctx.expect_status(ctx.api.login(apikey=None), 401, what="login without apikey answers 401")
 
 
-@rule("auth.missing-apikey-401", layer=LAYER, writes=True)
+@rule("auth.missing-apikey-401", layer=LAYER, writes=True, alone=True)
 def missing_apikey_writes(ctx: SuiteContext) -> None:
     _refusals(ctx, ["no apikey"], _exactly_401(ctx), writes=True)
 
@@ -222,7 +225,7 @@ def unknown_apikey_reads(ctx: SuiteContext) -> None:
     )
 
 
-@rule("auth.unknown-apikey-401", layer=LAYER, writes=True)
+@rule("auth.unknown-apikey-401", layer=LAYER, writes=True, alone=True)
 def unknown_apikey_writes(ctx: SuiteContext) -> None:
     _refusals(ctx, ["an unknown apikey"], _exactly_401(ctx), writes=True)
 
@@ -248,6 +251,6 @@ def missing_credentials_login(ctx: SuiteContext) -> None:
             )
 
 
-@rule("auth.missing-credentials-401", layer=LAYER, writes=True)
+@rule("auth.missing-credentials-401", layer=LAYER, writes=True, alone=True)
 def missing_credentials_writes(ctx: SuiteContext) -> None:
     _refusals(ctx, ["no user credentials", "an unknown session cookie"], _exactly_401(ctx), writes=True)

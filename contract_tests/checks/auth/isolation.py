@@ -32,10 +32,8 @@ def _other(ctx: SuiteContext):
 
 def _other_target(ctx: SuiteContext) -> int:
     """A calendar of the other group that the suite created with the second identity."""
-    if "other-target" not in ctx.cache:
-        other = _other(ctx)
-        ctx.cache["other-target"] = ctx.new_calendar("other-group", api=other)["id"]
-    return ctx.cache["other-target"]
+    other = _other(ctx)
+    return ctx.shared_once("other-target", lambda: ctx.new_calendar("other-group", api=other)["id"])
 
 
 @rule("isolation.other-group-404", layer=LAYER)
@@ -61,33 +59,34 @@ def other_group_writes(ctx: SuiteContext) -> None:
     other = _other(ctx)
     group = other.group_id
     target = _other_target(ctx)
-    before_ids = ctx.record_ids(api=other)
-    before = ctx.show_body(target, api=other)
-    attempts = [
-        ctx.api.create({"name": ctx.name("foreign-group")}, group=group),
-        ctx.api.update(target, {"city": "Intrus"}, group=group),
-        ctx.api.delete(target, group=group),
-    ]
-    for exchange in attempts:
-        ctx.expect_status(
-            exchange, 404, what=f"a write to group {group}, which the user may not access, answers 404"
+    with ctx.alone():  # the comparison sees no other check's write
+        before_ids = ctx.record_ids(api=other)
+        before = ctx.show_body(target, api=other)
+        attempts = [
+            ctx.api.create({"name": ctx.name("foreign-group")}, group=group),
+            ctx.api.update(target, {"city": "Intrus"}, group=group),
+            ctx.api.delete(target, group=group),
+        ]
+        for exchange in attempts:
+            ctx.expect_status(
+                exchange, 404, what=f"a write to group {group}, which the user may not access, answers 404"
+            )
+        after_ids = ctx.record_ids(api=other)
+        ctx.expect(
+            after_ids == before_ids,
+            f"nothing appears in group {group}",
+            expected=f"ids {before_ids}",
+            actual=f"ids {after_ids}",
+            exchange=attempts[0],
         )
-    after_ids = ctx.record_ids(api=other)
-    ctx.expect(
-        after_ids == before_ids,
-        f"nothing appears in group {group}",
-        expected=f"ids {before_ids}",
-        actual=f"ids {after_ids}",
-        exchange=attempts[0],
-    )
-    after = ctx.show_body(target, api=other)
-    ctx.expect(
-        after == before,
-        f"calendar {target} of group {group} is left untouched",
-        expected=str(before),
-        actual=str(after),
-        exchange=attempts[-1],
-    )
+        after = ctx.show_body(target, api=other)
+        ctx.expect(
+            after == before,
+            f"calendar {target} of group {group} is left untouched",
+            expected=str(before),
+            actual=str(after),
+            exchange=attempts[-1],
+        )
 
 
 def _probe_ids(ctx: SuiteContext, own: list[int]) -> tuple[list[int], set[int]]:
@@ -147,7 +146,7 @@ def other_group_calendar_reads(ctx: SuiteContext) -> None:
             )
 
 
-@rule("isolation.other-group-calendar-404", layer=LAYER, writes=True)
+@rule("isolation.other-group-calendar-404", layer=LAYER, writes=True, alone=True)
 def other_group_calendar_writes(ctx: SuiteContext) -> None:
     own = ctx.record_ids()
     probes, _ = _probe_ids(ctx, own)

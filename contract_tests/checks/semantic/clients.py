@@ -3,7 +3,7 @@ login by `/sessions/login.json` and the cookie afterwards."""
 
 from __future__ import annotations
 
-from ...client import calendar_path, collection_path
+from ...client import calendar_path
 from ...context import SuiteContext
 from ...registry import rule
 
@@ -13,12 +13,8 @@ LAYER = "semantic"
 @rule("clients.apikey-in-body", layer=LAYER, writes=True)
 def apikey_in_body(ctx: SuiteContext) -> None:
     key = ctx.identity.apikey
-    created = ctx.api.request(
-        "POST",
-        collection_path(ctx.group_id),
-        apikey=None,
-        json_body={"apikey": key, "calendar": {"name": ctx.name("apikey-body")}},
-    )
+    created = ctx.create_own({"apikey": key, "calendar": {"name": ctx.name("apikey-body")}},
+                             wrap=False, apikey=None)
     ctx.expect_2xx(created, "POST with the apikey at the top level of the JSON body is accepted")
     calendar_id = ctx.calendar_body(created)["id"]
     updated = ctx.api.request(

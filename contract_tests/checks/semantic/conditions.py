@@ -183,7 +183,7 @@ def conditions(ctx: SuiteContext) -> None:
         records = ctx.records()
     for conds, keep in _int_cases(records):
         got = sorted(r["id"] for r in ctx.records(_query(conds)))
-        exchange = ctx.journal[-1]
+        exchange = ctx.last_exchange()
         expected = sorted(r["id"] for r in records if keep(r))
         ctx.expect(
             got == expected,
@@ -194,7 +194,7 @@ def conditions(ctx: SuiteContext) -> None:
         )
     for conds, must, may in _text_cases(ctx, records) + _null_cases(records):
         got = {r["id"] for r in ctx.records(_query(conds))}
-        exchange = ctx.journal[-1]
+        exchange = ctx.last_exchange()
         low = {r["id"] for r in records if must(r)}
         high = {r["id"] for r in records if may(r)}
         ctx.expect(

@@ -22,7 +22,7 @@ MAX_VALUES = 4
 
 def _ids(ctx: SuiteContext, params: list[tuple[str, Any]]) -> tuple[set[int], Any]:
     """The ids the list answers for `params` (every page), and the last request, as evidence."""
-    return {record["id"] for record in ctx.records(params)}, ctx.journal[-1]
+    return {record["id"] for record in ctx.records(params)}, ctx.last_exchange()
 
 
 def _interventions(ctx: SuiteContext, needed: int = 1) -> list[int]:
@@ -103,7 +103,7 @@ def calendarset_any(ctx: SuiteContext) -> None:
     single: dict[int, set[int]] = {}
     for calendarset in sets:
         listed = ctx.records([("calendarset_ids[]", calendarset)])
-        exchange = ctx.journal[-1]
+        exchange = ctx.last_exchange()
         strays = [
             (r["id"], r.get("calendarset_id"))
             for r in listed

@@ -183,7 +183,7 @@ def search_subset(ctx: SuiteContext) -> None:
             "search answers a subset of the unfiltered list",
             expected="only calendars of the unfiltered list",
             actual=f"extra ids {sorted(found - everything)}",
-            exchange=ctx.journal[-1],
+            exchange=ctx.last_exchange(),
         )
 
 
@@ -213,7 +213,7 @@ def search_meaning(ctx: SuiteContext) -> None:
             "ignoring case",
             expected=f"ids {sorted(must)}",
             actual=f"ids {sorted(found)}",
-            exchange=ctx.journal[-1],
+            exchange=ctx.last_exchange(),
         )
 
 
@@ -227,5 +227,5 @@ def deleted_listed(ctx: SuiteContext) -> None:
         "a soft-deleted calendar stays in the list, with deleted true",
         expected=f"calendar {calendar['id']} listed with deleted true",
         actual=f"listed: {short(listed.get(calendar['id']))}",
-        exchange=ctx.journal[-1],
+        exchange=ctx.last_exchange(),
     )

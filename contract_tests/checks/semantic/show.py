@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar_spec
 
 from ...context import SuiteContext, short
+from ...footprint import own_ids
 from ...model import READ_ONLY, Skip
 from ...registry import rule
 
@@ -49,7 +50,9 @@ def show_matches_list(ctx: SuiteContext) -> None:
 
 @rule("show.deleted", layer=LAYER)
 def show_deleted_listed(ctx: SuiteContext) -> None:
-    deleted = [r for r in ctx.baseline if ctx.deleted(r) is True][:5]
+    # Not the suite's own of earlier runs: this run may restore them (footprint.py).
+    ours = set(own_ids(ctx.baseline))
+    deleted = [r for r in ctx.baseline if ctx.deleted(r) is True and r["id"] not in ours][:5]
     if not deleted:
         raise Skip("no soft-deleted calendar listed to show")
     for record in deleted:

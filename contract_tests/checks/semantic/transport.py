@@ -79,7 +79,7 @@ def format_param(ctx: SuiteContext) -> None:
 
 @rule("transport.json-body", layer=LAYER, writes=True)
 def json_body(ctx: SuiteContext) -> None:
-    created = ctx.api.create({"name": ctx.name("json-body")})
+    created = ctx.create_own({"name": ctx.name("json-body")})
     ctx.expect_2xx(created, "a JSON body wrapped in `calendar` is accepted by POST")
     calendar_id = ctx.calendar_body(created)["id"]
     updated = ctx.api.update(calendar_id, {"city": "Nantes"})

@@ -1,0 +1,127 @@
+"""Contract run over a slow network: the suite against the mock served over HTTP, every API
+request answered `latency` ms late (a `delay` fault at ratio 1), at concurrency 1 and the default.
+
+The mock is `calendar-mock serve --server waitress` in its own process group (its thread pool
+sleeps out the delays side by side, as a remote deployment would); the suite is
+`calendar-contract run` in a child process, `--max-own-calendars 0` so that every layer runs as
+it did before the footprint bound (the same scope at every row). Each run is bounded by TIMEOUT_S.
+
+    python benchmarks/slow_network.py 50 documented 8     # one row, printed as JSON
+    python benchmarks/slow_network.py 50 strict 1 semantic,auth   # the suite's own layers only
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import peers
+
+TIMEOUT_S = 900
+LATENCIES_MS = (0, 20, 50)
+LEVELS = ("documented", "strict")
+SEED = 1
+OTHER = ["--other-user", "pro5@demo.test", "--other-password", "other-password", "--other-group-id", "5"]
+
+
+def _default_concurrency() -> int:
+    from contract_tests.model import DEFAULT_CONCURRENCY
+
+    return DEFAULT_CONCURRENCY
+
+
+def _control(base_url: str, method: str, path: str, body: dict | None = None) -> None:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{base_url}/_mock{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        answer.read()
+
+
+def run_once(base_url: str, latency_ms: int, level: str, concurrency: int, work: Path,
+             layers: str | None = None) -> dict:
+    """One suite run against a freshly reset mock; wall time, requests, verdict."""
+    _control(base_url, "POST", "/reset")
+    _control(base_url, "DELETE", "/faults")
+    if latency_ms:
+        _control(base_url, "POST", "/faults", {"action": "delay", "path": "^/api/", "ratio": 1,
+                                               "delay_ms": latency_ms})
+    report = work / f"slow-{level}-{latency_ms}-{concurrency}.json"
+    cli = Path(sys.executable).with_name("calendar-contract")
+    command = [str(cli), "run", "--base-url", base_url, "--apikey", peers.APIKEY, "--user", peers.USER,
+               "--password", peers.PASSWORD, "--group-id", "4", *OTHER, "--level", level,
+               "--seed", str(SEED), "--concurrency", str(concurrency), "--max-own-calendars", "0",
+               "--quiet", "--json", str(report), *(["--layers", layers] if layers else [])]
+    started = time.perf_counter()
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        return {"status": "failed", "reason": f"did not finish in {TIMEOUT_S} s"}
+    wall = time.perf_counter() - started
+    if out.returncode not in (0, 1) or not report.exists():
+        tail = (out.stderr or out.stdout).strip().splitlines()[-3:]
+        return {"status": "failed", "reason": " | ".join(tail) or f"exit {out.returncode}", "wall_s": wall}
+    data = json.loads(report.read_text())
+    return {"status": "ok", "wall_s": round(wall, 1), "passed": data.get("passed"),
+            "failures": len(data.get("failures", [])), "requests": data.get("requests"),
+            "generated_cases": data.get("cases")}
+
+
+def measure(work: Path, log=print, latencies=LATENCIES_MS, levels=LEVELS) -> dict:
+    default = _default_concurrency()
+    rows = []
+    peer = peers.mock_peer(name="mock-slow", server="waitress")
+    running = peers.Running(peer, work)
+    try:
+        running.wait_ready()
+        for latency in latencies:
+            for level in levels:
+                for concurrency in dict.fromkeys((1, default)):
+                    row = {"latency_ms": latency, "level": level, "concurrency": concurrency,
+                           **run_once(running.base_url, latency, level, concurrency, work)}
+                    log(f"   {row}")
+                    rows.append(row)
+    finally:
+        running.stop()
+    return {"rows": rows, "default_concurrency": default, "server": peer.label,
+            "targets": {"documented_50ms_s": 30, "strict_50ms_s": 45}}
+
+
+def section_markdown(results: dict) -> str:
+    """The RESULTS.md section: one row per (latency, level, concurrency)."""
+    slow = results.get("slow")
+    title = "## Contract run over a slow network"
+    if not slow or "rows" not in slow:
+        return f"{title}\n\nnot measured ({(slow or {}).get('error', 'run `--only slow`')})\n"
+    lines = [title, "", f"The suite (`--seed {SEED}`, two identities, `--max-own-calendars 0`) against "
+             f"`{slow['server']}`, every API request delayed by a `delay` fault. Targets at 50 ms: "
+             f"documented <= {slow['targets']['documented_50ms_s']} s, strict <= "
+             f"{slow['targets']['strict_50ms_s']} s. Default concurrency {slow['default_concurrency']}.", "",
+             "| latency ms | level | concurrency | wall s | suite requests | generated cases | passed |",
+             "|---:|---|---:|---:|---:|---:|---|"]
+    for row in slow["rows"]:
+        if row.get("status") != "ok":
+            lines.append(f"| {row['latency_ms']} | {row['level']} | {row['concurrency']} | failed: "
+                         f"{row.get('reason', '')} | | | |")
+            continue
+        lines.append(f"| {row['latency_ms']} | {row['level']} | {row['concurrency']} | {row['wall_s']:.1f} | "
+                     f"{row['requests']:,} | {row['generated_cases']:,} | {row['passed']} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    here = Path(__file__).resolve().parent
+    (here / ".work").mkdir(exist_ok=True)
+    latency, level, concurrency = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    layers = sys.argv[4] if len(sys.argv) > 4 else None
+    peer = peers.mock_peer(name="mock-slow", server="waitress")
+    running = peers.Running(peer, here / ".work")
+    try:
+        running.wait_ready()
+        print(json.dumps(run_once(running.base_url, latency, level, concurrency, here / ".work", layers)))
+    finally:
+        running.stop()

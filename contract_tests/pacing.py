@@ -1,0 +1,157 @@
+"""How the suite's own requests share a deployment: side by side but never a write under a
+read, at most `--max-rate` per second, and patient with a deployment that answers 429 or 503.
+
+- `Gate`: a reader-writer lock over the group's state. Reads (GET, logins) hold it shared;
+  a write and the snapshots that bracket it (unchanged.guard_refusals) hold it alone, so a
+  refused write is judged against exactly the state it met, whatever else is in flight.
+- `RateLimiter`: one token bucket for the whole run (every thread, every identity).
+- `PacedTransport`: wraps any transport with both, and with the back-off: a 429 or 503 is
+  waited out (Retry-After when the deployment says, else 0.5 s doubling to 8 s) and re-sent,
+  counted; only an answer still 429/503 after the last try reaches the checks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+from .http import Transport
+
+BUSY_STATUSES = (429, 503)
+MAX_TRIES = 6  # 5 waits: 0.5 + 1 + 2 + 4 + 8 s without Retry-After
+FIRST_WAIT_S, LONGEST_WAIT_S = 0.5, 30.0
+
+
+class Gate:
+    """Many readers or one writer; the writer's thread may read (and write again) inside."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer: int | None = None
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        me = threading.get_ident()
+        if self._writer == me:
+            yield
+            return
+        with self._cond:
+            while self._writer is not None:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                if not self._readers:
+                    self._cond.notify_all()
+
+    def held_alone(self) -> bool:
+        """Whether this thread holds the gate alone (its reads must stay in this thread)."""
+        return self._writer == threading.get_ident()
+
+    @contextlib.contextmanager
+    def alone(self) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._cond:
+            if self._writer != me:
+                while self._writer is not None or self._readers:
+                    self._cond.wait()
+                self._writer = me
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._depth -= 1
+                if not self._depth:
+                    self._writer = None
+                    self._cond.notify_all()
+
+
+class RateLimiter:
+    """At most `rate` requests per second, spread evenly (a bucket of one: no bursts)."""
+
+    def __init__(self, rate: float | None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+        self._clock, self._sleep = clock, sleep
+
+    def acquire(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            self._sleep(slot - now)
+
+
+class PacedTransport(Transport):
+    """`inner` behind the run's rate limiter, retrying 429/503 answers with back-off."""
+
+    def __init__(self, inner: Transport, limiter: RateLimiter, busy: Counter | None = None,
+                 sleep: Callable[[float], None] = time.sleep, max_tries: int = MAX_TRIES) -> None:
+        self.inner = inner
+        self.base_url = inner.base_url
+        self.limiter = limiter
+        self.busy = busy if busy is not None else Counter()  # "429" / "503" / "gave up" -> count
+        self._lock = threading.Lock()
+        self._sleep = sleep
+        self.max_tries = max_tries
+
+    def send(self, method, path, query, headers, body):
+        wait = FIRST_WAIT_S
+        for attempt in range(1, self.max_tries + 1):
+            self.limiter.acquire()
+            status, pairs, content = self.inner.send(method, path, query, headers, body)
+            if status not in BUSY_STATUSES:
+                return status, pairs, content
+            with self._lock:
+                self.busy[str(status)] += 1
+                if attempt == self.max_tries:
+                    self.busy["gave up"] += 1
+            if attempt == self.max_tries:
+                break
+            told = _retry_after(pairs)
+            self._sleep(min(wait if told is None else told, LONGEST_WAIT_S))
+            wait *= 2
+        return status, pairs, content
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def twin(self) -> PacedTransport:
+        """Own connections for another identity; the same rate limit and busy counts."""
+        return PacedTransport(self.inner.twin(), self.limiter, self.busy, self._sleep, self.max_tries)
+
+    def note(self) -> str | None:
+        """What the summary says about busy answers, if there were any."""
+        if not self.busy:
+            return None
+        seen = ", ".join(f"{self.busy[s]} x {s}" for s in ("429", "503") if self.busy[s])
+        text = (f"the deployment answered busy ({seen}): the suite backed off (Retry-After, else 0.5 s "
+                f"doubling) and re-sent each; busy answers are not contract failures")
+        if self.busy["gave up"]:
+            text += (f"; {self.busy['gave up']} request(s) stayed busy after {self.max_tries} tries and "
+                     "were judged as answered")
+        return text + " - consider a lower --max-rate or --concurrency"
+
+
+def _retry_after(pairs: list[tuple[str, str]]) -> float | None:
+    for name, value in pairs:
+        if name == "retry-after":
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                return None
+    return None

@@ -1,0 +1,47 @@
+"""The order the rule checks run in, and how many at once (`--concurrency`).
+
+Rules are the unit: a rule's checks run one after the other, in one thread, as registered.
+The phases, each finished before the next starts:
+1. readers - rules none of whose checks writes: side by side, on a group no check changes
+   (the calendar they may all read is made before, `SuiteContext.own_calendar`);
+2. writers - rules that write: side by side; each write (and the snapshots that judge a
+   refused one) and each before/after comparison holds the group alone (`pacing.Gate`);
+3. alone - rules whose verdict depends on every calendar the run made so far: one at a time;
+4. final - sweeps over every exchange sent: one at a time.
+The same phases run at --concurrency 1, so a seed gives the same verdicts and findings at
+any concurrency; names a check makes depend on its place in this order, not on timing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from .registry import RuleCheck
+
+Key = tuple[str, str]  # (layer, rule id)
+T = TypeVar("T")
+
+
+def phases(grouped: dict[Key, list[RuleCheck]], keys: Sequence[Key]) -> list[tuple[bool, list[Key]]]:
+    """(side by side?, rules) for each phase, rules in `keys` order within a phase."""
+    def kind(key: Key) -> int:
+        checks = grouped[key]
+        if any(check.final for check in checks):
+            return 3
+        if any(check.alone for check in checks):
+            return 2
+        return 1 if any(check.writes for check in checks) else 0
+
+    return [(number < 2, [key for key in keys if kind(key) == number]) for number in range(4)]
+
+
+def run_all(jobs: Sequence[Callable[[], T]], concurrency: int, side_by_side: bool) -> list[T]:
+    """Every job's result, in `jobs` order; at most `concurrency` at once when side by side.
+    An exception (Unreachable) is raised once every job started has ended."""
+    if not side_by_side or concurrency <= 1 or len(jobs) <= 1:
+        return [job() for job in jobs]
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="contract-check") as pool:
+        futures = [pool.submit(job) for job in jobs]
+        return [future.result() for future in futures]

@@ -1,0 +1,56 @@
+"""What each check keeps to itself when checks run side by side (--concurrency): the `expect`s
+it counted, the names it made, the last exchange it sent; and what they share safely: the gate
+that lets a write go alone (pacing.Gate) and values made once however many ask at a time."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any
+
+from .http import Exchange
+from .pacing import Gate
+
+
+class CheckThreads:
+    cache: dict[str, Any]  # the context's cache, which `shared_once` fills
+    def __init__(self) -> None:
+        self.gate = Gate()
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        self._key_locks: dict[str, threading.Lock] = {}
+        self._names = itertools.count(1)  # names made outside a check (discovery, schemathesis)
+
+    @property
+    def checks_run(self) -> int:
+        """`expect`s stated so far by this thread (the runner counts a check's by difference)."""
+        return getattr(self._local, "checks", 0)
+
+    def start_check(self, slot: int) -> None:
+        """Names made by the check in `slot` are `<label>-<slot*100+n>`: the same whatever runs beside it."""
+        self._local.slot, self._local.made = slot, 0
+
+    def last_exchange(self) -> Exchange | None:
+        """The last exchange this thread sent (another check's may be later in the journal)."""
+        return getattr(self._local, "last", None)
+
+    def alone(self) -> Any:
+        """Hold the group still: no other check's write until the block ends (before/after comparisons)."""
+        return self.gate.alone()
+
+    def _number(self) -> int:
+        slot = getattr(self._local, "slot", None)
+        if slot is None:
+            return 100_000 + next(self._names)
+        self._local.made += 1
+        return slot * 100 + self._local.made
+
+    def shared_once(self, key: str, make: Any) -> Any:
+        """`cache[key]`, made once however many checks ask at the same time. Never called while
+        holding `alone()` (making it may write, which waits for the gate)."""
+        with self._lock:
+            lock = self._key_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self.cache:
+                self.cache[key] = make()
+            return self.cache[key]
