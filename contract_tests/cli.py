@@ -119,7 +119,7 @@ def _add_pacing_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--concurrency", type=int, default=None, metavar="N",
         help=f"requests in flight at once: independent checks side by side, writes one at a time "
-        f"(default {DEFAULT_CONCURRENCY}; 1: one request at a time)")
+        f"(default {DEFAULT_CONCURRENCY} against --base-url, 1 in-process; 1: one request at a time)")
     run.add_argument(
         "--max-rate", type=float, default=None, metavar="R",
         help="at most R requests per second over the whole run (the suite's own and schemathesis'); "

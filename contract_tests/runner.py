@@ -81,7 +81,9 @@ def resolve_options(options: SuiteOptions) -> SuiteOptions:
     if values.get("max_examples") is None:
         values["max_examples"] = DEFAULT_MAX_EXAMPLES
     if values.get("concurrency") is None:
-        values["concurrency"] = DEFAULT_CONCURRENCY
+        # In-process, no request waits on a network: threads would only take turns at the GIL
+        # (benchmarks/RESULTS.md, 0 ms: 61 s at 1, 71 s at 8).
+        values["concurrency"] = DEFAULT_CONCURRENCY if values.get("base_url") else 1
     if int(values["concurrency"]) < 1 or (values.get("max_rate") is not None and values["max_rate"] <= 0):
         raise SuiteUsageError("--concurrency must be 1 or more, --max-rate more than 0")
     if values.get("max_own_calendars") is None and values.get("base_url"):
