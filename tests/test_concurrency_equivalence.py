@@ -66,3 +66,15 @@ def test_planted_fault_same_findings_at_any_concurrency(fault: Fault, runs):
     one, many = (runs[(fault.name, "strict", concurrency)] for concurrency in CONCURRENCIES)
     assert not one["passed"], f"{fault.name} is not caught at concurrency 1"
     assert verdict(one) == verdict(many)
+
+
+def test_no_check_takes_its_evidence_from_the_shared_journal():
+    """Side by side, the journal's last exchange may be another check's: a finding's evidence is
+    the check's own (`ctx.last_exchange()`), or it changes with the concurrency."""
+    from pathlib import Path
+    checks = Path(__file__).resolve().parent.parent / "contract_tests" / "checks"
+    offenders = [f"{path.relative_to(checks)}:{number}"
+                 for path in sorted(checks.rglob("*.py"))
+                 for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if "journal[-1]" in line]
+    assert not offenders, offenders

@@ -34,7 +34,7 @@ def _in_group(ctx: SuiteContext, records: list[dict], what: str) -> None:
               if "group_id" in r and r["group_id"] != ctx.group_id]
     ctx.expect(not strays, f"the {what} list holds only records of group {ctx.group_id}",
                expected=f"group_id {ctx.group_id}", actual=f"(id, group_id): {strays[:10]}",
-               exchange=ctx.journal[-1])
+               exchange=ctx.last_exchange())
 
 
 @rule("resources.interventions", layer=LAYER, retry=True)
@@ -90,7 +90,7 @@ def one_association_both_ways(ctx: SuiteContext) -> None:
         expected=f"the same (calendar, intervention) pairs both ways, over interventions {interventions}",
         actual=f"only through intervention_ids[]: {only_calendars[:10]}; "
                f"only through calendar_ids[]: {only_interventions[:10]}",
-        exchange=ctx.journal[-1],
+        exchange=ctx.last_exchange(),
     )
     everything = {r["id"]: r for r in _listed(ctx, "listInterventions")}
     sets = sorted({r["interventionset_id"] for r in everything.values()
@@ -101,7 +101,7 @@ def one_association_both_ways(ctx: SuiteContext) -> None:
                   or r.get("interventionset_id", interventionset_id) != interventionset_id]
         ctx.expect(not strays, f"interventionset_id={interventionset_id} keeps a subset: the interventions "
                    "of that interventionset", expected="a subset of the list, of that interventionset",
-                   actual=f"ids {strays[:10]}", exchange=ctx.journal[-1])
+                   actual=f"ids {strays[:10]}", exchange=ctx.last_exchange())
 
 
 @rule("resources.calendarset-of-group", layer=LAYER, retry=True)
@@ -116,7 +116,7 @@ def calendarsets_of_the_group(ctx: SuiteContext) -> None:
         raise Skip("no calendar of the group has a calendarset", why=NO_DATA)
     ctx.expect(set(used) <= listed, "every calendarset a calendar names is in the group's calendarsets list",
                expected=f"{used} within the listed {sorted(listed)}",
-               actual=f"missing {sorted(set(used) - listed)}", exchange=ctx.journal[-1])
+               actual=f"missing {sorted(set(used) - listed)}", exchange=ctx.last_exchange())
     for calendarset_id in used[:MAX_SHOWN]:
         shown = ctx.api.show_one("getCalendarset", calendarset_id)
         ctx.expect_status(shown, 200, what=f"GET of calendarset {calendarset_id}, which a calendar names, "
