@@ -58,8 +58,11 @@ browser:
 			>/dev/null 2>&1 || echo "could not install $(BROWSER_PACKAGES): tests/browser will skip"; \
 	fi
 
+# One test file per worker process, a worker per core (at most 4): the contract runs are
+# CPU-bound, and a single process left the second core of a 2-core CI idle most of the time.
+TEST_WORKERS ?= auto
 test: lint browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
 
 # The README's pictures of /_mock/docs and /_mock/, drawn by headless Chromium.
 screenshots: $(STAMP) browser

@@ -6,11 +6,15 @@ it takes the coverage counted by every mock the test used (`calendar_mock`,
 end of a session that used one, it prints what was exercised and, in plain sentences, what
 never was. `--calendar-mock-coverage=json:PATH` / `html:PATH` (repeatable) write the report,
 `--calendar-mock-coverage=no` keeps the terminal quiet.
+
+Under pytest-xdist each worker sends its tally to the controller, which adds them up and
+reports once, as a single process would.
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,7 @@ from .traffic.coverage_universe import Universe
 
 OPTION = "--calendar-mock-coverage"
 FORMATS = ("json", "html")
+WORKER_OUTPUT = "calendar_mock_coverage"  # the key of a pytest-xdist worker's output
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -85,8 +90,21 @@ class CoverageCollector:
             self.universe = self.universe or state.coverage.universe
             self.tally.add(state.coverage.take())
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """On the pytest-xdist controller: a worker's tally (pickled: our own processes, one session)."""
+        sent = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT)
+        if sent is not None:
+            universe, tally = pickle.loads(sent)
+            self.universe = self.universe or universe
+            self.tally.add(tally)
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.universe is None:
+            return
+        worker_output = getattr(session.config, "workeroutput", None)
+        if worker_output is not None:  # a pytest-xdist worker: the controller reports
+            worker_output[WORKER_OUTPUT] = pickle.dumps((self.universe, self.tally))
             return
         self.data = report(self.universe, self.tally)
         for kind, path in self.files:

@@ -11,11 +11,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from session_notes import WORKER_OUTPUT
 from spec_validation import ApiClient
 
 from mock_server import create_app
 
 pytest_plugins = ["pytester"]  # the plugin's own tests run inner pytest sessions
+WORKER_NOTES = pytest.StashKey[list[str]]()  # what pytest-xdist workers handed over (session_notes.say)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    notes = node.config.stash.setdefault(WORKER_NOTES, [])
+    notes.extend(getattr(node, "workeroutput", {}).get(WORKER_OUTPUT, []))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for line in terminalreporter.config.stash.get(WORKER_NOTES, []):
+        terminalreporter.write_line(line)
 
 
 class ManualClock:

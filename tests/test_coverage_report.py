@@ -256,6 +256,19 @@ def test_plugin_prints_the_gaps_and_writes_json_and_html(pytester):
     _check_html((pytester.path / "reports" / "coverage.html").read_text())
 
 
+def test_under_xdist_the_workers_tallies_add_up_to_one_report(pytester):
+    """Two workers, each running one file: the controller prints one report with both requests."""
+    pytest.importorskip("xdist")
+    first, second = INNER_TESTS.split("def test_shows_one")
+    pytester.makepyfile(test_listing=first, test_showing="import requests\n\ndef test_shows_one" + second)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile",
+                                           "--calendar-mock-coverage=json:reports/coverage.json")
+    result.assert_outcomes(passed=3)
+    assert result.stdout.str().count("calendar mock coverage ===") == 1
+    result.stdout.fnmatch_lines(["2 API requests;*", "*operations: 2 of 10 - listCalendars, getCalendar*"])
+    assert json.loads((pytester.path / "reports" / "coverage.json").read_text())["requests"] == 2
+
+
 def test_plugin_stays_quiet_without_the_mock_or_when_told(pytester):
     pytester.makepyfile(test_plain="def test_plain():\n    assert True\n", test_inner=INNER_TESTS)
     quiet = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "test_plain.py")

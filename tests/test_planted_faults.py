@@ -38,6 +38,7 @@ from planted_faults import (
     SteppingClock,
     run_case,
 )
+from session_notes import say
 
 from mock_server import create_app
 
@@ -167,9 +168,7 @@ def _report(config: pytest.Config, outcomes: dict[tuple[str, str], dict[str, Any
             "outcomes": [{"fault": name, "level": level, **outcome}
                          for (name, level), outcome in sorted(outcomes.items())],
         })
-    capture = config.pluginmanager.getplugin("capturemanager")
-    with capture.global_and_fixture_disabled():
-        print("\n".join(lines))
+    say(config, lines)
 
 
 def _describe(result: dict[str, Any]) -> str:
