@@ -105,7 +105,8 @@ def table(by_module: dict[str, dict[str, str]], equivalent: dict[str, str]) -> s
     lines.append("kill rate = (killed + timeout) / (mutants - equivalent - not checked); a `no tests` "
                  "mutant (in code the suite never reaches) that is not equivalent counts as a survivor; "
                  "`killed (other answers)`: survived the default mock, killed by the suite against the "
-                 "mock answering every open question the other way (mutation/other_answers.py)")
+                 "mock answering every open question the other way (mutation/other_answers.py), or by a "
+                 "re-run with the schemathesis layers too (MUTATION_LAYERS; noted in other_answers.txt)")
     return "\n".join(lines)
 
 

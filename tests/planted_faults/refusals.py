@@ -281,3 +281,21 @@ def integral_float_refused(app: Flask) -> None:
 def string_integers_coerced(app: Flask) -> None:
     """A digit string for an integer ("12") is read as 12 (Rails-style) instead of a 400."""
     mock_of(app).configure(string_integers="coerced")
+
+
+def _probe_odd_condition(api) -> int:
+    return api.list(("conditions[0][field]", "name"), ("conditions[0][value]", "x")).status
+
+
+@fault("invalid.query", layer="semantic", probe=_probe_odd_condition)
+def condition_without_op_crashes(app: Flask) -> None:
+    """A `conditions` entry without its operator crashes the list with a 500 instead of a 400."""
+
+    @before_request(app)
+    def crash(request: Request) -> Response | None:
+        keys = set(request.args)
+        entries = {key.removesuffix("[field]") for key in keys
+                   if key.startswith("conditions[") and key.endswith("[field]")}
+        if any(f"{entry}[op]" not in keys for entry in entries):
+            return refusal(500, "planted: KeyError 'op'")
+        return None

@@ -77,6 +77,28 @@ def rejected(ctx: SuiteContext) -> None:
     _refused(ctx, attempts, target, "malformed JSON, a value no reading takes or a string over its limit")
 
 
+# `conditions` entries no reading can take: an operator S4 does not list, an entry without its
+# operator, an operator without its field.
+ODD_CONDITIONS: list[list[tuple[str, str]]] = [
+    [("conditions[0][field]", "name"), ("conditions[0][op]", "resembles"), ("conditions[0][value]", "x")],
+    [("conditions[0][field]", "name"), ("conditions[0][value]", "x")],
+    [("conditions[0][op]", "="), ("conditions[0][value]", "x")],
+]
+
+
+@rule("invalid.query", layer=LAYER)
+def odd_conditions(ctx: SuiteContext) -> None:
+    """Invalid input is answered 400 (S5); the docs list the operators (S4) but not what another
+    one is, so a refusal (4xx) and an entry ignored (2xx) both pass; a 5xx does not."""
+    for params in ODD_CONDITIONS:
+        exchange = ctx.api.list(params)
+        ctx.expect(exchange.status < 500,
+                   "a conditions entry with an unlisted operator, or missing its field or operator, "
+                   "is refused or ignored, not a server error",
+                   expected="4xx, or 2xx with the entry ignored", actual=f"{exchange.status}",
+                   exchange=exchange)
+
+
 @rule("invalid.strict-types", layer=LAYER, writes=True)
 def strict_types(ctx: SuiteContext) -> None:
     """JSON Schema's reading of types (ASM): a deployment that coerces (Rails reads "12" as 12)
