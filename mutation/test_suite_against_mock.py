@@ -9,11 +9,15 @@ every open question of the spec the other way (pages capped, `startIndex` as pag
 last, ... - it keeps the contract), which measures the mock's code for those answers too, at
 twice the cost of a surviving mutant. A run stops at its first failed rule: a mutant needs one
 failure to be killed. `MUTATION_LAYERS=semantic,auth,stateful,conformance` adds the
-schemathesis layers (about 15 s more a run).
+schemathesis layers (about 15 s more a run). `MUTATION_LEVEL=profile` runs `--level profile:`
+with the profile the mock was given (every question answered): a mutant that makes the mock
+answer an open question otherwise than its profile says keeps the contract, and only that level
+sees it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -29,8 +33,21 @@ PROFILES = {
     "default": {},
     "other-answers": {qid: next(a for a in q["answers"] if a != q["default"])
                       for qid, q in questions().items() if q["kind"] == "open"},
+    # every question answered otherwise, our assumptions too: only with MUTATION_LEVEL=profile
+    # (the strict level fails the assumptions this mock no longer keeps, as it should)
+    "contrarian": {qid: next(a for a in q["answers"] if a != q["default"]) for qid, q in questions().items()},
 }
 CHOSEN = os.environ.get("MUTATION_PROFILES", "default").split(",")
+LEVEL = os.environ.get("MUTATION_LEVEL", "strict")
+
+
+def level_for(profile: str, directory) -> str:
+    if LEVEL != "profile":
+        return LEVEL
+    path = directory / f"{profile}.json"
+    every_answer = {qid: q["default"] for qid, q in questions().items()}
+    path.write_text(json.dumps({**every_answer, **PROFILES[profile]}), encoding="utf-8")
+    return f"profile:{path}"
 
 
 class FirstFailure(AssertionError):
@@ -54,10 +71,11 @@ def stop_at_first_failure(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("stop_at_first_failure")
 @pytest.mark.parametrize("profile", CHOSEN)
-def test_suite_passes_the_mock(profile: str) -> None:
+def test_suite_passes_the_mock(profile: str, tmp_path) -> None:
     # mutmut forks each mutant's run from a process that has already compiled the contract:
     # compiled afresh here, a mutant of the compiler (mock_server.contract) takes effect.
     _default_contract.cache_clear()
-    result = run_suite(SuiteOptions(app=create_app(settings=PROFILES[profile]), level="strict", layers=LAYERS,
-                                    seed=12345, max_examples=3, **DEMO))
+    result = run_suite(SuiteOptions(app=create_app(settings=PROFILES[profile]), layers=LAYERS,
+                                    level=level_for(profile, tmp_path), seed=12345, max_examples=3,
+                                    **DEMO))
     assert result.passed, result.summary()
