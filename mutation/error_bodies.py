@@ -13,16 +13,15 @@ is compared with the unmutated mock's answer to the same request:
 
 - `gap`: a status, a Content-Type or the JSON-ness of a body differs (or the mock raised): the
   contract suite should see it, so it stays a survivor to kill;
-- `[same] wording`: same statuses and the same fields named, other problem text;
-- `[open] fields`: same statuses, other keys in the body or other fields named in `errors`;
+- `wording` (`[same]`): same statuses and the same fields named, other problem text;
+- `fields` (`[open]`): same statuses, other keys in the body or other fields named in `errors`;
 - `unreached`: no answer differs: the catalogue does not reach the change, nothing is claimed.
 
-Only `[same]` and `[open]` verdicts are appended; the others are printed.
+Only `wording` and `fields` are appended to equivalents.txt; every verdict is printed.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sys
@@ -32,26 +31,27 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants"
 EQUIVALENTS = ROOT / "mutation" / "equivalents.txt"
-WORDING = "[same] only the wording of a refusal's problems changes (hostile-input catalogue, every case): " \
-          "CONTRACT.md fixes no error body"
-FIELDS = "[open] only which fields a refusal's body names changes (hostile-input catalogue, every case): " \
-         "CONTRACT.md leaves the error body open"
+# The verdicts that triage a survivor, as equivalents.txt words them.
+TRIAGED = {
+    "wording": "[same] only the wording of a refusal's problems changes (hostile-input catalogue, "
+               "every case): CONTRACT.md fixes no error body",
+    "fields": "[open] only which fields a refusal's body names changes (hostile-input catalogue, "
+              "every case): CONTRACT.md leaves the error body open",
+}
 
 
 def _answers(cases: list[Any]) -> list[tuple[Any, ...]]:
+    """What a client sees of each answer: (status, media type, a JSON object?, its keys and the
+    fields `errors` names, the whole body)."""
+    from hostile_cases import send
+
     from mock_server import create_app
 
     app = create_app()
     seen = []
     for case in cases:
-        headers = dict(case.headers)
-        if case.auth:
-            headers.setdefault("Authorization", "Basic cHJvQGRlbW8udGVzdDpkZW1vLXBhc3N3b3Jk")
-        if case.content_type:
-            headers["Content-Type"] = case.content_type
         try:
-            answer = app.test_client().open(case.path, method=case.method, query_string=case.query,
-                                            data=case.body, headers=headers)
+            answer = send(app, case)
         except Exception as raised:  # a mutant may raise anything: that is a gap
             seen.append(("raised", type(raised).__name__, None, None))
             continue
@@ -68,35 +68,26 @@ def _answers(cases: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def verdict(name: str, cases: list[Any], original: list[tuple[Any, ...]]) -> str:
+    """`unreached`, `gap`, `fields` or `wording` (the module's docstring says which is which)."""
     os.environ["MUTANT_UNDER_TEST"] = name
     try:
         mutated = _answers(cases)
     finally:
         os.environ["MUTANT_UNDER_TEST"] = ""
+    pairs = list(zip(mutated, original, strict=True))
     if mutated == original:
         return "unreached"
-    if any(m[:3] != o[:3] for m, o in zip(mutated, original, strict=True)):
+    if any(m[:3] != o[:3] for m, o in pairs):
         return "gap"
-    if any(m[3] != o[3] for m, o in zip(mutated, original, strict=True)):
-        return FIELDS
-    return WORDING
-
-
-def _spec_of_this_tree() -> None:
-    """`calendar_spec` from this tree's spec/ (the one the mutants were made with), whatever the
-    venv's editable install points at."""
-    found = importlib.util.spec_from_file_location("calendar_spec", ROOT / "spec" / "__init__.py",
-                                                   submodule_search_locations=[str(ROOT / "spec")])
-    module = importlib.util.module_from_spec(found)
-    sys.modules["calendar_spec"] = module
-    found.loader.exec_module(module)
+    if any(m[3] != o[3] for m, o in pairs):
+        return "fields"
+    return "wording"
 
 
 def main(argv: list[str]) -> int:
     append = "--append" in argv
     names = [name for name in argv if name != "--append"]
     sys.path[:0] = [str(MUTANTS), str(MUTANTS / "tests")]
-    _spec_of_this_tree()
     os.chdir(MUTANTS)
     os.environ["MUTANT_UNDER_TEST"] = ""
     from hostile_cases import REJECTED
@@ -106,9 +97,9 @@ def main(argv: list[str]) -> int:
     triaged = []
     for name in names:
         found = verdict(name, cases, original)
-        print(name, found.split(" only")[0], flush=True)
-        if found.startswith("["):
-            triaged.append(f"{name} {found}\n")
+        print(name, found, flush=True)
+        if found in TRIAGED:
+            triaged.append(f"{name} {TRIAGED[found]}\n")
     if append and triaged:
         with EQUIVALENTS.open("a", encoding="utf-8") as out:
             out.write("# -- refusal bodies, triaged by mutation/error_bodies.py --\n" + "".join(triaged))

@@ -7,10 +7,13 @@ error must contain so the client can tell what was wrong. Every case but the few
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 KEY = "demo-apikey-4f1c2b"
+BASIC = "Basic " + base64.b64encode(b"pro@demo.test:demo-password").decode()
 LIST = "/api/v1/groups/4/calendars"
 ONE = "/api/v1/groups/4/calendars/1"
 JSON = "application/json"
@@ -242,3 +245,15 @@ AUTH_CASES = [
 
 REJECTED = BODY_CASES + QUERY_CASES + PATH_CASES + METHOD_CASES + AUTH_CASES
 ALL_CASES = REJECTED + ACCEPTED_EDGES + ACCEPTED_QUERIES
+
+
+def send(app: Any, case: Case) -> Any:
+    """`case` sent to a Flask app in-process, with the demo user's Basic credentials unless the
+    case goes without."""
+    headers = dict(case.headers)
+    if case.auth:
+        headers.setdefault("Authorization", BASIC)
+    if case.content_type:
+        headers["Content-Type"] = case.content_type
+    return app.test_client().open(case.path, method=case.method, query_string=case.query,
+                                  data=case.body, headers=headers)

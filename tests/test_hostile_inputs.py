@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import socket
 import time
 
 import pytest
 import requests
-from hostile_cases import ACCEPTED_EDGES, ACCEPTED_QUERIES, ALL_CASES, KEY, REJECTED, Case
+from hostile_cases import ACCEPTED_EDGES, ACCEPTED_QUERIES, ALL_CASES, BASIC, KEY, REJECTED, send
 
 from mock_server import create_app, mock_of
 from mock_server.serve.waitress_server import serve_in_thread
-
-BASIC = "Basic " + base64.b64encode(b"pro@demo.test:demo-password").decode()
 
 
 @pytest.fixture(scope="module")
@@ -28,17 +25,6 @@ def _state(app) -> dict:
     return dump
 
 
-def _send(app, case: Case):
-    headers = dict(case.headers)
-    if case.auth:
-        headers.setdefault("Authorization", BASIC)
-    if case.content_type:
-        headers["Content-Type"] = case.content_type
-    client = app.test_client()
-    return client.open(case.path, method=case.method, query_string=case.query,
-                       data=case.body, headers=headers)
-
-
 def test_the_catalogue_is_large_and_distinct():
     assert len(REJECTED) >= 60
     assert len({case.id for case in ALL_CASES}) == len(ALL_CASES)
@@ -48,7 +34,7 @@ def test_the_catalogue_is_large_and_distinct():
 def test_hostile_input_is_refused_clearly_and_changes_nothing(app, case):
     before = _state(app)
     started = time.monotonic()
-    response = _send(app, case)
+    response = send(app, case)
     assert time.monotonic() - started < 5, "no input may make the mock hang"
     assert response.status_code == case.status, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/json"
@@ -65,7 +51,7 @@ def test_hostile_input_is_refused_clearly_and_changes_nothing(app, case):
 @pytest.mark.parametrize("case", ACCEPTED_EDGES, ids=lambda case: case.id)
 def test_edge_inputs_that_are_valid_are_accepted_and_stored_as_sent(case):
     app = create_app()
-    response = _send(app, case)
+    response = send(app, case)
     assert response.status_code == case.status, response.get_data(as_text=True)
     created = response.get_json()
     sent = json.loads(case.body)["calendar"]
@@ -78,7 +64,7 @@ def test_edge_inputs_that_are_valid_are_accepted_and_stored_as_sent(case):
 @pytest.mark.parametrize("case", ACCEPTED_QUERIES, ids=lambda case: case.id)
 def test_valid_queries_past_the_old_bounds_are_answered_and_change_nothing(app, case):
     before = _state(app)
-    response = _send(app, case)
+    response = send(app, case)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     body = response.get_json()
     assert body["recordsReturned"] == len(body["records"]) <= body["totalRecords"]
