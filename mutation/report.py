@@ -56,8 +56,9 @@ def other_answers() -> dict[str, str]:
     """Mutant name -> its verdict against the mock answering every open question the other way."""
     if not OTHER_ANSWERS.exists():
         return {}
-    return dict(line.split(" ", 1) for line in OTHER_ANSWERS.read_text("utf-8").splitlines()
-                if line and not line.startswith("#"))
+    # "<name> <verdict> [the rule that failed]"; a later line of the same mutant wins
+    return {name: verdict for name, verdict, *_ in (line.split() for line in OTHER_ANSWERS.read_text(
+        "utf-8").splitlines() if line and not line.startswith("#"))}
 
 
 def verdicts() -> dict[str, dict[str, str]]:

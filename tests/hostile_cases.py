@@ -65,6 +65,7 @@ BODY_CASES = [
     post("json-number", b"42", "body"),
     post("deep-nesting", b'{"calendar": {"name": ' + b"[" * 20000 + b"]" * 20000 + b"}}", "body"),
     post("nested-unknown-key", _calendar(name="x", extra={"a": {"b": {"c": [1, [2, [3]]]}}}), "extra"),
+    post("empty-object-for-a-string", _calendar(name={}), "name"),
     post("int-2-pow-64", _calendar(name="x", generate_interval=2**64), "generate_interval"),
     post("float-1e308", b'{"calendar": {"name": "x", "sort": 1e308}}', "sort"),
     post("float-1e400", b'{"calendar": {"name": "x", "sort": 1e400}}', "body"),
@@ -178,6 +179,11 @@ QUERY_CASES = [
         "conditions"),
     get("condition-bad-key", "conditions%5B0%5D%5Bfieldx%5D=id", "conditions[0][fieldx]"),
     get("condition-flat-key", "conditions=id", "conditions"),
+    get("conditions-40-unknown-ops", "&".join(
+        f"conditions%5B{i}%5D%5Bfield%5D=name&conditions%5B{i}%5D%5Bop%5D=~&conditions%5B{i}%5D%5Bvalue%5D=x"
+        for i in range(40)), "conditions[0][op]"),
+    get("conditions-40-malformed-keys", "&".join(f"conditions%5B{i}%5Dx=id" for i in range(40)),
+        "conditions[0]x"),
     get("condition-not-integer",
         "conditions%5B0%5D%5Bfield%5D=sort&conditions%5B0%5D%5Bop%5D=%3E&conditions%5B0%5D%5Bvalue%5D=abc",
         "conditions[0][value]"),

@@ -36,7 +36,6 @@ class Parameter:
 
     name: str
     location: str
-    required: bool
     schema: dict[str, Any]
     validator: SchemaCheck
 
@@ -48,8 +47,6 @@ class Parameter:
 @dataclass(frozen=True)
 class Operation:
     operation_id: str
-    method: str
-    path: str
     path_params: tuple[Parameter, ...]
     query_params: tuple[Parameter, ...]
     body_validators: MappingProxyType[str, SchemaCheck]  # read-only: a Contract is shared
@@ -68,7 +65,6 @@ class Operation:
 class Route:
     """A path template of the spec, matched with and without its aliases' suffixes."""
 
-    template: str
     pattern: re.Pattern[str]
     operations: dict[str, Operation] = field(default_factory=dict)
 
@@ -158,18 +154,14 @@ class Contract:
 
     # -- compilation -------------------------------------------------------------------
     def _compile_route(self, template: str, item: dict[str, Any], suffixes: tuple[str, ...]) -> Route:
-        route = Route(template, path_pattern(template, suffixes))
+        route = Route(path_pattern(template, suffixes))
         pointer = "#/paths/" + escape_token(template)
         for method in HTTP_METHODS:
             if method in item:
-                route.operations[method] = self._compile_operation(
-                    template, method, item, f"{pointer}/{method}"
-                )
+                route.operations[method] = self._compile_operation(method, item, f"{pointer}/{method}")
         return route
 
-    def _compile_operation(
-        self, template: str, method: str, item: dict[str, Any], pointer: str
-    ) -> Operation:
+    def _compile_operation(self, method: str, item: dict[str, Any], pointer: str) -> Operation:
         operation = item[method]
         params = self._parameters(item.get("parameters", []), f"{pointer[: pointer.rfind('/')]}")
         params.update(self._parameters(operation.get("parameters", []), pointer))
@@ -184,8 +176,6 @@ class Contract:
         security = operation.get("security", self.spec.get("security", []))
         return Operation(
             operation_id=operation["operationId"],
-            method=method,
-            path=template,
             path_params=tuple(p for p in params.values() if p.location == "path"),
             query_params=tuple(p for p in params.values() if p.location == "query"),
             query_defaults={p.name: p.schema["default"] for p in params.values()
@@ -206,7 +196,6 @@ class Contract:
             compiled[(param["in"], param["name"])] = Parameter(
                 name=param["name"],
                 location=param["in"],
-                required=bool(param.get("required")),
                 schema=self.merged(param["schema"]),
                 validator=self.validator_for(f"{param_pointer}/schema"),
             )

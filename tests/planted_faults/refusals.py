@@ -229,6 +229,24 @@ def overlong_name_accepted(app: Flask) -> None:
     contract_with(app, _drop_max_length)
 
 
+def _allow_empty_object_name(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    schemas["Name"] = {"anyOf": [schemas["Name"], {"type": "object", "maxProperties": 0}]}
+
+
+@fault("invalid.rejected", layer="semantic", probe=lambda api: api.post({"name": {}}).status)
+def empty_object_name_accepted(app: Flask) -> None:
+    """An empty object where the name belongs reads as no problem at all: the calendar is
+    created (or updated) with an empty name instead of a 400."""
+    contract_with(app, _allow_empty_object_name)
+    store = store_of(app)
+    create, update = store.create_calendar, store.update_calendar
+    store.create_calendar = lambda group_id, values: create(
+        group_id, {k: "" if v == {} else v for k, v in values.items()})
+    store.update_calendar = lambda group_id, calendar_id, values: update(
+        group_id, calendar_id, {k: "" if v == {} else v for k, v in values.items()})
+
+
 def _allow_unknown_keys(spec: dict[str, Any]) -> None:
     spec["components"]["schemas"]["CalendarWrite"]["additionalProperties"] = True
 
@@ -299,3 +317,20 @@ def condition_without_op_crashes(app: Flask) -> None:
         if any(f"{entry}[op]" not in keys for entry in entries):
             return refusal(500, "planted: KeyError 'op'")
         return None
+
+
+def _malformed_conditions(count: int) -> list[tuple[str, str]]:
+    return [(f"conditions[{index}]x", "name") for index in range(count)]
+
+
+@fault("invalid.query", layer="semantic", probe=lambda api: api.list(*_malformed_conditions(25)).status)
+def many_refused_conditions_crash(app: Flask) -> None:
+    """More than twenty refused `conditions` keys crash the list with a 500 (the count of the
+    problems an error body leaves unlisted was never set)."""
+
+    @after_request(app)
+    def crash(request: Request, response: Response) -> Response:
+        entries = {key.split("]")[0] for key in request.args if key.startswith("conditions[")}
+        if response.status_code == 400 and len(entries) > 20:
+            return refusal(500, "planted: TypeError unsupported operand += for NoneType")
+        return response

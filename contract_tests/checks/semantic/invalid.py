@@ -53,6 +53,7 @@ def rejected(ctx: SuiteContext) -> None:
         {"generate_interval": {"minutes": 15}},
         {"city": ["Paris"]},
         {"publicname": {"text": "x"}},
+        {"zipcode": {}},
         {"publicname": "p" * 256},
         {"address": "a" * 256},
         {"zipcode": "1" * 17},
@@ -63,6 +64,7 @@ def rejected(ctx: SuiteContext) -> None:
         ("POST", {"calendar": "not an object"}, ("calendar",)),
         ("POST", {"calendar": {"name": too_long}}, ("name",)),
         ("POST", {"calendar": {"name": [name]}}, ("name",)),
+        ("POST", {"calendar": {"name": {}}}, ("name",)),
         *[("POST", {"calendar": {"name": name, **bad}}, tuple(bad)) for bad in bad_fields],
         ("PUT", b'{"calendar": {"city": ', ()),
         ("PUT", {"calendar": {"name": too_long}}, ("name",)),
@@ -78,11 +80,15 @@ def rejected(ctx: SuiteContext) -> None:
 
 
 # `conditions` entries no reading can take: an operator S4 does not list, an entry without its
-# operator, an operator without its field.
+# operator, an operator without its field; and more of them, or of keys not of the form
+# `conditions[i][field|op|value]`, than an error body would list one by one.
 ODD_CONDITIONS: list[list[tuple[str, str]]] = [
     [("conditions[0][field]", "name"), ("conditions[0][op]", "resembles"), ("conditions[0][value]", "x")],
     [("conditions[0][field]", "name"), ("conditions[0][value]", "x")],
     [("conditions[0][op]", "="), ("conditions[0][value]", "x")],
+    [(f"conditions[{index}][{part}]", value) for index in range(40)
+     for part, value in (("field", "name"), ("op", "resembles"), ("value", "x"))],
+    [(f"conditions[{index}]x", "name") for index in range(40)],
 ]
 
 
@@ -94,7 +100,7 @@ def odd_conditions(ctx: SuiteContext) -> None:
         exchange = ctx.api.list(params)
         ctx.expect(exchange.status < 500,
                    "a conditions entry with an unlisted operator, or missing its field or operator, "
-                   "is refused or ignored, not a server error",
+                   "or many such entries or malformed keys, are refused or ignored, not a server error",
                    expected="4xx, or 2xx with the entry ignored", actual=f"{exchange.status}",
                    exchange=exchange)
 
