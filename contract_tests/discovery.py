@@ -47,5 +47,8 @@ def _intervention(ctx: SuiteContext, intervention_id: int) -> list[int] | None:
     """The ids the intervention filter lists, or None when the list cannot be read."""
     try:
         return ctx.record_ids([("intervention_ids[]", intervention_id)])
-    except CheckFailed:
+    except CheckFailed as failed:
+        if failed.exchange is not None and failed.exchange.status >= 500:
+            # kept for the intervention checks: a filter that crashes must fail them, not skip them
+            ctx.cache.setdefault("intervention-probe-error", failed)
         return None

@@ -13,7 +13,7 @@ from mock_server.calendars.listing import ListQuery, Page, paginate
 from mock_server.errors import BadRequest, NotFound
 
 from .catalogue import fault
-from .plumbing import CALENDAR_PATH, all_matches, data_of, wrap_list, wrap_wsgi
+from .plumbing import CALENDAR_PATH, all_matches, before_request, data_of, refusal, wrap_list, wrap_wsgi
 from .probe_client import GROUP, OTHER_GROUP
 
 
@@ -29,6 +29,39 @@ def calendarset_filter_ignored(app: Flask) -> None:
     """calendarset_ids[] is ignored: every calendar is listed whatever the calendarsets asked."""
     wrap_list(app, lambda original, group_id, query: original(
         group_id, dataclasses.replace(query, calendarset_ids=())))
+
+
+def _probe_moved(api) -> Any:
+    api.put(1, {"calendarset_id": 12})
+    return api.ids(("calendarset_ids[]", 12)), api.ids(("calendarset_ids[]", 8))
+
+
+@fault("list.calendarset-any", layer="semantic", probe=_probe_moved)
+def calendarset_filter_misses_moves(app: Flask) -> None:
+    """calendarset_ids[] reads an index a PUT never updates: a calendar moved to another
+    calendarset is still listed under the old one, and not under the new one."""
+    state = data_of(app)
+    change = state.change
+
+    def change_keeping_the_index(record: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        index = {key: set(ids) for key, ids in state.calendarset_calendars.items()}
+        changed = change(record, changes)
+        state.calendarset_calendars = index
+        return changed
+
+    state.change = change_keeping_the_index
+
+
+@fault("list.intervention-filter", layer="semantic",
+       probe=lambda api: api.list(("intervention_ids[]", 21)).status)
+def intervention_filter_crashes(app: Flask) -> None:
+    """Any `intervention_ids[]` crashes the list with a 500 (so no intervention looks in use)."""
+
+    @before_request(app)
+    def crash(request) -> Any:
+        if "intervention_ids[]" in request.args:
+            return refusal(500, "planted: TypeError in the intervention filter")
+        return None
 
 
 @fault("list.intervention-all", layer="semantic",

@@ -13,7 +13,7 @@ from itertools import combinations
 from typing import Any
 
 from ...context import UNKNOWN_ID, SuiteContext
-from ...model import NO_INTERVENTION, Skip
+from ...model import NO_INTERVENTION, CheckFailed, Skip
 from ...registry import rule
 
 LAYER = "semantic"
@@ -27,6 +27,11 @@ def _ids(ctx: SuiteContext, params: list[tuple[str, Any]]) -> tuple[set[int], An
 
 def _interventions(ctx: SuiteContext, needed: int = 1) -> list[int]:
     found = sorted(ctx.interventions)[:MAX_VALUES]
+    crashed = ctx.cache.get("intervention-probe-error")
+    if len(found) < needed and crashed is not None:
+        raise CheckFailed(f"intervention_ids[] answered {crashed.exchange.status} while the run looked for "
+                          "interventions in use", expected="200 with the calendars offering it, or a 4xx",
+                          actual=f"status {crashed.exchange.status}", exchange=crashed.exchange)
     if len(found) < needed:
         raise Skip(ctx.cache.get("no-interventions")
                    or f"needs {needed} interventions in use; pass --intervention-id", why=NO_INTERVENTION)
@@ -134,6 +139,33 @@ def calendarset_any(ctx: SuiteContext) -> None:
             actual=f"ids {sorted(both)}",
             exchange=exchange,
         )
+
+
+@rule("list.calendarset-any", layer=LAYER, writes=True, retry=True)
+def calendarset_follows_update(ctx: SuiteContext) -> None:
+    """A calendar of ours moved by PUT into a calendarset is listed under it, and no longer
+    under the one it left (a filter that kept the old membership shows only after a move)."""
+    sets = ctx.calendarsets[:2]
+    if not sets:
+        raise Skip("the group has no calendarset to move a calendar into")
+    calendar_id = ctx.own_calendar("calendarset-move")["id"]
+    left = None
+    for calendarset in sets:
+        ctx.expect_2xx(ctx.api.update(calendar_id, {"calendarset_id": calendarset}),
+                       f"moving a calendar of ours into calendarset {calendarset} succeeds")
+        under, exchange = _ids(ctx, [("calendarset_ids[]", calendarset)])
+        ctx.expect(calendar_id in under,
+                   f"after a PUT moved calendar {calendar_id} into calendarset {calendarset}, "
+                   f"calendarset_ids[]={calendarset} lists it",
+                   expected=f"id {calendar_id} listed", actual=f"ids {sorted(under)}", exchange=exchange)
+        if left is not None:
+            before, exchange = _ids(ctx, [("calendarset_ids[]", left)])
+            ctx.expect(calendar_id not in before,
+                       f"after a PUT moved calendar {calendar_id} out of calendarset {left}, "
+                       f"calendarset_ids[]={left} no longer lists it",
+                       expected=f"id {calendar_id} not listed", actual=f"ids {sorted(before)}",
+                       exchange=exchange)
+        left = calendarset
 
 
 @rule("list.filters-and", layer=LAYER, retry=True)
