@@ -107,7 +107,14 @@ class Api:
     def _send(self, method: str, path: str, query: str, sent_headers: dict[str, str],
               body: bytes | None) -> Exchange:
         check = self.guard(method, path) if self.guard is not None and method in WRITES else None
-        status, response_headers, content = self.transport.send(method, path, query, sent_headers, body)
+        counted = self.gate is not None and method in WRITES and not path.startswith(LOGIN_PATH)
+        if counted:
+            self.gate.note_write()
+        try:
+            status, response_headers, content = self.transport.send(method, path, query, sent_headers, body)
+        finally:
+            if counted:
+                self.gate.note_write()
         exchange = Exchange(
             method,
             self.transport.base_url,

@@ -4,6 +4,8 @@ read, at most `--max-rate` per second, and patient with a deployment that answer
 - `Gate`: a reader-writer lock over the group's state. Reads (GET, logins) hold it shared;
   a write and the snapshots that bracket it (unchanged.guard_refusals) hold it alone, so a
   refused write is judged against exactly the state it met, whatever else is in flight.
+  It also counts writes sent and answered (`note_write`), so that a snapshot no write has
+  outdated is read once, not again before the next write.
 - `RateLimiter`: one token bucket for the whole run (every thread, every identity).
 - `PacedTransport`: wraps any transport with both, and with the back-off: a 429 or 503 is
   waited out (Retry-After when the deployment says, else 0.5 s doubling to 8 s) and re-sent,
@@ -33,6 +35,14 @@ class Gate:
         self._readers = 0
         self._writer: int | None = None
         self._depth = 0
+        # Moves when a write is sent and again when its answer comes: a snapshot of the group
+        # taken while it did not move is still the group's state (unchanged.snapshot reuses it).
+        self.writes = 0
+        self._writes_lock = threading.Lock()
+
+    def note_write(self) -> None:
+        with self._writes_lock:
+            self.writes += 1
 
     @contextlib.contextmanager
     def shared(self) -> Iterator[None]:

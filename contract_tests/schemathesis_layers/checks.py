@@ -100,11 +100,15 @@ def before_call(context, case, **kwargs):
         if "contract_refusal_changes_nothing" in policy.checks and case.method.upper() in WRITES:
             calendar_id = _leading_int((case.path_parameters or {}).get("calendar_id", ""))
             policy.snapshots[id(case)] = snapshot(policy.ctx, [calendar_id] if calendar_id else [])
+        if case.method.upper() in WRITES:
+            policy.ctx.gate.note_write()
 
 
 def after_call(context, case, response):
     policy = _policy(case)
     if policy is not None:
+        if case.method.upper() in WRITES:
+            policy.ctx.gate.note_write()
         policy.observe(case, response)
 
 

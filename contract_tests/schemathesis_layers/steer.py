@@ -95,7 +95,13 @@ def _leading_int(value: Any) -> int | None:
 
 
 def _like(original: Any, value: int) -> Any:
-    return value if isinstance(original, int) and not isinstance(original, bool) else str(value)
+    """`value` in the form of `original`: only its leading integer replaced, so that an id
+    that was invalid ("12abc", 1.4e-45) stays invalid and one that was valid stays valid."""
+    if isinstance(original, int) and not isinstance(original, bool):
+        return value
+    text = str(original)
+    found = _RUBY_INT.match(text)
+    return f"{text[:found.start(1)]}{value}{text[found.end(1):]}" if found else str(value)
 
 
 def _policy(case: Any) -> Policy | None:
