@@ -158,12 +158,12 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         if "conformance" in options.layers or "stateful" in options.layers:
             from .schemathesis_layers import run as schemathesis_layers  # schemathesis: 0.5 s
 
-            for layer in ("conformance", "stateful"):
-                if layer in options.layers:
-                    progress.layer(layer)
-                    for outcome in schemathesis_layers.run_layer(ctx, layer, result, on_cases=progress.cases):
-                        result.outcomes.append(outcome)
-                        progress.outcome(outcome)
+            engine_layers = [layer for layer in ("conformance", "stateful") if layer in options.layers]
+            progress.layer(engine_layers[0])
+            outcomes = schemathesis_layers.run_layers(ctx, engine_layers, result, on_cases=progress.cases)
+            for outcome in outcomes:
+                result.outcomes.append(outcome)
+                progress.outcome(outcome)
         if options.profile is not None and profile_level.LAYER in options.layers:
             progress.layer(profile_level.LAYER)
             for outcome in profile_level.check(options, options.profile):

@@ -3,6 +3,7 @@
     python mutation/other_answers.py NAME...                      # the other-answers profile
     python mutation/other_answers.py --profile contrarian --level profile NAME...
     python mutation/other_answers.py --layers semantic,auth,conformance NAME...
+    python mutation/other_answers.py --profile flip:default_order --level profile NAME...
 
 mutmut's run measures the default mock; code the mock runs only for other answers (pages
 capped, nulls last, `equals_case: insensitive`, ...) shows there as `no tests` or as a
@@ -28,12 +29,12 @@ HEADER = "# mutant verdicts of re-runs (mutation/other_answers.py); the latest l
 FAILED_RULE = re.compile(r"(?:FirstFailure:|\[\w+\]) ([a-z][\w-]*\.[\w.-]+)")
 
 
-def verdict(name: str, env: dict[str, str], timeout: float) -> str:
+def verdict(name: str, env: dict[str, str], timeout: float, mutants: Path = ROOT / "mutants") -> str:
     try:
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
              "mutation/test_suite_against_mock.py"],
-            cwd=ROOT / "mutants", env={**os.environ, **env, "MUTANT_UNDER_TEST": name},
+            cwd=mutants, env={**os.environ, **env, "MUTANT_UNDER_TEST": name},
             capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return "timeout"
@@ -53,6 +54,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--level", default="strict", help="strict, documented or profile")
     parser.add_argument("--layers", default="semantic,auth")
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--mutants", type=Path, default=ROOT / "mutants",
+                        help="mutmut's mutants/ directory (another checkout's run)")
     options = parser.parse_args(argv)
     env = {"MUTATION_PROFILES": options.profile, "MUTATION_LEVEL": options.level,
            "MUTATION_LAYERS": options.layers}
@@ -61,7 +64,7 @@ def main(argv: list[str]) -> int:
     with RESULTS.open("a", encoding="utf-8") as results:
         results.write("# re-run with " + " ".join(f"{key}={value}" for key, value in env.items()) + "\n")
         for name in options.names:
-            line = f"{name} {verdict(name, env, options.timeout)}"
+            line = f"{name} {verdict(name, env, options.timeout, options.mutants)}"
             print(line, flush=True)
             results.write(line + "\n")
             results.flush()

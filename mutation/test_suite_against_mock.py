@@ -12,7 +12,7 @@ failure to be killed. `MUTATION_LAYERS=semantic,auth,stateful,conformance` adds 
 schemathesis layers (about 15 s more a run). `MUTATION_LEVEL=profile` runs `--level profile:`
 with the profile the mock was given (every question answered): a mutant that makes the mock
 answer an open question otherwise than its profile says keeps the contract, and only that level
-sees it.
+sees it. Profiles: `default`, `other-answers`, `contrarian` and `flip:<question id>`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ PROFILES = {
     # (the strict level fails the assumptions this mock no longer keeps, as it should)
     "contrarian": {qid: next(a for a in q["answers"] if a != q["default"]) for qid, q in questions().items()},
 }
+# `flip:<question>`: that one question answered otherwise, every other as the mock does by
+# default - code that runs only for some mix of answers (a fast path off under one answer,
+# wrong under another) shows under no all-or-nothing profile.
+PROFILES.update({f"flip:{qid}": {qid: other} for qid, other in PROFILES["contrarian"].items()})
 CHOSEN = os.environ.get("MUTATION_PROFILES", "default").split(",")
 LEVEL = os.environ.get("MUTATION_LEVEL", "strict")
 
@@ -44,7 +48,7 @@ LEVEL = os.environ.get("MUTATION_LEVEL", "strict")
 def level_for(profile: str, directory) -> str:
     if LEVEL != "profile":
         return LEVEL
-    path = directory / f"{profile}.json"
+    path = directory / f"{profile.replace(':', '-')}.json"
     every_answer = {qid: q["default"] for qid, q in questions().items()}
     path.write_text(json.dumps({**every_answer, **PROFILES[profile]}), encoding="utf-8")
     return f"profile:{path}"

@@ -1,6 +1,7 @@
 """Checks side by side change nothing a run concludes: the same seed gives the same verdict and
 the same findings at --concurrency 1 and 8, on the healthy mock and on every planted fault of
-the suite's own layers (semantic, auth).
+the suite's own layers (semantic, auth), and of the schemathesis layers, whose engine runs go
+side by side at 8.
 
 A finding is (rule id, layer, operation, message) with the run's own numbers (ids of the
 calendars it made, their names' run stamp) masked: those differ between any two runs.
@@ -20,7 +21,8 @@ from planted_faults import CATALOGUE, Fault, run_case
 SEED = 7
 CONCURRENCIES = (1, 8)
 OWN_LAYERS = ("semantic", "auth")
-FAULTS = [fault for fault in CATALOGUE.values() if fault.layer in OWN_LAYERS]
+ENGINE_LAYERS = ("conformance", "stateful")
+FAULTS = [fault for fault in CATALOGUE.values() if fault.layer in OWN_LAYERS + ENGINE_LAYERS]
 _NUMBERS = re.compile(r"contract-kit-[0-9]+-[0-9a-f]+|[0-9]+")
 
 
@@ -35,16 +37,17 @@ def verdict(run: dict[str, Any]) -> tuple[bool, list[tuple[str, str, str, str]]]
 
 @pytest.fixture(scope="module")
 def runs():
-    """(fault or None, level, concurrency) -> the run, all submitted at once."""
+    """(fault name, or the layers of a healthy run; level; concurrency) -> the run, all
+    submitted at once."""
     context = multiprocessing.get_context("spawn")
-    cases = [(None, level) for level in ("strict", "documented")]
-    cases += [(fault.name, "strict") for fault in FAULTS]
+    cases = [(None, level, layers) for level in ("strict", "documented")
+             for layers in (OWN_LAYERS, ENGINE_LAYERS)]
+    cases += [(fault.name, "strict", (fault.layer,)) for fault in FAULTS]
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        futures: dict[tuple[str | None, str, int], Future] = {
-            (name, level, concurrency): pool.submit(
-                run_case, name, level, OWN_LAYERS if name is None else (CATALOGUE[name].layer,),
-                5, SEED, concurrency)
-            for name, level in cases for concurrency in CONCURRENCIES
+        futures: dict[tuple[Any, ...], Future] = {
+            (name if name else layers, level, concurrency): pool.submit(
+                run_case, name, level, layers, 5, SEED, concurrency)
+            for name, level, layers in cases for concurrency in CONCURRENCIES
         }
         yield {key: future.result(timeout=900) for key, future in futures.items()}
 
@@ -53,9 +56,10 @@ def test_there_are_faults_to_compare():
     assert len(FAULTS) >= 40
 
 
+@pytest.mark.parametrize("layers", [OWN_LAYERS, ENGINE_LAYERS], ids="+".join)
 @pytest.mark.parametrize("level", ["strict", "documented"])
-def test_healthy_mock_same_verdict_at_any_concurrency(level: str, runs):
-    one, many = (runs[(None, level, concurrency)] for concurrency in CONCURRENCIES)
+def test_healthy_mock_same_verdict_at_any_concurrency(level: str, layers: tuple[str, ...], runs):
+    one, many = (runs[(layers, level, concurrency)] for concurrency in CONCURRENCIES)
     # (How many `expect`s ran may differ: a refused write's snapshot compares every calendar
     # the run has made so far, and side by side more of them exist by then.)
     assert one["passed"] and many["passed"], (one["failures"], many["failures"])

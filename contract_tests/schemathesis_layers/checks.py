@@ -92,10 +92,13 @@ def install() -> None:
 def before_call(context, case, **kwargs):
     policy = _policy(case)
     if policy is not None:
+        policy.release_writes()  # the engine's previous case, checks included, is over
         # One --max-rate bucket for the whole run: the generated request takes its turn in it.
         limiter = getattr(policy.ctx.transport, "limiter", None)
         if limiter is not None:
             limiter.acquire()
+        if case.method.upper() in WRITES:
+            policy.hold_writes()
         policy.steer(case)
         if "contract_refusal_changes_nothing" in policy.checks and case.method.upper() in WRITES:
             calendar_id = _leading_int((case.path_parameters or {}).get("calendar_id", ""))

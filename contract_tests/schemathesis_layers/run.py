@@ -15,9 +15,11 @@ stateful    - the stateful phase over the spec's explicit links (create -> show 
 
 from __future__ import annotations
 
+import functools
 import random
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +32,7 @@ from ..context import UNKNOWN_ID, SuiteContext
 from ..model import FOOTPRINT, READ_ONLY, CheckFailed, Failure, Outcome, Skip
 from ..registry import SPEC_RULES, rule_tag
 from .checks import BUILT_IN_CHECKS, NOT_ASSERTED, DocumentedResponses, install
+from .engines import run_engines
 from .rules import MARKER, credited_rule, curl_of, expected, is_negative, rule_for
 from .steer import _POLICIES, Policy
 from .views import coercible_type_case, positive_view
@@ -138,12 +141,48 @@ def _load(ctx: SuiteContext, layer: str, run: _Run) -> Any:
     return schema
 
 
-def run_layer(ctx: SuiteContext, layer: str, result: Any,
-              on_cases: Callable[[int], None] | None = None) -> Iterable[Outcome]:
-    """Run the conformance or stateful layer; yields one Outcome per operation (or the chain)."""
+def run_layers(ctx: SuiteContext, layers: Sequence[str], result: Any,
+               on_cases: Callable[[int], None] | None = None) -> Iterable[Outcome]:
+    """Run the conformance and stateful layers of `layers`; yields one Outcome per operation (or
+    the chain), layer by layer. At --concurrency > 1 their engine runs go side by side
+    (engines.py): the same cases and the same findings, sooner over a slow network."""
     install()
     started = time.monotonic()
-    outcomes: dict[str, Outcome] = {}
+    outcomes: dict[str, dict[str, Outcome]] = {layer: {} for layer in layers}
+    skipped: dict[str, Outcome] = {}
+    plan: list[tuple[str, _Run]] = []
+    for layer in layers:
+        skip = _prepare(ctx, layer, outcomes[layer])
+        if skip is not None:
+            skipped[layer] = skip
+        else:
+            plan += [(layer, run) for run in _plan(ctx, layer)]
+    side_by_side = ctx.concurrency > 1 and len(plan) > 1
+    # Generated PUT/DELETE land on the calendars of ours there are now (see Policy.targets).
+    targets = sorted(cid for cid, group in ctx.created.items() if group == ctx.group_id)
+    write_lock = threading.Lock() if side_by_side else None
+    counted = _locked(on_cases) if on_cases is not None and side_by_side else on_cases
+    recorded = run_engines([functools.partial(_engine_events, ctx, layer, run, targets, write_lock, counted)
+                            for layer, run in plan], side_by_side)
+    seen: dict[str, dict[tuple[str, str, str, str], Failure]] = {layer: {} for layer in layers}
+    statuses: dict[str, dict[str, list[int]]] = {layer: {} for layer in layers}
+    for (layer, _), events_of_run in zip(plan, recorded, strict=True):
+        for event in events_of_run:
+            _consume(ctx, layer, event, outcomes[layer], seen[layer], statuses[layer], result)
+    elapsed = time.monotonic() - started
+    for layer in layers:
+        if layer in skipped:
+            yield skipped[layer]
+            continue
+        _canary(ctx, layer, outcomes[layer], statuses[layer])
+        for outcome in outcomes[layer].values():
+            outcome.seconds = elapsed / max(sum(len(found) for found in outcomes.values()), 1)
+            outcome.status = "failed" if outcome.failures else "passed"
+            yield outcome
+
+
+def _prepare(ctx: SuiteContext, layer: str, outcomes: dict[str, Outcome]) -> Outcome | None:
+    """Calendars for generated writes to target; the Outcome of a layer that cannot run."""
     if not ctx.read_only:
         # Two calendars of ours for generated PUT/DELETE to land on (see Policy.steer).
         for _ in range(2 - sum(1 for group in ctx.created.values() if group == ctx.group_id)):
@@ -166,46 +205,49 @@ def run_layer(ctx: SuiteContext, layer: str, result: Any,
                     )
                 )
                 break
+    chain = "links (create -> show/update/delete -> restore)"
     if layer == "stateful" and not ctx.read_only and ctx.pool is not None:
-        yield Outcome("stateful", "links (create -> show/update/delete -> restore)", status="skipped",
-                      reason=f"its chains start with a create, each a calendar for good: the footprint is "
-                      f"bounded (--max-own-calendars {ctx.pool.bound})", why=FOOTPRINT)
-        return
+        return Outcome("stateful", chain, status="skipped",
+                       reason=f"its chains start with a create, each a calendar for good: the footprint is "
+                       f"bounded (--max-own-calendars {ctx.pool.bound})", why=FOOTPRINT)
     if layer == "stateful" and ctx.read_only:
-        yield Outcome(
-            "stateful",
-            "links (create -> show/update/delete -> restore)",
-            status="skipped",
-            reason="needs writes (--read-only)",
-            why=READ_ONLY,
-        )
-        return
-    seen: dict[tuple[str, str, str, str], Failure] = {}
-    statuses: dict[str, list[int]] = {}
-    for run in _plan(ctx, layer):
-        schema = _load(ctx, layer, run)
-        spec = _spec(ctx, run)
-        validator = Draft202012Validator(
-            {"$ref": "#/components/schemas/Name", "components": spec["components"]}
-        )
-        policy = Policy(ctx, run.custom, validator, rng=random.Random(ctx.options.seed or 0))
-        if run.responses:
-            policy.documented_responses = DocumentedResponses(calendar_spec.load_spec(run.responses))
-        key = id(schema)
-        _POLICIES[key] = policy
-        try:
-            for event in from_schema(schema).execute():
-                _consume(ctx, layer, event, outcomes, seen, statuses, result)
-                if on_cases is not None and isinstance(event, events.ScenarioFinished):
-                    on_cases(len(event.recorder.cases))
-        finally:
-            _POLICIES.pop(key, None)
-    _canary(ctx, layer, outcomes, statuses)
-    elapsed = time.monotonic() - started
-    for outcome in outcomes.values():
-        outcome.seconds = elapsed / max(len(outcomes), 1)
-        outcome.status = "failed" if outcome.failures else "passed"
-        yield outcome
+        return Outcome("stateful", chain, status="skipped", reason="needs writes (--read-only)",
+                       why=READ_ONLY)
+    return None
+
+
+def _engine_events(ctx: SuiteContext, layer: str, run: _Run, targets: list[int], write_lock: Any,
+                   on_cases: Callable[[int], None] | None) -> list[Any]:
+    """One engine run's events (judged afterwards, in plan order)."""
+    schema = _load(ctx, layer, run)
+    spec = _spec(ctx, run)
+    validator = Draft202012Validator({"$ref": "#/components/schemas/Name", "components": spec["components"]})
+    policy = Policy(ctx, run.custom, validator, rng=random.Random(ctx.options.seed or 0),
+                    targets=list(targets), write_lock=write_lock)
+    if run.responses:
+        policy.documented_responses = DocumentedResponses(calendar_spec.load_spec(run.responses))
+    key = id(schema)
+    _POLICIES[key] = policy
+    recorded: list[Any] = []
+    try:
+        for event in from_schema(schema).execute():
+            recorded.append(event)
+            if on_cases is not None and isinstance(event, events.ScenarioFinished):
+                on_cases(len(event.recorder.cases))
+    finally:
+        policy.release_writes()
+        _POLICIES.pop(key, None)
+    return recorded
+
+
+def _locked(report: Callable[[int], None]) -> Callable[[int], None]:
+    lock = threading.Lock()
+
+    def locked(count: int) -> None:
+        with lock:
+            report(count)
+
+    return locked
 
 
 def _outcome(outcomes: dict[str, Outcome], layer: str, name: str) -> Outcome:

@@ -35,9 +35,23 @@ class Policy:
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
     snapshots: dict[int, Any] = field(default_factory=dict)  # id(case) -> state before a write
+    # The calendars of ours a generated PUT/DELETE is steered to, fixed when the engine starts
+    # (not whatever exists when the case comes: with engines side by side that depends on timing).
+    targets: list[int] = field(default_factory=list)
+    # Engines side by side share one lock: a generated write holds it from its first snapshot to
+    # the end of its checks (the next call of the same engine, or the engine's end).
+    write_lock: Any = None
+    holding: bool = False
 
-    def own_ids(self) -> list[int]:
-        return sorted(cid for cid, group in self.ctx.created.items() if group == self.ctx.group_id)
+    def hold_writes(self) -> None:
+        if self.write_lock is not None:
+            self.write_lock.acquire()
+            self.holding = True
+
+    def release_writes(self) -> None:
+        if self.holding:
+            self.holding = False
+            self.write_lock.release()
 
     def steer(self, case: Any) -> None:
         """Point a generated write at the suite's own data (see the module docstring)."""
@@ -51,9 +65,9 @@ class Policy:
                 path["group_id"] = _like(path["group_id"], self.ctx.group_id)
         if path is not None and "calendar_id" in path and method in ("PUT", "DELETE"):
             calendar_id = _leading_int(path["calendar_id"])
-            own = self.own_ids()
-            if calendar_id is not None and calendar_id >= 1 and calendar_id not in own:
-                choice = self.rng.choice([*own, UNKNOWN_ID]) if own else UNKNOWN_ID
+            ours = calendar_id is not None and self.ctx.created.get(calendar_id) == self.ctx.group_id
+            if calendar_id is not None and calendar_id >= 1 and not ours:
+                choice = self.rng.choice([*self.targets, UNKNOWN_ID])
                 path["calendar_id"] = _like(path["calendar_id"], choice)
         body = case.body
         calendar = body.get("calendar") if isinstance(body, dict) else None

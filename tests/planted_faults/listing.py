@@ -267,3 +267,27 @@ def conditions_dropped_beside_other_filters(app: Flask) -> None:
         return original(group_id, query)
 
     wrap_list(app, change)
+
+
+def _probe_equal_and_not(api) -> Any:
+    return tuple(api.ids(("conditions[0][field]", "name"), ("conditions[0][op]", op),
+                         ("conditions[0][value]", "DR MARTIN")) for op in ("=", "!="))
+
+
+@fault("list.conditions", layer="semantic", probe=_probe_equal_and_not)
+def negation_keeps_case_when_equality_ignores_it(app: Flask) -> None:
+    """`=` ignores case (an open answer) but `!=` still compares case by case, so a calendar
+    named "Dr Martin" is kept by both `name = DR MARTIN` and `name != DR MARTIN`."""
+    mock_of(app).configure(equals_case="insensitive")
+
+    def change(original, group_id: int, query: ListQuery) -> Page:
+        negations = [c for c in query.conditions if c.op == "!=" and isinstance(c.value, str)]
+        if not negations:
+            return original(group_id, query)
+        kept = tuple(c for c in query.conditions if c not in negations)
+        others = dataclasses.replace(query, conditions=kept)
+        matches = [r for r in all_matches(original, group_id, others)
+                   if all(r.get(c.field) is not None and r.get(c.field) != c.value for c in negations)]
+        return paginate(matches, query)
+
+    wrap_list(app, change)

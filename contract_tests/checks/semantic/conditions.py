@@ -205,3 +205,26 @@ def conditions(ctx: SuiteContext) -> None:
             actual=f"ids {sorted(got)}",
             exchange=exchange,
         )
+    _negations_complement(ctx, records)
+
+
+def _negations_complement(ctx: SuiteContext, records: list[Record]) -> None:
+    """`!=` keeps exactly what `=` leaves out, and `not in` what `in` leaves out, among records
+    whose field is not null - whether equality ignores case or not (open), so also for the
+    name in another case."""
+    name = next((r["name"] for r in records if isinstance(r.get("name"), str) and "," not in r["name"]), None)
+    if name is None:
+        return
+    present = {r["id"] for r in records if r.get("name") is not None}
+    for value in dict.fromkeys((name, name.swapcase())):
+        for op, negated in (("=", "!="), ("in", "not in")):
+            kept = {r["id"] for r in ctx.records(_query([("name", op, value)]))}
+            left = {r["id"] for r in ctx.records(_query([("name", negated, value)]))}
+            ctx.expect(
+                not kept & left and kept | left == present,
+                f"name {negated} {value!r} keeps exactly what name {op} {value!r} leaves out",
+                expected=f"the two disjoint, together ids {sorted(present)}",
+                actual=f"{op}: {sorted(kept)}, {negated}: {sorted(left)}",
+                exchange=ctx.last_exchange(),
+            )
+

@@ -1,0 +1,66 @@
+"""Schemathesis engine runs side by side (--concurrency > 1), each one's events kept apart.
+
+Each engine run generates the same cases under the run's seed whatever runs beside it; only
+their requests interleave. The events come back per run, in the order of the plan, so that the
+findings and the evidence chosen for them do not depend on which engine got somewhere first.
+Generated writes of all engines take turns (steer.Policy.hold_writes): a refused one is still
+judged against the state it met.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+
+class _SerialAstParse:
+    """CPython before 3.12 (gh-106905): `ast.parse` in several threads at once fails with "AST
+    constructor recursion depth mismatch", and Hypothesis parses lambdas' sources while it
+    generates. While engines run side by side, one parse at a time (counted, for nested runs)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # one parse at a time
+        self._users_lock = threading.Lock()
+        self._users = 0
+        self._original: Callable[..., Any] | None = None
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        if sys.version_info >= (3, 12):
+            yield
+            return
+        with self._users_lock:
+            if not self._users:
+                self._original = original = ast.parse
+
+                def parse(*args: Any, **kwargs: Any) -> Any:
+                    with self._lock:
+                        return original(*args, **kwargs)
+
+                ast.parse = parse
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._users_lock:
+                self._users -= 1
+                if not self._users:
+                    ast.parse = self._original
+
+
+SERIAL_AST_PARSE = _SerialAstParse()  # ast.parse is process-wide: so is its guard
+
+
+def run_engines(jobs: Sequence[Callable[[], list[Any]]], side_by_side: bool) -> list[list[Any]]:
+    """Each job's events, in `jobs` order; all at once when side by side."""
+    if not side_by_side or len(jobs) <= 1:
+        return [job() for job in jobs]
+    with SERIAL_AST_PARSE.held(), ThreadPoolExecutor(max_workers=len(jobs),
+                                                     thread_name_prefix="contract-engine") as pool:
+        futures = [pool.submit(job) for job in jobs]
+        return [future.result() for future in futures]
