@@ -111,6 +111,15 @@ def dir_without_sort(session: Session) -> list[Reading]:
                   else "reverses" if got == plain[::-1] else None)
         readings.append(Reading(answer, f"calendars {ids} listed without sort: {plain}; with dir=desc "
                                 f"alone: {got}", [first, second]))
+        # And in the whole list, with no condition at all (a deployment may read that one
+        # straight from an index): the same calendars, in the order `dir=desc` gives them there.
+        whole, third = session.list([("results", "all"), ("dir", "desc")])
+        wanted = set(ids)
+        seen = [record["id"] for record in whole["records"] if record["id"] in wanted]
+        if len(seen) == len(ids) and answer is not None:
+            again = "ignored" if seen == plain else "reverses" if seen == plain[::-1] else None
+            readings.append(Reading(again, f"calendars {ids} in the whole list with dir=desc alone: {seen}",
+                                    [third]))
     return readings
 
 
@@ -132,6 +141,16 @@ def default_order(session: Session) -> list[Reading]:
         answer = next((name for name, ids in expected.items() if got == ids), None)
         readings.append(Reading(answer, f"calendars {expected['id']} (sort {[r['sort'] for r in records]}) "
                                 f"listed without sort: {got}", [exchange]))
+        # And in the whole list, with no condition at all: a deployment may order that one
+        # another way (an index read straight through).
+        whole, exchange = session.list([("results", "all")])
+        wanted = set(expected["id"])
+        got = [record["id"] for record in whole["records"] if record["id"] in wanted]
+        if len(got) < len(wanted):  # a capped page: the whole list is not one read
+            continue
+        answer = next((name for name, ids in expected.items() if got == ids), None)
+        readings.append(Reading(answer, f"calendars {expected['id']} in the whole list without sort: {got}",
+                                [exchange]))
     return readings
 
 
