@@ -291,3 +291,19 @@ def negation_keeps_case_when_equality_ignores_it(app: Flask) -> None:
         return paginate(matches, query)
 
     wrap_list(app, change)
+
+
+@fault("list.default-order", layer="semantic",
+       probe=lambda api: api.ids(("conditions[0][field]", "id"), ("conditions[0][op]", ">="),
+                                 ("conditions[0][value]", "1")))
+def filtered_list_in_descending_id_order(app: Flask) -> None:
+    """Without `sort`, the plain list comes by ascending id, but a filtered one by descending
+    id (another code path than the plain list's)."""
+
+    def change(original, group_id: int, query: ListQuery) -> Page:
+        if query.sort is not None or not query.conditions:
+            return original(group_id, query)
+        matches = sorted(all_matches(original, group_id, query), key=lambda r: r["id"], reverse=True)
+        return paginate(matches, query)
+
+    wrap_list(app, change)
