@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..calendars.listing import ListQuery
-from ..calendars.store import CalendarStore, User
-from ..contract import Contract, Operation
+from ..calendars.store import CalendarStore
+from ..contract import Contract
 from ..errors import BadRequest, Unauthorized
 
 
@@ -24,8 +24,6 @@ class Call:
     contract: Contract
     store: CalendarStore
     settings: Any
-    operation: Operation
-    user: User | None
     path: Mapping[str, Any]
     query: Mapping[str, Any]  # declared parameters, typed, spec defaults filled in
     body: Mapping[str, Any]  # a JSON body, or a form's fields (one value each)

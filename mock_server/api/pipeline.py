@@ -40,7 +40,7 @@ def answer(mock: MockState, request: ApiRequest) -> Reply:
     if not body_first:
         payload = body.validated(mock, operation)
     query = params.query_values(mock.contract, operation, args, form=body.form)
-    call = Call(mock.contract, mock.store, mock.settings, operation, user, path, query, payload)
+    call = Call(mock.contract, mock.store, mock.settings, path, query, payload)
     handled = HANDLERS[operation.operation_id](call)
     request.notes = handled.notes
     return Reply(operation.success_status, handled.body, handled.headers)
