@@ -63,7 +63,8 @@ def check(options: Any, profile: profiles.Profile) -> list[Outcome]:
         got, why = calibration.answers.get(qid), calibration.unknown.get(qid, "")
         if got == wanted:
             pass
-        elif got is None and not why.startswith("inconsistent"):
+        elif got is None and not why.startswith(("inconsistent", "fits none")):
+            # (an answer that fits none of the question's answers is not the profile's either)
             outcome.status, outcome.reason = "skipped", f"could not be probed here: {why}"
         else:
             outcome.status = "failed"

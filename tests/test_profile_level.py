@@ -3,7 +3,10 @@ and catches a drift from it by question."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from planted_faults.plumbing import before_request, refusal
 from suite_runs import describe, failed_rules, options
 
 from contract_tests.calibrate import CalibrateOptions, calibrate
@@ -48,6 +51,31 @@ def test_a_deployment_drifting_from_its_profile_fails_that_question(contrarian_f
     assert failed_rules(result) == {f"profile.{question}"}, describe(result)
     failure = next(f for f in result.failures if f.rule_id == f"profile.{question}")
     assert failure.tag == "PROFILE" and drifted in failure.actual and failure.curl.startswith("curl")
+
+
+def test_an_answer_that_fits_no_answer_of_the_question_fails_it(tmp_path):
+    """A deployment whose answer to a probe is none of the question's answers (here: digit
+    strings for integers crash with a 500 instead of being refused or taken) does not answer as
+    the profile says: the question fails, it is not merely 'could not be probed'."""
+    path = tmp_path / "coerced.yaml"
+    path.write_text("answers: {string_integers: coerced}\n", encoding="utf-8")
+    app = create_app(settings={"string_integers": "coerced"})
+
+    @before_request(app)
+    def crash_on_digit_strings(request):
+        try:
+            calendar = json.loads(request.get_data(cache=True) or b"null").get("calendar")
+        except (ValueError, AttributeError):
+            return None
+        if isinstance(calendar, dict) and any(isinstance(v, str) and v.lstrip("-").isdigit()
+                                              for v in calendar.values()):
+            return refusal(500, "planted: TypeError")
+        return None
+
+    result = run_suite(options(app, level=f"profile:{path}", layers=("profile",)))
+    outcome = next(o for o in result.outcomes if o.name == "profile.string_integers")
+    assert outcome.status == "failed", describe(result)
+    assert "fits none" in outcome.failures[0].actual
 
 
 def test_the_default_profile_is_the_strict_level_plus_its_answers(tmp_path):
