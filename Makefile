@@ -98,9 +98,15 @@ $(MUTATION_STAMP): $(STAMP)
 	touch $(MUTATION_STAMP)
 
 MUTATION_TIMEOUT ?= 2h
+# The suite against the mock under its default answers and under the other answer to every
+# question, each held to its profile too (mutation/test_suite_against_mock.py).
+MUTATION_PROFILES ?= default,contrarian
+MUTATION_LEVEL ?= profile
+MUTATION_LAYERS ?= semantic,auth,profile
 mutation: $(MUTATION_STAMP)
 	rm -rf mutants
-	status=0; nice -n 15 timeout $(MUTATION_TIMEOUT) $(BIN)/mutmut run --max-children 2 \
+	status=0; MUTATION_PROFILES=$(MUTATION_PROFILES) MUTATION_LEVEL=$(MUTATION_LEVEL) MUTATION_LAYERS=$(MUTATION_LAYERS) \
+		nice -n 15 timeout $(MUTATION_TIMEOUT) $(BIN)/mutmut run --max-children 2 \
 		$(if $(MUTATE),$$($(BIN)/python mutation/report.py --glob "$(MUTATE)")) > mutants.log 2>&1 \
 		|| { status=$$?; tail -c 2000 mutants.log; echo; echo "mutmut stopped ($$status): mutants.log"; }; \
 	$(BIN)/python mutation/report.py; exit $$status
