@@ -20,6 +20,7 @@ from ..unchanged import expect_unchanged, snapshot
 from .responses import DocumentedResponses
 from .rules import is_date
 from .steer import WRITES, Policy, _leading_int, _policy
+from .views import LOGIN
 
 _LOCK = threading.Lock()
 BUILT_IN_CHECKS = (
@@ -97,22 +98,28 @@ def before_call(context, case, **kwargs):
         limiter = getattr(policy.ctx.transport, "limiter", None)
         if limiter is not None:
             limiter.acquire()
-        if case.method.upper() in WRITES:
+        writes = _may_write(case)
+        if writes:
             policy.hold_writes()
         policy.steer(case)
-        if "contract_refusal_changes_nothing" in policy.checks and case.method.upper() in WRITES:
+        if writes and "contract_refusal_changes_nothing" in policy.checks:
             calendar_id = _leading_int((case.path_parameters or {}).get("calendar_id", ""))
             policy.snapshots[id(case)] = snapshot(policy.ctx, [calendar_id] if calendar_id else [])
-        if case.method.upper() in WRITES:
+        if writes:
             policy.ctx.gate.note_write()
 
 
 def after_call(context, case, response):
     policy = _policy(case)
     if policy is not None:
-        if case.method.upper() in WRITES:
+        if _may_write(case):
             policy.ctx.gate.note_write()
         policy.observe(case, response)
+
+
+def _may_write(case: Any) -> bool:
+    """A POST, PUT or DELETE anywhere but the session login, which changes no calendar."""
+    return case.method.upper() in WRITES and case.operation.path != LOGIN
 
 
 def contract_documented_response_schema(ctx, response, case):

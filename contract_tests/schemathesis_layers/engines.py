@@ -56,11 +56,11 @@ class _SerialAstParse:
 SERIAL_AST_PARSE = _SerialAstParse()  # ast.parse is process-wide: so is its guard
 
 
-def run_engines(jobs: Sequence[Callable[[], list[Any]]], side_by_side: bool) -> list[list[Any]]:
-    """Each job's events, in `jobs` order; all at once when side by side."""
-    if not side_by_side or len(jobs) <= 1:
+def run_engines(jobs: Sequence[Callable[[], list[Any]]], concurrency: int) -> list[list[Any]]:
+    """Each job's events, in `jobs` order; up to `concurrency` at once."""
+    if concurrency <= 1 or len(jobs) <= 1:
         return [job() for job in jobs]
-    with SERIAL_AST_PARSE.held(), ThreadPoolExecutor(max_workers=len(jobs),
+    with SERIAL_AST_PARSE.held(), ThreadPoolExecutor(max_workers=min(concurrency, len(jobs)),
                                                      thread_name_prefix="contract-engine") as pool:
         futures = [pool.submit(job) for job in jobs]
         return [future.result() for future in futures]

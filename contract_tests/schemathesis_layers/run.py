@@ -15,6 +15,7 @@ stateful    - the stateful phase over the spec's explicit links (create -> show 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import random
 import threading
@@ -47,6 +48,7 @@ class _Run:
     builtin: set[str]
     custom: set[str]
     responses: str | None = None  # the view responses are judged against
+    operation: str | None = None  # one operation's cases only (None: every operation)
 
 
 def _plan(ctx: SuiteContext, layer: str) -> list[_Run]:
@@ -131,14 +133,19 @@ def _load(ctx: SuiteContext, layer: str, run: _Run) -> Any:
         def filter_case(context, case):
             return is_negative(case) and not (documented and coercible_type_case(case.body))
 
+    if run.operation is not None:  # one filter only: schemathesis' filters do not compose
+        return schema.include(operation_id=run.operation)
     if ctx.pool is not None:
-        # Every generated create (and a negative one the steering made valid) would add a calendar
-        # that soft delete never removes: with a bounded footprint (footprint.py) creates are
-        # the semantic layer's create and invalid checks' job.
-        schema = schema.exclude(operation_id="createCalendar")
+        schema = schema.exclude(operation_id=FOOTPRINT_EXCLUDED)
     if ctx.read_only:
         schema = schema.include(method="GET")
     return schema
+
+
+# Every generated create (and a negative one the steering made valid) would add a calendar that
+# soft delete never removes: with a bounded footprint (footprint.py) creates are the semantic
+# layer's create and invalid checks' job.
+FOOTPRINT_EXCLUDED = "createCalendar"
 
 
 def run_layers(ctx: SuiteContext, layers: Sequence[str], result: Any,
@@ -156,14 +163,14 @@ def run_layers(ctx: SuiteContext, layers: Sequence[str], result: Any,
         if skip is not None:
             skipped[layer] = skip
         else:
-            plan += [(layer, run) for run in _plan(ctx, layer)]
+            plan += [(layer, engine) for run in _plan(ctx, layer) for engine in _engines(ctx, layer, run)]
     side_by_side = ctx.concurrency > 1 and len(plan) > 1
     # Generated PUT/DELETE land on the calendars of ours there are now (see Policy.targets).
     targets = sorted(cid for cid, group in ctx.created.items() if group == ctx.group_id)
     write_lock = threading.Lock() if side_by_side else None
     counted = _locked(on_cases) if on_cases is not None and side_by_side else on_cases
     recorded = run_engines([functools.partial(_engine_events, ctx, layer, run, targets, write_lock, counted)
-                            for layer, run in plan], side_by_side)
+                            for layer, run in plan], ctx.concurrency if side_by_side else 1)
     seen: dict[str, dict[tuple[str, str, str, str], Failure]] = {layer: {} for layer in layers}
     statuses: dict[str, dict[str, list[int]]] = {layer: {} for layer in layers}
     for (layer, _), events_of_run in zip(plan, recorded, strict=True):
@@ -214,6 +221,18 @@ def _prepare(ctx: SuiteContext, layer: str, outcomes: dict[str, Outcome]) -> Out
         return Outcome("stateful", chain, status="skipped", reason="needs writes (--read-only)",
                        why=READ_ONLY)
     return None
+
+
+def _engines(ctx: SuiteContext, layer: str, run: _Run) -> list[_Run]:
+    """Conformance runs one engine per operation (their reads then overlap: a slow network
+    waits once for many); the stateful chains need every operation in one."""
+    if layer != "conformance":
+        return [run]
+    methods = ("get",) if ctx.read_only else ("get", "put", "post", "delete", "patch")
+    operations = [item[method]["operationId"] for item in _spec(ctx, run)["paths"].values()
+                  for method in methods if method in item]
+    return [dataclasses.replace(run, operation=operation) for operation in operations
+            if not (ctx.pool is not None and operation == FOOTPRINT_EXCLUDED)]
 
 
 def _engine_events(ctx: SuiteContext, layer: str, run: _Run, targets: list[int], write_lock: Any,
