@@ -46,6 +46,7 @@ def rules_answered_otherwise(profile: profiles.Profile) -> set[str]:
 def check(options: Any, profile: profiles.Profile) -> list[Outcome]:
     """One outcome per question the profile answers: calibrate's probe, against the profile."""
     from .calibrate import CalibrateError, CalibrateOptions, calibrate
+    from .calibrate.registry import ANSWERED_OTHERWISE
 
     started = time.monotonic()
     try:
@@ -63,8 +64,7 @@ def check(options: Any, profile: profiles.Profile) -> list[Outcome]:
         got, why = calibration.answers.get(qid), calibration.unknown.get(qid, "")
         if got == wanted:
             pass
-        elif got is None and not why.startswith(("inconsistent", "fits none")):
-            # (an answer that fits none of the question's answers is not the profile's either)
+        elif got is None and not why.startswith(ANSWERED_OTHERWISE):
             outcome.status, outcome.reason = "skipped", f"could not be probed here: {why}"
         else:
             outcome.status = "failed"

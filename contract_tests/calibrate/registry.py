@@ -75,6 +75,13 @@ class Verdict:
     broken: bool = False  # the probe raised: a kit bug, or an answer it could not read
 
 
+# How an unknown verdict begins when the deployment did answer, only not with one of the
+# question's answers throughout (--level profile: fails these; it skips what was not probed).
+MISFIT = "fits none of"
+INCONSISTENT = "inconsistent"
+ANSWERED_OTHERWISE = (MISFIT, INCONSISTENT)
+
+
 def judge(question: str, answers: Sequence[str], readings: Sequence[Reading]) -> Verdict:
     """The answer every reading shows; unknown when one fits no answer or two disagree."""
     verdict = Verdict(question, readings=list(readings))
@@ -83,11 +90,11 @@ def judge(question: str, answers: Sequence[str], readings: Sequence[Reading]) ->
         return verdict
     misfits = [reading for reading in readings if reading.answer not in answers]
     if misfits:
-        verdict.unknown = (f"fits none of {', '.join(answers)}: {misfits[0].saw}")
+        verdict.unknown = f"{MISFIT} {', '.join(answers)}: {misfits[0].saw}"
         return verdict
     seen = list(dict.fromkeys(reading.answer for reading in readings))
     if len(seen) > 1:
-        verdict.unknown = "inconsistent: " + "; ".join(
+        verdict.unknown = f"{INCONSISTENT}: " + "; ".join(
             f"{reading.saw} ({reading.answer})" for reading in readings)
         return verdict
     verdict.answer = seen[0]

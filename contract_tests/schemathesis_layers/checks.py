@@ -102,10 +102,10 @@ def before_call(context, case, **kwargs):
         if writes:
             policy.hold_writes()
         policy.steer(case)
-        if writes and "contract_refusal_changes_nothing" in policy.checks:
-            calendar_id = _leading_int((case.path_parameters or {}).get("calendar_id", ""))
-            policy.snapshots[id(case)] = snapshot(policy.ctx, [calendar_id] if calendar_id else [])
         if writes:
+            if "contract_refusal_changes_nothing" in policy.checks:
+                calendar_id = _leading_int((case.path_parameters or {}).get("calendar_id", ""))
+                policy.snapshots[id(case)] = snapshot(policy.ctx, [calendar_id] if calendar_id else [])
             policy.ctx.gate.note_write()
 
 

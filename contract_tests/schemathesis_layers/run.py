@@ -119,9 +119,9 @@ def _spec(ctx: SuiteContext, run: _Run) -> dict[str, Any]:
     return calendar_spec.load_spec(run.spec_level)
 
 
-def _load(ctx: SuiteContext, layer: str, run: _Run) -> Any:
+def _load(ctx: SuiteContext, layer: str, run: _Run, spec: dict[str, Any]) -> Any:
     config = schemathesis.Config.from_dict(_config(ctx, layer, run))
-    schema = schemathesis.openapi.from_dict(_spec(ctx, run), config=config)
+    schema = schemathesis.openapi.from_dict(spec, config=config)
     if ctx.options.app is not None:
         schema.app = ctx.options.app
     if run.mode == "negative":
@@ -133,13 +133,10 @@ def _load(ctx: SuiteContext, layer: str, run: _Run) -> Any:
         def filter_case(context, case):
             return is_negative(case) and not (documented and coercible_type_case(case.body))
 
-    if run.operation is not None:  # one filter only: schemathesis' filters do not compose
-        return schema.include(operation_id=run.operation)
-    if ctx.pool is not None:
-        schema = schema.exclude(operation_id=FOOTPRINT_EXCLUDED)
-    if ctx.read_only:
-        schema = schema.include(method="GET")
-    return schema
+    # Conformance: one operation per engine, chosen by _engines (--read-only and the footprint
+    # bound leave operations out there). The stateful chains, which need them all, run neither
+    # read-only nor with the bound.
+    return schema if run.operation is None else schema.include(operation_id=run.operation)
 
 
 # Every generated create (and a negative one the steering made valid) would add a calendar that
@@ -176,14 +173,14 @@ def run_layers(ctx: SuiteContext, layers: Sequence[str], result: Any,
     for (layer, _), events_of_run in zip(plan, recorded, strict=True):
         for event in events_of_run:
             _consume(ctx, layer, event, outcomes[layer], seen[layer], statuses[layer], result)
-    elapsed = time.monotonic() - started
+    each = (time.monotonic() - started) / max(sum(len(found) for found in outcomes.values()), 1)
     for layer in layers:
         if layer in skipped:
             yield skipped[layer]
             continue
         _canary(ctx, layer, outcomes[layer], statuses[layer])
         for outcome in outcomes[layer].values():
-            outcome.seconds = elapsed / max(sum(len(found) for found in outcomes.values()), 1)
+            outcome.seconds = each
             outcome.status = "failed" if outcome.failures else "passed"
             yield outcome
 
@@ -238,8 +235,8 @@ def _engines(ctx: SuiteContext, layer: str, run: _Run) -> list[_Run]:
 def _engine_events(ctx: SuiteContext, layer: str, run: _Run, targets: list[int], write_lock: Any,
                    on_cases: Callable[[int], None] | None) -> list[Any]:
     """One engine run's events (judged afterwards, in plan order)."""
-    schema = _load(ctx, layer, run)
     spec = _spec(ctx, run)
+    schema = _load(ctx, layer, run, spec)
     validator = Draft202012Validator({"$ref": "#/components/schemas/Name", "components": spec["components"]})
     policy = Policy(ctx, run.custom, validator, rng=random.Random(ctx.options.seed or 0),
                     targets=list(targets), write_lock=write_lock)
