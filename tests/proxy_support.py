@@ -12,8 +12,9 @@ import requests
 
 from mock_server import create_app
 from mock_server.proxy.app import ProxyApp, ProxyConfig
-from mock_server.proxy.rsgi import ProxyRsgi
-from mock_server.serve.rsgi_thread import serve_rsgi_in_thread
+from mock_server.proxy.front import Front
+from mock_server.proxy.relay import Relay
+from mock_server.serve.front_server import serve_front_in_thread
 from mock_server.serve.waitress_server import RunningServer, serve_in_thread
 
 APIKEY = "demo-apikey-4f1c2b"
@@ -39,10 +40,10 @@ def upstream_wsgi(app: WsgiApp) -> Iterator[RunningServer]:
 
 @contextlib.contextmanager
 def proxy(upstream_url: str, **config: Any) -> Iterator[tuple[ProxyApp, str]]:
-    """The proxy in front of `upstream_url` (ProxyConfig fields as keywords), served by granian in
-    a thread as the command serves it; closed on leaving."""
+    """The proxy in front of `upstream_url` (ProxyConfig fields as keywords), served in a thread
+    as the command serves it; closed on leaving."""
     app = ProxyApp(ProxyConfig(upstream=upstream_url, **config))
-    running = serve_rsgi_in_thread(ProxyRsgi(app))
+    running = serve_front_in_thread(Front(Relay(app)))
     try:
         yield app, running.base_url
     finally:

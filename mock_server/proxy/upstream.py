@@ -29,6 +29,7 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
                         "trailer", "trailers", "transfer-encoding", "upgrade", "proxy-connection"})
 MAX_HEADERS = 200
 _STATUS_LINE = re.compile(rb"HTTP/(1\.[01]) ([1-9][0-9]{2})(?: ([^\r\n]*))?")
+_INTERIM = re.compile(rb"HTTP/1\.[01] 1(?!01)[0-9]{2}[ \r]")  # a 1xx but 101 Switching Protocols
 Body = bytes | AsyncIterator[bytes] | None
 
 
@@ -118,6 +119,8 @@ class AsyncUpstream:
                     while_waiting()
                     while_waiting = None
                 head_read = await link.head()
+                while _INTERIM.match(head_read):  # "100 Continue" to a forwarded Expect: the answer follows
+                    head_read = await link.head()
                 break
             except (Closed, ConnectionError) as error:
                 link.close()
@@ -211,19 +214,24 @@ class AsyncUpstream:
     async def _rest(self, link: Link, reader: BodyReader, first: list[bytes],
                     keep_alive: bool) -> AsyncIterator[bytes]:
         """The body streamed on from what was read; a failure half-way raises UpstreamFailure."""
-        for part in first:
-            yield part
+        complete = False
         try:
+            for part in first:
+                yield part
             while True:
                 async with asyncio.timeout(self.timeout_s):
                     piece = await reader.read_some()
                 if not piece:
                     break
                 yield piece
+            complete = True
         except (TimeoutError, Closed, ConnectionError, ValueError) as error:
-            link.close()
             raise self._broken("broke off its answer", error) from None
-        self._release(link, keep_alive)
+        finally:  # read to its end, or given up (the client left): the connection is of no more use
+            if complete:
+                self._release(link, keep_alive)
+            else:
+                link.close()
 
     def _release(self, link: Link, keep_alive: bool) -> None:
         if keep_alive and link.usable() and len(self._idle) < self.connections:

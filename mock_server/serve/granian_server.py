@@ -18,7 +18,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from ..config import MockConfig
@@ -77,21 +77,6 @@ def embedded_server(app: Any, host: str, port: int) -> Any:
 class _QuietExperimental(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return EXPERIMENTAL_WARNING not in record.getMessage()
-
-
-def run_on_loop(main: Coroutine[Any, Any, int], fast: bool) -> int:
-    """Run `main` on a new event loop: uvloop's when `fast` (the proxy, whose every request is
-    two exchanges on the loop: measured in benchmarks/decisions.md), else asyncio's. uvloop is
-    not installed on Windows: asyncio's there."""
-    try:
-        import uvloop
-    except ImportError:
-        fast = False
-    if not fast:
-        return asyncio.run(main)
-
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(main)
 
 
 async def serve_rsgi(app: Any, host: str, port: int, text: str, stop: StopSignals, *,

@@ -1,10 +1,10 @@
-"""`calendar-mock proxy`: the proxy (mock_server.proxy) served on 127.0.0.1 by granian's
-embedded server, as `calendar-mock serve` is, until SIGINT or SIGTERM. Nothing heavy is
-imported until the options are checked.
+"""`calendar-mock proxy`: the proxy (mock_server.proxy) served on 127.0.0.1 by its own front
+(mock_server.proxy.front: httptools on uvloop, one thread), until SIGINT or SIGTERM. Nothing
+heavy is imported until the options are checked.
 
-granian, with the upstream reached from its event loop (mock_server.proxy.upstream), not
-waitress with a thread per request: measured in front of the mock, waitress and urllib3 took
-1.3 ms of CPU per request and a fifth of the direct throughput (benchmarks/decisions.md).
+One event loop reads each request, relays it to the upstream and answers, not waitress with a
+thread per request (1.3 ms of CPU per request and a fifth of the direct throughput) nor granian
+(two thread hand-offs per request on top of the relay's own exchanges): benchmarks/decisions.md.
 
 A stop (Ctrl-C, SIGTERM) lets requests in flight finish for a moment, writes the report files
 and the HAR file, prints the summary table (rule, tag, count) and exits 0, within 2 s.
@@ -14,7 +14,6 @@ Status 2: bad options, a profile that cannot be loaded, or a port that cannot be
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -80,8 +79,9 @@ def run(args: argparse.Namespace) -> int:
     from calendar_spec.profiles import ProfileError
 
     from ..proxy.app import ProxyApp, ProxyConfig
-    from ..proxy.rsgi import ProxyRsgi
-    from .granian_server import run_on_loop, serve_rsgi
+    from ..proxy.front import Front
+    from ..proxy.relay import Relay
+    from .front_server import run_on_uvloop, serve_front
     from .ports import free_port
 
     if args.upstream_timeout <= 0 or args.connections < 1:
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
                          journal_size=args.journal_size, connections=args.connections)
     try:
         app = ProxyApp(config)
-        relay = ProxyRsgi(app)
+        front = Front(Relay(app))
         port = free_port(args.host, args.port)
     except (ProfileError, ValueError, OSError) as error:
         print(f"calendar-mock proxy: {error}", file=sys.stderr)
@@ -108,10 +108,8 @@ def run(args: argparse.Namespace) -> int:
             print(app.report.table(), flush=True)
         sys.stderr.flush()
 
-    code = run_on_loop(serve_rsgi(relay, args.host, port, banner(base_url(args.host, port), app), stop,
-                                  before_exit=finish), fast=True)
+    code = run_on_uvloop(serve_front(front, args.host, port, banner(base_url(args.host, port), app), stop,
+                                     before_exit=finish))
     if code != 0:
         finish()
-    # Out without the interpreter's finalisation, as `calendar-mock serve` does: a granian thread
-    # that meets a finalising interpreter may abort the process.
-    os._exit(code)
+    return code

@@ -1,0 +1,125 @@
+"""The relay: each request the front (mock_server.proxy.front) reads is sent upstream
+(mock_server.proxy.upstream) and answered, while ProxyApp judges and records it.
+
+Judging runs on the loop, between the reads and writes: it takes tens of microseconds, less than
+a hop to a thread would cost. Unless --block needs the verdict first, the request is judged
+while the upstream works on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+from ..config import CONTROL_PREFIX
+from ..errors import BadRequest, error_reply
+from ..replies import Reply
+from .app import ProxyApp, forward_headers
+from .front import Body, ClientConnection, ClientGone, Request
+from .upstream import AsyncUpstream, UpstreamFailure
+
+BODY_TIMEOUT_S = 30  # a client that goes quiet this long in its body is not waited for
+
+
+class Relay:
+    """The front's handler: relays to `app.config.upstream`."""
+
+    def __init__(self, app: ProxyApp) -> None:
+        self.app = app
+        config = app.config
+        self.upstream = AsyncUpstream(config.upstream, config.upstream_timeout_s, config.connections)
+
+    async def __call__(self, request: Request, conn: ClientConnection) -> None:
+        method, path, query = request.method, request.path, request.query
+        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+            await _drain(request.body)
+            return _send(conn, request, self.app.control(method, path, query))
+        try:
+            kept, body, size, length = await self._body(request)
+        except (TimeoutError, ClientGone):
+            reply = error_reply(BadRequest.field("body", "ended before it was complete (the client stopped "
+                                                         "sending)"))
+            return _send(conn, request, reply)
+        target, headers = request.target, request.headers
+        started, judged = time.perf_counter(), []
+
+        def judge() -> None:
+            judged.append(self.app.begin(method, path, target, query, headers, kept, size, started))
+
+        if self.app.config.block:  # the request is judged before it may go
+            judge()
+            refused = self.app.blocked(judged[0])
+            if refused is not None:
+                return _send(conn, request, refused)
+        try:
+            # Unblocked, the request is judged while the upstream works on it.
+            answer = await self.upstream.send(method, target, forward_headers(headers), body, length,
+                                              self.app.config.keep_response_bytes,
+                                              None if judged else judge)
+        except UpstreamFailure as failure:
+            if not judged:
+                judge()
+            return _send(conn, request, self.app.failed(judged[0], failure))
+        pending = judged[0]
+        sent = self.app.answered(pending, answer.status, answer.reason, answer.headers, answer.body)
+        if answer.body is not None:
+            conn.respond(request, answer.status, answer.reason, sent, answer.body)
+            return self.app.record(pending)
+        stream, rest = conn.start_stream(request, answer.status, answer.reason, sent), answer.rest
+        try:
+            async for chunk in rest:  # type: ignore[union-attr]
+                await stream.send(chunk)
+            stream.end()
+        except UpstreamFailure:
+            stream.abort()  # the answer has begun: it stops short, and the client sees the connection close
+        except ClientGone:
+            await rest.aclose()  # type: ignore[union-attr]  # lets go of the upstream connection
+            raise
+        finally:
+            self.app.record(pending)
+
+    async def _body(self, request: Request) -> tuple[bytes | None, bytes | AsyncIterator[bytes] | None, int,
+                                                     int | None]:
+        """(the body when it fits the limit, else None; what to send upstream; its size, -1
+        when unknown; its declared length, None when it comes chunked)."""
+        length, incoming = request.content_length, request.body
+        if incoming.complete and not request.chunked:  # all of it came with the head, or there is none
+            data = await incoming.read()
+            return data, data if length is not None else None, len(data), length
+        keep = self.app.config.keep_request_bytes
+        async with asyncio.timeout(BODY_TIMEOUT_S):
+            if length is not None and length <= keep:
+                data = await incoming.read()
+                return data, data, len(data), len(data)
+            parts: list[bytes] = []
+            size = 0
+            while size <= keep and (chunk := await incoming.next()) is not None:
+                parts.append(chunk)
+                size += len(chunk)
+            if size <= keep:
+                data = b"".join(parts)
+                return data, data, len(data), len(data)
+        return None, _chained(parts, incoming), length if length is not None else -1, length
+
+
+async def _chained(first: list[bytes], incoming: Body) -> AsyncIterator[bytes]:
+    for part in first:
+        yield part
+    async with asyncio.timeout(BODY_TIMEOUT_S):
+        while (chunk := await incoming.next()) is not None:
+            yield chunk
+
+
+async def _drain(body: Body) -> None:
+    """Read whatever body a control-plane request has (none of them takes one)."""
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_S):
+            await body.read()
+    except (TimeoutError, ClientGone):
+        pass
+
+
+def _send(conn: ClientConnection, request: Request, reply: Reply) -> None:
+    headers, payload = reply.encoded()
+    conn.respond(request, reply.status, "", headers, payload)
