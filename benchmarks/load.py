@@ -17,11 +17,13 @@ MARKER = "BENCH-JSON "
 
 @dataclass(frozen=True)
 class Request:
-    """One HTTP request as a peer wants it: method, path with query, optional JSON body."""
+    """One HTTP request as a peer wants it: method, path with query, optional JSON body; with
+    `vary`, each request sent adds `&<vary>=<its number>` to the query, so that no two are alike."""
 
     method: str
     path: str
     body: bytes | None = None
+    vary: str | None = None
 
 
 def run_wrk(
@@ -54,7 +56,7 @@ def run_wrk(
     command = [
         "wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration))}s",
         "--timeout", "5s", "-s", str(LUA), base_url + request.path,
-        "--", request.method, str(per_thread), auth or "-", body_file,
+        "--", request.method, str(per_thread), auth or "-", body_file, request.vary or "",
     ]
     peak = _Sampler(sample) if sample else None
     if peak:

@@ -1,9 +1,10 @@
 -- wrk script: one fixed request, a per-thread request cap, and a JSON summary line.
 --
---   wrk -t T -c C -d SECONDS -s request.lua URL -- METHOD MAX_PER_THREAD AUTH [BODY_FILE]
+--   wrk -t T -c C -d SECONDS -s request.lua URL -- METHOD MAX_PER_THREAD AUTH [BODY_FILE [VARY]]
 --
 -- METHOD is GET, POST, PUT or PATCH; AUTH is the whole Authorization header value, or "-"
--- for none; BODY_FILE holds a JSON body sent with Content-Type: application/json.
+-- for none; BODY_FILE holds a JSON body sent with Content-Type: application/json. With VARY, each
+-- request adds &VARY=<n> to the query, n counting from a base of its thread's own: no two alike.
 -- A thread stops after MAX_PER_THREAD responses (0: no cap), so a run ends at the duration
 -- or the cap, whichever comes first. Throughput is computed from the first request to the
 -- last response, measured here with CLOCK_MONOTONIC, so an early stop is not diluted.
@@ -25,14 +26,19 @@ local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("base", #threads * 1000000)  -- each thread numbers its requests from its own base
 end
 
 -- Per-thread globals, read back by done() through thread:get().
 count, cap, t_start, t_last, non2xx = 0, 0, 0, 0, 0
 local prepared
+local vary, sent, method_used, headers_used, body_used
 
 function init(args)
   local method, max, auth, body_file = args[1], args[2], args[3], args[4]
+  if args[5] and args[5] ~= "" then
+    vary, sent = args[5], base
+  end
   cap = tonumber(max) or 0
   local headers = {}
   if auth and auth ~= "-" then
@@ -46,10 +52,15 @@ function init(args)
     headers["Content-Type"] = "application/json"
   end
   prepared = wrk.format(method or "GET", nil, headers, body)
+  method_used, headers_used, body_used = method or "GET", headers, body
   t_start = now()
 end
 
 function request()
+  if vary then
+    sent = sent + 1
+    return wrk.format(method_used, wrk.path .. "&" .. vary .. "=" .. sent, headers_used, body_used)
+  end
   return prepared
 end
 

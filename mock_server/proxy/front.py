@@ -185,6 +185,7 @@ class ClientConnection(asyncio.Protocol):
         self.lost = False
         self.seen = front.tick
         self._worker: asyncio.Task[None] | None = None
+        self._idle: asyncio.Future[None] | None = None  # the worker waits on it for a request
         self._url: list[bytes] = []
         self._headers: list[tuple[str, str]] = []
         self._head_bytes = 0
@@ -212,8 +213,7 @@ class ClientConnection(asyncio.Protocol):
             self.refused = True
             if self.transport is not None:
                 self.transport.pause_reading()
-            if self._worker is None:
-                self._end_refused()
+            self._after_refusal()
         except httptools.HttpParserError as error:
             if not self.refused:
                 self._refuse(400, f"the request is not valid HTTP/1.1 ({error})")
@@ -227,6 +227,7 @@ class ClientConnection(asyncio.Protocol):
         self._eof = True
         if self._current is not None:
             self._current.body._wake()
+        self._nudge()
         return bool(self.queue)  # True: answer what was asked, then close
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -234,6 +235,7 @@ class ClientConnection(asyncio.Protocol):
         self.front.connections.discard(self)
         for request in self.queue:
             request.body._wake()
+        self._nudge()
         writable, self._writable = self._writable, None
         if writable is not None and not writable.done():
             writable.set_result(None)
@@ -299,6 +301,8 @@ class ClientConnection(asyncio.Protocol):
         self.queue.append(request)
         if self._worker is None:
             self._worker = asyncio.get_running_loop().create_task(self._work())
+        else:
+            self._nudge()
 
     def on_body(self, data: bytes) -> None:
         if self._current is not None:
@@ -326,9 +330,18 @@ class ClientConnection(asyncio.Protocol):
 
     # -- answering -----------------------------------------------------------------------------
     async def _work(self) -> None:
-        """Answer the queued requests in order; close when one asks to, or the client is gone."""
+        """Answer the queued requests in order, then wait for the next (one task for the
+        connection's life: a task per request costs more than the relay's bookkeeping); close
+        when a request asks to, or the client is gone."""
+        loop = asyncio.get_running_loop()
         try:
-            while self.queue and not self.lost:
+            while not self.lost:
+                if not self.queue:
+                    if self.refused or self._eof:
+                        break
+                    self._idle = loop.create_future()
+                    await self._idle
+                    continue
                 request = self.queue[0]
                 if request.expects_continue and not request.body.complete:
                     self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
@@ -352,6 +365,12 @@ class ClientConnection(asyncio.Protocol):
             self._end_refused()
         elif self._eof and not self.queue:
             self.close()
+
+    def _nudge(self) -> None:
+        """Wake the worker waiting for a request: one came, or none will."""
+        idle, self._idle = self._idle, None
+        if idle is not None and not idle.done():
+            idle.set_result(None)
 
     def respond(self, request: Request, status: int, reason: str, headers: list[tuple[str, str]],
                 body: bytes) -> None:
@@ -409,8 +428,13 @@ class ClientConnection(asyncio.Protocol):
             reply = error_reply(Unreadable(status, message))
             headers, payload = reply.encoded()
             self._refusal = _head(reply.status, "", headers, False, framing=None) + payload
+        self._after_refusal()
+
+    def _after_refusal(self) -> None:
         if self._worker is None:
             self._end_refused()
+        else:
+            self._nudge()  # the worker ends it once the answers owed are written
 
     def _end_refused(self) -> None:
         if self._refusal is not None:

@@ -37,6 +37,8 @@ class Link(asyncio.Protocol):
         self._waiter: asyncio.Future[None] | None = None
         self._writable: asyncio.Future[None] | None = None
         self._paused = False
+        self.deadline = 0.0  # of the exchange in flight (loop time)
+        self.expired = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -115,6 +117,13 @@ class Link(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+
+    def expire(self) -> None:
+        """The exchange took too long: end it now (whoever waits on the link sees it closed)."""
+        self.expired = self.closed = True
+        self.close()
+        self._wake()
+        self.resume_writing()
 
     async def head(self) -> bytes:
         """The answer's head, through its blank line."""

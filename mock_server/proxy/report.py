@@ -12,6 +12,7 @@ import os
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -43,7 +44,8 @@ class Report:
         self.started = time.time()
         self.exchanges = 0
         self.blocked = 0
-        self.rules: dict[str, RuleTally] = {}
+        self.rules: dict[str, RuleTally] = {}  # `checked` counts are in _checked until read
+        self._checked: Counter[str] = Counter()  # counted in C: every exchange checks a dozen rules
         self.upstream_errors = RuleTally(tag="")
         self._lock = threading.Lock()
         self._lines: IO[str] | None = None
@@ -56,8 +58,7 @@ class Report:
         with self._lock:
             self.exchanges += 1
             self.blocked += exchange.blocked is not None
-            for rule in exchange.checked:
-                self._tally(rule).checked += 1
+            self._checked.update(exchange.checked)
             for rule in {violation.rule: None for violation in exchange.violations}:
                 self._tally(rule).violated += 1  # exchanges that break it, however many ways
             for violation in exchange.violations:
@@ -75,6 +76,12 @@ class Report:
                 self.upstream_errors.checked += 1
             if self._lines is not None:
                 self._lines.write(line)
+
+    def _tallies(self) -> list[tuple[str, RuleTally]]:
+        """Every rule exercised, by id, with its counts (under the lock)."""
+        for rule, count in self._checked.items():
+            self._tally(rule).checked = count
+        return sorted(self.rules.items())
 
     def _tally(self, rule: str, tag: str = "") -> RuleTally:
         tally = self.rules.get(rule)
@@ -104,7 +111,7 @@ class Report:
                 self._lines = None
 
     def _junit(self) -> ET.ElementTree:
-        cases = sorted(self.rules.items())
+        cases = self._tallies()
         failures = sum(1 for _, tally in cases if tally.violated)
         errors = 1 if self.upstream_errors.violated else 0
         suites = ET.Element("testsuites", name="calendar-mock proxy")
@@ -144,7 +151,7 @@ class Report:
                 "level": self.level.name, "upstream": self.upstream, "exchanges": self.exchanges,
                 "blocked": self.blocked, "upstream_errors": self.upstream_errors.violated,
                 "rules": {rule: {"tag": tally.tag, "checked": tally.checked, "violations": tally.violated}
-                          for rule, tally in sorted(self.rules.items())},
+                          for rule, tally in self._tallies()},
             }
 
     def table(self) -> str:

@@ -62,6 +62,7 @@ class RequestVerdict:
     problems: list[RequestProblem] = field(default_factory=list)
     refusal: ApiError | None = None  # what the mock would answer first; --block answers it
     notes: list[str] = field(default_factory=list)
+    shared_as: tuple[Any, ...] | None = None  # a bodiless request's key, when its verdict is shared
 
     @property
     def operation_id(self) -> str:

@@ -22,9 +22,12 @@ from ..contract.schema_check import SchemaCheck
 from . import rules
 from .answer import NOT_JSON, UNREAD, Answer, Defaults
 from .findings import Findings, Level
+from .recent import Recent
 from .request_check import RequestChecker, RequestVerdict
 
 JSON_MEDIA_TYPE = "application/json"
+SHARED_ENTRIES = 512  # verdicts, and findings, kept for requests seen again
+SHARED_BODY_BYTES = 16 * 1024  # answers with larger bodies are judged anew each time
 
 
 class ResponseSchemas:
@@ -68,15 +71,42 @@ class ExchangeJudge:
         self.documented_schemas = (ResponseSchemas(Contract(load_spec("documented")))
                                    if level.view == "strict" else None)
         self.defaults = Defaults.of(level)
+        # Repeated reads - an app polling a list - are judged once: what was judged lately of a
+        # request without a body, and of an answer to it, is kept (a bounded number of each).
+        self._verdicts: Recent[tuple[Any, ...], RequestVerdict] = Recent(SHARED_ENTRIES)
+        self._findings: Recent[tuple[Any, ...], Findings] = Recent(SHARED_ENTRIES)
 
     def judge_request(self, method: str, path: str, query_string: str, headers: dict[str, str],
                       body: bytes | None) -> RequestVerdict:
-        return self.requests.check(method, path, query_string, headers, body)
+        """The verdict on a request (`headers` lower-cased). Judging is a function of the request
+        alone: a request without a body that was judged lately shares that verdict."""
+        if body != b"":
+            return self.requests.check(method, path, query_string, headers, body)
+        key = (method, path, query_string, headers.get("content-type"), headers.get("authorization", "")[:6],
+               headers.get("cookie"))
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self.requests.check(method, path, query_string, headers, body)
+            verdict.shared_as = key
+            self._verdicts.put(key, verdict)
+        return verdict
 
     def judge_answer(self, verdict: RequestVerdict, status: int, headers: list[tuple[str, str]],
                      body: bytes | None) -> Findings:
-        """The rules the answer was checked against and those it breaks; `body` None when it
-        was too large to keep (then only the status and headers are judged)."""
+        """The rules the answer was checked against and those it breaks (not to be changed: an
+        answer judged lately to a shared verdict shares its findings); `body` None when it was
+        too large to keep (then only the status and headers are judged)."""
+        if verdict.shared_as is None or body is None or len(body) > SHARED_BODY_BYTES:
+            return self._judge_answer(verdict, status, headers, body)
+        key = (verdict.shared_as, status, tuple(headers), body)
+        findings = self._findings.get(key)
+        if findings is None:
+            findings = self._judge_answer(verdict, status, headers, body)
+            self._findings.put(key, findings)
+        return findings
+
+    def _judge_answer(self, verdict: RequestVerdict, status: int, headers: list[tuple[str, str]],
+                      body: bytes | None) -> Findings:
         findings = Findings(self.level)
         operation = verdict.operation
         if operation is None:

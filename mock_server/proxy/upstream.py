@@ -79,6 +79,8 @@ class AsyncUpstream:
         self.connections = connections
         self._idle: list[Link] = []
         self._slots: asyncio.Semaphore | None = None
+        self._busy: set[Link] = set()  # with an exchange in flight, cut off at its deadline
+        self._watcher: asyncio.Task[None] | None = None
 
     async def send(self, method: str, target: str, headers: list[tuple[str, str]], body: Body,
                    length: int | None, keep: int, while_waiting: Callable[[], None] | None = None
@@ -87,16 +89,40 @@ class AsyncUpstream:
         it chunked); read at most `keep` bytes of the answer's body before answering.
         `while_waiting` runs once, as soon as the request is sent: work done then overlaps the
         upstream's."""
+        loop = asyncio.get_running_loop()
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.connections)
+            self._watcher = loop.create_task(self._watch())
+        deadline = loop.time() + self.timeout_s
         head = self._head(method, target, headers, body, length)
         chunked = body is not None and not isinstance(body, bytes) and length is None
+        if self._slots.locked():  # every connection busy: the wait for one counts too
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise self._late() from None
+        else:
+            await self._slots.acquire()
         try:
-            async with asyncio.timeout(self.timeout_s), self._slots:  # waiting for a slot counts too
-                return await self._exchange(method, head, body, chunked, keep, while_waiting)
-        except TimeoutError:
-            raise UpstreamFailure(504, f"the upstream {self.url} did not answer within "
-                                  f"{self.timeout_s:g} s") from None
+            return await self._exchange(method, head, body, chunked, keep, while_waiting, deadline)
+        finally:
+            self._slots.release()
+
+    async def _watch(self) -> None:
+        """Cut off the exchanges past their deadline. One sweep for them all, a tenth of the
+        timeout apart (0.1 s at most), not a timer per request: a timer set and cancelled
+        costs more than the rest of the relay's bookkeeping."""
+        period = min(0.1, self.timeout_s / 10)
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(period)
+            now = loop.time()
+            for link in [link for link in self._busy if link.deadline <= now]:
+                link.expire()
+
+    def _late(self) -> UpstreamFailure:
+        return UpstreamFailure(504, f"the upstream {self.url} did not answer within {self.timeout_s:g} s")
 
     def _head(self, method: str, target: str, headers: list[tuple[str, str]], body: Body,
               length: int | None) -> bytes:
@@ -109,41 +135,49 @@ class AsyncUpstream:
         return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
 
     async def _exchange(self, method: str, head: bytes, body: Body, chunked: bool, keep: int,
-                        while_waiting: Callable[[], None] | None) -> UpstreamAnswer:
-        for attempt in (1, 2):
-            link, reused = await self._connect()
+                        while_waiting: Callable[[], None] | None, deadline: float) -> UpstreamAnswer:
+        retried = False
+        while True:
+            link, reused = await self._connect(deadline)
+            link.deadline = deadline
+            self._busy.add(link)
             try:
-                link.received = 0
-                await self._write(link, head, body, chunked)
-                if while_waiting is not None:
-                    while_waiting()
-                    while_waiting = None
-                head_read = await link.head()
-                while _INTERIM.match(head_read):  # "100 Continue" to a forwarded Expect: the answer follows
+                try:
+                    link.received = 0
+                    await self._write(link, head, body, chunked)
+                    if while_waiting is not None:
+                        while_waiting()
+                        while_waiting = None
                     head_read = await link.head()
-                break
-            except (Closed, ConnectionError) as error:
-                link.close()
-                nothing = isinstance(error, ConnectionError) or error.partial == 0
-                # A kept-alive connection the upstream closed meanwhile: once more on a new one,
-                # when the request can be sent again (its body is in hand).
-                if attempt == 1 and reused and nothing and (body is None or isinstance(body, bytes)):
-                    continue
-                what = "closed the connection without an answer" if nothing else "answered no valid HTTP"
-                raise self._broken(what, error) from None
-            except ValueError as error:
-                link.close()
-                raise self._broken("answered no valid HTTP", error) from None
-        try:
-            return await self._answer(link, method, head_read, keep)
-        except UpstreamFailure:
-            link.close()
-            raise
-        except (Closed, ConnectionError, ValueError) as error:
-            link.close()
-            raise self._broken("broke off its answer", error) from None
+                    while _INTERIM.match(head_read):  # "100 Continue": the answer follows
+                        head_read = await link.head()
+                except (Closed, ConnectionError) as error:
+                    link.close()
+                    nothing = isinstance(error, ConnectionError) or error.partial == 0
+                    # A kept-alive connection the upstream closed meanwhile: once more on a new one,
+                    # when the request can be sent again (its body is in hand).
+                    if not retried and reused and nothing and not link.expired \
+                            and (body is None or isinstance(body, bytes)):
+                        retried = True
+                        continue
+                    what = "closed the connection without an answer" if nothing else "answered no valid HTTP"
+                    raise self._late() if link.expired else self._broken(what, error) from None
+                except ValueError as error:
+                    link.close()
+                    raise self._broken("answered no valid HTTP", error) from None
+                try:
+                    return await self._answer(link, method, head_read, keep)
+                except UpstreamFailure:
+                    link.close()
+                    raise
+                except (Closed, ConnectionError, ValueError) as error:
+                    link.close()
+                    raise self._late() if link.expired else self._broken("broke off its answer", error) \
+                        from None
+            finally:
+                self._busy.discard(link)
 
-    async def _connect(self) -> tuple[Link, bool]:
+    async def _connect(self, deadline: float) -> tuple[Link, bool]:
         while self._idle:
             link = self._idle.pop()
             if link.usable():
@@ -151,7 +185,10 @@ class AsyncUpstream:
             link.close()
         try:
             loop = asyncio.get_running_loop()
-            _, link = await loop.create_connection(Link, self.host, self.port, ssl=self.ssl)
+            async with asyncio.timeout_at(deadline):
+                _, link = await loop.create_connection(Link, self.host, self.port, ssl=self.ssl)
+        except TimeoutError:
+            raise self._late() from None
         except OSError as error:
             raise UpstreamFailure(502, f"the upstream {self.url} cannot be reached: "
                                   f"{error.strerror or error}") from None
@@ -244,6 +281,8 @@ class AsyncUpstream:
         return UpstreamFailure(502, f"the upstream {self.url} failed: it {what} ({detail})")
 
     def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
         for link in self._idle:
             link.close()
         self._idle.clear()
