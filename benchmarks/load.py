@@ -12,6 +12,7 @@ from pathlib import Path
 from machine import OtherLoad
 
 LUA = Path(__file__).with_name("request.lua")
+PACED_LUA = Path(__file__).with_name("paced.lua")
 MARKER = "BENCH-JSON "
 
 
@@ -37,9 +38,11 @@ def run_wrk(
     work_dir: Path,
     sample: Callable[[], int] | None = None,
     server_cpu: Callable[[], float] | None = None,
+    think_ms: int = 0,
 ) -> dict:
     """Drive `request` at `base_url` for at most `duration` s and about `max_requests` requests.
 
+    With `think_ms`, each connection waits that long between an answer and its next request.
     Returns wrk's numbers (requests, rps, p50/p90/p99 in ms, non-2xx count, socket errors)
     and, when `sample` is given, the largest value it returned while wrk ran (peak RSS), and
     the CPU cores that other work on the machine used meanwhile (`other_load`).
@@ -55,8 +58,8 @@ def run_wrk(
     per_thread = max(1, max_requests // threads)
     command = [
         "wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration))}s",
-        "--timeout", "5s", "-s", str(LUA), base_url + request.path,
-        "--", request.method, str(per_thread), auth or "-", body_file, request.vary or "",
+        "--timeout", "5s", "-s", str(PACED_LUA if think_ms else LUA), base_url + request.path,
+        "--", request.method, str(per_thread), auth or "-", body_file, request.vary or "", str(think_ms),
     ]
     peak = _Sampler(sample) if sample else None
     if peak:

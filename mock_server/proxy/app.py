@@ -6,7 +6,7 @@ which names the upstream), the body; status, headers and body back - with one he
 `X-Contract-Violations`. Only `--block` changes anything: a request the spec refuses is
 answered here, by the mock's own `error_reply`, and never sent. The proxy's own control plane
 lives under /_mock (the upstream's, if it has one, is reached directly): the journal of
-exchanges, the report, health. mock_server.proxy.rsgi does the I/O, on granian's event loop.
+exchanges, the report, health. mock_server.proxy.relay does the I/O, on the front's event loop.
 """
 
 from __future__ import annotations
