@@ -161,12 +161,16 @@ class Api:
     def delete(self, calendar_id: Any, *, group: Any = None, **kw: Any) -> Exchange:
         return self.request("DELETE", calendar_path(self._group(group), calendar_id), **kw)
 
-    def soft_delete_left(self, calendar_id: Any, *, group: Any = None) -> str | None:
-        """Clean-up of a calendar of ours: soft-deleted unless it already is; None when it is
-        deleted now, else what went wrong ("<id> (<status>)")."""
-        shown = self.show(calendar_id, group=group)
+    def soft_delete_left(self, calendar_id: Any, *, group: Any = None, free_name: str | None = None
+                         ) -> str | None:
+        """Clean-up of a calendar of ours: named `free_name` when given (the run lets it go),
+        soft-deleted unless it already is; None when it is deleted now, else what went wrong
+        ("<id> (<status>)")."""
+        shown = self.update(calendar_id, {"name": free_name}, group=group) if free_name else None
+        if shown is None or not 200 <= shown.status < 300:  # a deployment may refuse a deleted one's PUT
+            shown = self.show(calendar_id, group=group)
         body = shown.json()
-        if shown.status == 200 and isinstance(body, dict) and deleted_flag(body, booleans_only=False):
+        if 200 <= shown.status < 300 and isinstance(body, dict) and deleted_flag(body, booleans_only=False):
             return None
         answer = self.delete(calendar_id, group=group)
         return None if 200 <= answer.status < 300 else f"{calendar_id} ({answer.status})"

@@ -320,6 +320,8 @@ class SuiteContext(CheckThreads):
         (footprint.py); else the check is skipped, not the bound crossed."""
         api = api or self.api
         target = api.group_id if group is None else group
+        if self.pool is not None and group is None:
+            self.pool.recount(target, self.records(api=api))
         if self.pool is not None and not self.pool.reserve(target):
             raise Skip(f"--max-own-calendars {self.pool.bound}: the suite has created that many calendars "
                        f"in group {target} over its runs, so it creates no more", why=FOOTPRINT)

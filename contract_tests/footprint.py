@@ -4,18 +4,32 @@ reuses its own calendars of earlier runs (named `contract-kit-...`, found in the
 before it creates any: a reused one is restored to a known state by PUT (the spec's defaults,
 the new name, `deleted` false). A create beyond the bound is not sent: the check that needed
 it is reported as not checked (FOOTPRINT), and schemathesis' generated creates stop there.
+
+Runs at the same time never share a calendar. A calendar's name says which run holds it
+(`contract-kit-<UTC start>-<random>-...`): another run leaves it alone for LEASE_S after that
+start, and a run that ends lets its calendars go by naming them `contract-kit-free-<id>`. Two
+runs that start together may both see a calendar free: each claims what it found by naming it,
+waits CLAIM_SETTLE_S, reads the list again and keeps only what still bears its own name. Before
+each create the list is read again, so that the calendars runs going on at the same time create
+count against the bound too (two creates at the same instant may still pass it by one).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from .spec_facts import WRITABLE_FIELDS
 
 PREFIX = "contract-kit-"
+FREE_PREFIX = f"{PREFIX}free-"  # a calendar its run let go of
+LEASE_S = 3 * 3600  # a run's calendars are its own this long after it started (a run that died)
+CLAIM_SETTLE_S = 1.0  # between claiming calendars and reading back which are still ours
+_HOLDER = re.compile(r"contract-kit-(\d{14})-([0-9a-f]{4})(?:-|$)")
 # What a reused calendar is set to before its new name and fields: what a create with only a
 # name leaves, as the spec's defaults say (no calendarset: one may not exist any more).
 KNOWN_STATE: dict[str, Any] = {name: schema["default"] for name, schema in WRITABLE_FIELDS.items()
@@ -28,15 +42,31 @@ def own_ids(records: Iterable[dict[str, Any]]) -> list[int]:
                   if isinstance(record.get("name"), str) and record["name"].startswith(PREFIX))
 
 
+def run_of(name: Any) -> tuple[str, datetime] | None:
+    """The run that holds a calendar of this name (its id and start), None for a free one."""
+    found = _HOLDER.match(name) if isinstance(name, str) else None
+    if found is None:
+        return None
+    return f"{found[1]}-{found[2]}", datetime.strptime(found[1], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+
+
+def held_by_another(name: Any, run_id: str, now: datetime) -> bool:
+    """Whether another run, still within its lease, holds the calendar of this name."""
+    holder = run_of(name)
+    return holder is not None and holder[0] != run_id and (now - holder[1]).total_seconds() < LEASE_S
+
+
+def claim_name(prefix: str, calendar_id: int) -> str:
+    return f"{prefix}-pool-{calendar_id}"
+
+
 @dataclass
 class _Group:
-    found: list[int]  # made by earlier runs
-    free: list[int] = field(default_factory=list)  # found, not yet reused by this run
+    found: list[int]  # made by earlier runs, or by runs going on now
+    free: list[int] = field(default_factory=list)  # found, held by no other run, not yet reused
     created: set[int] = field(default_factory=set)  # made by this run
     pending: int = 0  # creates allowed, not yet answered
-
-    def __post_init__(self) -> None:
-        self.free = list(self.found)
+    reused: int = 0
 
 
 class OwnPool:
@@ -48,9 +78,30 @@ class OwnPool:
         self._lock = threading.Lock()
         self._groups: dict[int, _Group] = {}
 
-    def load(self, group_id: int, records: Iterable[dict[str, Any]]) -> None:
+    def load(self, group_id: int, records: Iterable[dict[str, Any]], run_id: str = "",
+             now: datetime | None = None) -> None:
+        """The suite's calendars among the group's `records`; those another run holds are
+        counted, not reused."""
+        now = now or datetime.now(UTC)
+        records = list(records)
         with self._lock:
-            self._groups.setdefault(group_id, _Group(own_ids(records)))
+            if group_id in self._groups:
+                return
+            group = self._groups[group_id] = _Group(own_ids(records))
+            group.free = own_ids(r for r in records if not held_by_another(r.get("name"), run_id, now))
+
+    def free_ids(self, group_id: int) -> list[int]:
+        with self._lock:
+            group = self._groups.get(group_id)
+            return list(group.free) if group is not None else []
+
+    def keep(self, group_id: int, claimed: Iterable[int]) -> None:
+        """After claiming: reuse only the calendars the claim secured."""
+        with self._lock:
+            group = self._groups.get(group_id)
+            if group is not None:
+                mine = set(claimed)
+                group.free = [calendar_id for calendar_id in group.free if calendar_id in mine]
 
     def known(self, group_id: int) -> bool:
         return group_id in self._groups
@@ -59,7 +110,19 @@ class OwnPool:
         """A calendar of an earlier run to reuse, or None when every one is in use."""
         with self._lock:
             group = self._groups.get(group_id)
-            return group.free.pop(0) if group is not None and group.free else None
+            if group is None or not group.free:
+                return None
+            group.reused += 1
+            return group.free.pop(0)
+
+    def recount(self, group_id: int, records: Iterable[dict[str, Any]]) -> None:
+        """The group's calendars of ours as the list shows them now: runs going on at the same
+        time create too, and the bound is theirs as much as ours."""
+        ids = own_ids(records)
+        with self._lock:
+            group = self._groups.get(group_id)
+            if group is not None:
+                group.found = [calendar_id for calendar_id in ids if calendar_id not in group.created]
 
     def reserve(self, group_id: int) -> bool:
         """May one more calendar be created in the group? If so it is counted from now on."""
@@ -94,7 +157,6 @@ class OwnPool:
 
     def notes(self) -> list[str]:
         with self._lock:
-            return [f"footprint in group {gid}: {len(g.found)} calendar(s) of earlier runs "
-                    f"({len(g.found) - len(g.free)} reused), {len(g.created)} created now; "
-                    f"bound {self.bound} (--max-own-calendars)"
-                    for gid, g in sorted(self._groups.items())]
+            return [f"footprint in group {gid}: {len(g.found)} calendar(s) of earlier or other runs "
+                    f"({g.reused} reused), {len(g.created)} created now; bound {self.bound} "
+                    "(--max-own-calendars)" for gid, g in sorted(self._groups.items())]

@@ -20,9 +20,10 @@ import calendar_spec
 
 from . import baseline, profile_level, report, report_files, report_html, schedule
 from .checks import ALL as ALL_CHECKS
+from .client import Api
 from .context import SuiteContext
 from .discovery import discover
-from .footprint import OwnPool
+from .footprint import CLAIM_SETTLE_S, FREE_PREFIX, OwnPool, claim_name
 from .http import HttpTransport, Transport, Unreachable, WsgiTransport
 from .model import (
     DEFAULT_CONCURRENCY,
@@ -196,12 +197,39 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
 
 
 def _load_pool(ctx: SuiteContext) -> None:
-    """The suite's calendars of earlier runs, in each group it may create in (footprint.py)."""
+    """The suite's calendars of earlier runs, in each group it may create in, claimed for this
+    run (footprint.py)."""
     ctx.pool = OwnPool(int(ctx.options.max_own_calendars))
-    ctx.pool.load(ctx.group_id, ctx.baseline)
+    ctx.pool.load(ctx.group_id, ctx.baseline, ctx.run_id)
+    claims = [ctx.api]
     if ctx.other_api is not None:
         with contextlib.suppress(CheckFailed):
-            ctx.pool.load(ctx.other_api.group_id, ctx.records(api=ctx.other_api))
+            ctx.pool.load(ctx.other_api.group_id, ctx.records(api=ctx.other_api), ctx.run_id)
+            claims.append(ctx.other_api)
+    with contextlib.suppress(CheckFailed):
+        _claim(ctx, claims)
+
+
+def _claim(ctx: SuiteContext, apis: list[Api]) -> None:
+    """Name every free calendar of ours after this run, wait, and keep those that still bear the
+    name: a run that started at the same moment and claimed one after us has it."""
+    pool = ctx.pool
+    assert pool is not None
+    wanted = [(api, calendar_id) for api in apis for calendar_id in pool.free_ids(api.group_id)]
+    if not wanted:
+        return
+    claims = [functools.partial(api.update, calendar_id, {"name": claim_name(ctx.prefix, calendar_id)})
+              for api, calendar_id in wanted]
+    schedule.run_all(claims, ctx.concurrency, side_by_side=True)
+    time.sleep(CLAIM_SETTLE_S)
+    for api in apis:
+        pool.keep(api.group_id, [record["id"] for record in ctx.records(api=api)
+                                 if record.get("name") == claim_name(ctx.prefix, record["id"])])
+
+
+def _claimed_unused(ctx: SuiteContext, api: Api) -> dict[int, int]:
+    """Calendars this run claimed and never used: let go of with the rest."""
+    return {calendar_id: api.group_id for calendar_id in ctx.pool.free_ids(api.group_id)} if ctx.pool else {}
 
 
 def _discovery_rule(failed: CheckFailed) -> str:
@@ -333,12 +361,18 @@ def _clean_up(ctx: SuiteContext) -> list[str]:
     """Soft-delete every calendar the suite created (and only those)."""
     if ctx.read_only:
         return []
-    outcomes = [api.soft_delete_left(calendar_id, group=group)
-                for api, created in ((ctx.api, ctx.created), (ctx.other_api, ctx.other_created))
-                if api is not None for calendar_id, group in sorted(created.items())]
+    let_go = ctx.pool is not None  # the footprint is bounded: the calendars go back to the pool
+    held = [(api, calendar_id, group)
+            for api, created in ((ctx.api, ctx.created), (ctx.other_api, ctx.other_created))
+            if api is not None
+            for calendar_id, group in sorted({**created, **_claimed_unused(ctx, api)}.items())]
+    outcomes = [api.soft_delete_left(calendar_id, group=group,
+                                     free_name=f"{FREE_PREFIX}{calendar_id}" if let_go else None)
+                for api, calendar_id, group in held]
     problems = [problem for problem in outcomes if problem is not None]
     done = len(outcomes) - len(problems)
-    notes = [f"clean-up: {done} calendar(s) created by this run (names {ctx.prefix}-*) are soft-deleted"]
+    named = f"named {FREE_PREFIX}<id> for later runs and" if let_go else f"(names {ctx.prefix}-*)"
+    notes = [f"clean-up: {done} calendar(s) created or reused by this run are {named} soft-deleted"]
     if problems:
         notes.append(f"clean-up could not soft-delete: {', '.join(problems)}")
     return notes
