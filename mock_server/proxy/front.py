@@ -28,6 +28,7 @@ import httptools
 
 from ..errors import ApiError, error_reply
 from ..replies import STATUS_LINES
+from .incoming import Body, ClientGone, Request
 
 MAX_HEAD_BYTES = 64 * 1024
 MAX_HEADERS = 200
@@ -42,89 +43,12 @@ _log = logging.getLogger("calendar-mock.proxy")
 Handler = Callable[["Request", "ClientConnection"], Awaitable[None]]
 
 
-class ClientGone(Exception):
-    """The client closed its connection, or stopped sending valid HTTP, before its request was read."""
-
-
 class Unreadable(ApiError):
     """What cannot be read as a request: 400, 408, 431 or 501."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
-
-
-class Body:
-    """A request's body as it arrives: `next()` gives its pieces, None at its end."""
-
-    __slots__ = ("_chunks", "_conn", "_dropping", "_waiter", "complete")
-
-    def __init__(self, conn: ClientConnection, complete: bool) -> None:
-        self._chunks: deque[bytes] = deque()
-        self._conn = conn
-        self._waiter: asyncio.Future[None] | None = None
-        self._dropping = False
-        self.complete = complete
-
-    def feed(self, data: bytes) -> None:
-        if self._dropping:
-            self._conn.consumed(len(data))
-            return
-        self._chunks.append(data)
-        self._wake()
-
-    def end(self) -> None:
-        self.complete = True
-        self._wake()
-
-    def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    async def next(self) -> bytes | None:
-        while not self._chunks:
-            if self.complete:
-                return None
-            if self._conn.cut_short:
-                raise ClientGone
-            self._conn.resume()
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        chunk = self._chunks.popleft()
-        self._conn.consumed(len(chunk))
-        return chunk
-
-    async def read(self) -> bytes:
-        """All of it."""
-        parts = []
-        while (chunk := await self.next()) is not None:
-            parts.append(chunk)
-        return b"".join(parts)
-
-    def discard(self) -> None:
-        """Forget what came and what will (the request was answered without reading it all)."""
-        self._conn.consumed(sum(map(len, self._chunks)))
-        self._chunks.clear()
-        self._dropping = True
-
-
-class Request:
-    """One request's head, and its body as it comes. `target` is the request target as sent
-    (the path and query forwarded unchanged), `path` its path percent-decoded."""
-
-    __slots__ = ("body", "chunked", "content_length", "expects_continue", "headers", "keep_alive",
-                 "method", "path", "query", "target", "version")
-
-    def __init__(self, method: str, target: str, path: str, query: str, headers: list[tuple[str, str]],
-                 version: str, keep_alive: bool, content_length: int | None, chunked: bool,
-                 expects_continue: bool, body: Body) -> None:
-        self.method, self.target, self.path, self.query = method, target, path, query
-        self.headers, self.version, self.keep_alive = headers, version, keep_alive
-        self.content_length, self.chunked, self.expects_continue = content_length, chunked, expects_continue
-        self.body = body
 
 
 class Front:
@@ -226,7 +150,7 @@ class ClientConnection(asyncio.Protocol):
     def eof_received(self) -> bool:
         self._eof = True
         if self._current is not None:
-            self._current.body._wake()
+            self._current.body.wake()
         self._nudge()
         return bool(self.queue)  # True: answer what was asked, then close
 
@@ -234,7 +158,7 @@ class ClientConnection(asyncio.Protocol):
         self.lost = True
         self.front.connections.discard(self)
         for request in self.queue:
-            request.body._wake()
+            request.body.wake()
         self._nudge()
         writable, self._writable = self._writable, None
         if writable is not None and not writable.done():
@@ -423,7 +347,7 @@ class ClientConnection(asyncio.Protocol):
             self.transport.pause_reading()
         current = self._current
         if current is not None and not current.body.complete:
-            current.body._wake()
+            current.body.wake()
         else:
             reply = error_reply(Unreadable(status, message))
             headers, payload = reply.encoded()

@@ -16,7 +16,8 @@ from ..config import CONTROL_PREFIX
 from ..errors import BadRequest, error_reply
 from ..replies import Reply
 from .app import ProxyApp, forward_headers
-from .front import Body, ClientConnection, ClientGone, Request
+from .front import ClientConnection
+from .incoming import Body, ClientGone, Request
 from .upstream import AsyncUpstream, UpstreamFailure
 
 BODY_TIMEOUT_S = 30  # a client that goes quiet this long in its body is not waited for
