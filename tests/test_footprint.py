@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from suite_runs import GROUP, OTHER_GROUP, options
 
-from contract_tests.footprint import FREE_PREFIX, PREFIX
+from contract_tests.footprint import FREE_PREFIX, PREFIX, held_by_another, run_of
 from contract_tests.runner import run_suite
 from mock_server import create_app, mock_of
 
@@ -61,12 +62,16 @@ def test_runs_at_the_same_time_never_share_a_calendar_and_let_theirs_go():
     with ThreadPoolExecutor(max_workers=2) as runs:
         list(runs.map(one_run, ["strict", "documented"]))
     restorers: dict[int, set[str]] = {}
+    claimants: set[str] = set()
     for entry in mock_of(app).journal.entries({"method": "PUT"}):
         body = entry.get("body")
         holder = RUN.search(body if isinstance(body, str) else json.dumps(body))
-        if holder and holder[2] != "pool" and entry["status"] == 200:
-            restorers.setdefault(int(entry["path"].rsplit("/", 1)[1]), set()).add(holder[1])
-    assert {run for runs in restorers.values() for run in runs}.__len__() == 2, restorers
+        if holder and entry["status"] == 200:
+            if holder[2] == "pool":  # a claim: both runs make theirs, the later one keeps the calendar
+                claimants.add(holder[1])
+            else:
+                restorers.setdefault(int(entry["path"].rsplit("/", 1)[1]), set()).add(holder[1])
+    assert claimants, "the first run's calendars were claimed"
     assert all(len(runs) == 1 for runs in restorers.values()), restorers  # no calendar used by both
     assert restorers.keys() & left_by_first  # and the pool was reused, not bypassed
     calendars = own_calendars(app, GROUP)
@@ -75,3 +80,13 @@ def test_runs_at_the_same_time_never_share_a_calendar_and_let_theirs_go():
 
 
 RUN = re.compile(r'"name": ?"contract-kit-(\d{14}-[0-9a-f]{4})-([a-z0-9.]+)')
+
+
+def test_a_calendar_is_held_by_the_run_its_name_says_for_the_lease_only():
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    recent, old = "contract-kit-20261201110000-ab12-main-1", "contract-kit-20261201080000-ab12-main-1"
+    assert run_of(recent) == ("20261201110000-ab12", datetime(2026, 12, 1, 11, 0, tzinfo=UTC))
+    assert held_by_another(recent, "20261201115900-cd34", now)  # another run, an hour ago
+    assert not held_by_another(recent, "20261201110000-ab12", now)  # this run's own
+    assert not held_by_another(old, "20261201115900-cd34", now)  # past the lease: a run that died
+    assert not held_by_another(f"{FREE_PREFIX}7", "x", now) and run_of("Agenda") is None
