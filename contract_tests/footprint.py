@@ -9,7 +9,8 @@ Runs at the same time never share a calendar. A calendar's name says which run h
 (`contract-kit-<UTC start>-<random>-...`): another run leaves it alone for LEASE_S after that
 start, and a run that ends lets its calendars go by naming them `contract-kit-free-<id>`. Two
 runs that start together may both see a calendar free: each claims what it found by naming it,
-waits CLAIM_SETTLE_S, reads the list again and keeps only what still bears its own name. Before
+waits CLAIM_SETTLE_S (or twice what its claims took), reads the list again and keeps only what
+still bears its own name. Before
 each create the list is read again, so that the calendars runs going on at the same time create
 count against the bound too (two creates at the same instant may still pass it by one).
 """

@@ -198,9 +198,13 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
 
 def _load_pool(ctx: SuiteContext) -> None:
     """The suite's calendars of earlier runs, in each group it may create in, claimed for this
-    run (footprint.py)."""
+    run (footprint.py). The lists are read just before the claim: a run that began meanwhile has
+    named what it holds."""
     ctx.pool = OwnPool(int(ctx.options.max_own_calendars))
-    ctx.pool.load(ctx.group_id, ctx.baseline, ctx.run_id)
+    try:
+        ctx.pool.load(ctx.group_id, ctx.records(), ctx.run_id)
+    except CheckFailed:
+        ctx.pool.load(ctx.group_id, ctx.baseline, ctx.run_id)
     claims = [ctx.api]
     if ctx.other_api is not None:
         with contextlib.suppress(CheckFailed):
@@ -212,7 +216,9 @@ def _load_pool(ctx: SuiteContext) -> None:
 
 def _claim(ctx: SuiteContext, apis: list[Api]) -> None:
     """Name every free calendar of ours after this run, wait, and keep those that still bear the
-    name: a run that started at the same moment and claimed one after us has it."""
+    name: a run that started at the same moment and claimed one after us has it. The wait is
+    at least twice what the claims took, so that a claim of the other run that began before our
+    read-back has landed by then."""
     pool = ctx.pool
     assert pool is not None
     wanted = [(api, calendar_id) for api in apis for calendar_id in pool.free_ids(api.group_id)]
@@ -220,8 +226,9 @@ def _claim(ctx: SuiteContext, apis: list[Api]) -> None:
         return
     claims = [functools.partial(api.update, calendar_id, {"name": claim_name(ctx.prefix, calendar_id)})
               for api, calendar_id in wanted]
+    started = time.monotonic()
     schedule.run_all(claims, ctx.concurrency, side_by_side=True)
-    time.sleep(CLAIM_SETTLE_S)
+    time.sleep(max(CLAIM_SETTLE_S, 2 * (time.monotonic() - started)))
     for api in apis:
         pool.keep(api.group_id, [record["id"] for record in ctx.records(api=api)
                                  if record.get("name") == claim_name(ctx.prefix, record["id"])])
