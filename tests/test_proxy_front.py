@@ -11,7 +11,10 @@ import socket
 import time
 from collections.abc import Iterator
 
+import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from proxy_support import upstream_wsgi
 
 from mock_server.proxy.app import ProxyApp, ProxyConfig
@@ -181,3 +184,38 @@ def test_a_client_that_leaves_mid_answer_does_not_stop_the_proxy() -> None:
                 assert sock.recv(1024).startswith(b"HTTP/1.1 200")
         answer = requests.get(f"http://{address[0]}:{address[1]}{PATH}", timeout=10)
     assert answer.status_code == 200 and answer.content.endswith(b"0]}")
+
+
+
+_PIECES = st.sampled_from([
+    b"GET ", b"POST ", b"PUT ", b"HEAD ", b"BREW ", PATH.encode(), b"?apikey=k", b"%", b"%zz", b" HTTP/1.1",
+    b" HTTP/1.0", b" HTTP/9.9", b"\r\n", b"\n", b"Host: x", b"Content-Length: 3", b"Content-Length: -1",
+    b"Content-Length: 99999999999999999999", b"Transfer-Encoding: chunked", b"Transfer-Encoding: gzip",
+    b"Expect: 100-continue", b"Connection: close", b"Connection: Upgrade", b"Upgrade: h2c", b": no name",
+    b"X: \x00\xff", b"abc", b"0\r\n\r\n", b"5\r\nhello\r\n", b"zz\r\n", b"\r\n\r\n",
+]) | st.binary(max_size=40)
+
+
+@pytest.fixture(scope="module")
+def shared_front() -> Iterator[tuple[str, int]]:
+    """One proxy for the property test's many examples."""
+    with front() as address:
+        yield address
+
+
+@settings(max_examples=60, deadline=None)
+@given(garbage=st.lists(_PIECES, max_size=14))
+def test_whatever_a_client_sends_is_answered_or_closed(shared_front: tuple[str, int],
+                                                       garbage: list[bytes]) -> None:
+    """Pieces of HTTP in any order, and bytes: answers are HTTP and never a failure of the proxy's
+    own (502 and 504 say the upstream failed), the connection ends, and the proxy serves on."""
+    with socket.create_connection(shared_front, timeout=5) as sock:
+        sock.sendall(b"".join(garbage))
+        sock.shutdown(socket.SHUT_WR)  # nothing more comes: the proxy must not wait for it
+        started = time.monotonic()
+        raw = read_all(sock, timeout=8)
+        assert time.monotonic() - started < 4, "the proxy kept a finished client's connection open"
+    statuses = [int(line.split()[1]) for line in raw.split(b"\r\n") if line.startswith(b"HTTP/1.1 ")]
+    assert not raw or raw.startswith(b"HTTP/1.1 "), raw[:80]
+    assert all(status < 500 or status in (502, 504) for status in statuses), raw[:300]
+    assert requests.get(f"http://{shared_front[0]}:{shared_front[1]}{PATH}", timeout=5).status_code == 200
