@@ -117,12 +117,20 @@ def test_a_malformed_request_is_answered_400_and_the_proxy_serves_on() -> None:
         assert requests.get(f"http://{address[0]}:{address[1]}{PATH}", timeout=5).status_code == 200
 
 
-def test_a_head_too_large_is_answered_431() -> None:
-    with front() as address:
+def test_a_head_too_large_is_answered_431_and_never_relayed() -> None:
+    relayed = []
+
+    def counting(environ, start_response):
+        relayed.append(environ["PATH_INFO"])
+        return _echo(environ, start_response)
+
+    with front(counting) as address:
         raw = exchange(address, get(extra=f"X-Big: {'a' * 70_000}\r\n"))
         many = exchange(address, get(extra="".join(f"X-{n}: v\r\n" for n in range(250))))
+    assert answers(raw) == [(431, answers(raw)[0][1], answers(raw)[0][2])]  # one answer, then closed
     assert answers(raw)[0][0] == 431 and "64 KiB" in json.loads(answers(raw)[0][2])["error"]
     assert answers(many)[0][0] == 431 and "header lines" in json.loads(answers(many)[0][2])["error"]
+    assert relayed == []
 
 
 def test_a_head_that_never_ends_is_answered_408_in_bounded_time() -> None:

@@ -51,6 +51,10 @@ class Unreadable(ApiError):
         self.status = status
 
 
+class _StopParsing(Exception):
+    """Raised in a parser callback once the connection is refused: llhttp stops there."""
+
+
 class Front:
     """The server side: makes a ClientConnection per accepted socket (`connection` is the
     protocol factory for loop.create_server), and closes those that idle or stall."""
@@ -186,11 +190,13 @@ class ClientConnection(asyncio.Protocol):
         self._grow_head(len(name) + len(value) + 4)
         if len(self._headers) > MAX_HEADERS:
             self._refuse(431, f"the request has more than {MAX_HEADERS} header lines")
+            raise _StopParsing  # the rest of what came is not read: the request is never relayed
 
     def _grow_head(self, size: int) -> None:
         self._head_bytes += size
         if self._head_bytes > MAX_HEAD_BYTES:
             self._refuse(431, f"the request's head is over {MAX_HEAD_BYTES // 1024} KiB")
+            raise _StopParsing
 
     def on_headers_complete(self) -> None:
         self._head_begun = None
