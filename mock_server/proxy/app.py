@@ -28,7 +28,7 @@ from .har import HarWriter, har_entry
 from .report import Report
 from .request_check import RequestVerdict
 from .response_check import ExchangeJudge
-from .upstream import HOP_BY_HOP, UpstreamFailure
+from .upstream import UpstreamFailure, end_to_end
 
 VIOLATIONS_HEADER = "X-Contract-Violations"
 BLOCKED_HEADER = "X-Contract-Blocked"
@@ -204,10 +204,7 @@ class ProxyApp:
 
 def forward_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """What goes upstream: all but the hop-by-hop headers and Host (which names the upstream)."""
-    named = {token.strip().lower() for name, value in headers if name.lower() == "connection"
-             for token in value.split(",")}
-    return [(name, value) for name, value in headers
-            if name.lower() not in HOP_BY_HOP and name.lower() not in named and name.lower() != "host"]
+    return [(name, value) for name, value in end_to_end(headers) if name.lower() != "host"]
 
 
 def _version() -> str:

@@ -57,9 +57,9 @@ class UpstreamAnswer:
 def end_to_end(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """`headers` less the hop-by-hop ones, and those the Connection header names."""
     pairs = list(headers)
-    named = {token.strip().lower() for name, value in pairs if name.lower() == "connection"
-             for token in value.split(",")}
-    return [(name, value) for name, value in pairs if name.lower() not in HOP_BY_HOP | named]
+    dropped = HOP_BY_HOP | {token.strip().lower() for name, value in pairs if name.lower() == "connection"
+                            for token in value.split(",")}
+    return [(name, value) for name, value in pairs if name.lower() not in dropped]
 
 
 class AsyncUpstream:
