@@ -8,6 +8,7 @@ it did before the footprint bound (the same scope at every row). Each run is bou
 
     python benchmarks/slow_network.py 50 documented 8     # one row, printed as JSON
     python benchmarks/slow_network.py 50 strict 1 semantic,auth   # the suite's own layers only
+    python benchmarks/slow_network.py 50 documented 8 --max-own-calendars 30 --runs 2  # a deployment's bound
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ def _control(base_url: str, method: str, path: str, body: dict | None = None) ->
 
 
 def run_once(base_url: str, latency_ms: int, level: str, concurrency: int, work: Path,
-             layers: str | None = None) -> dict:
-    """One suite run against a freshly reset mock; wall time, requests, verdict."""
-    _control(base_url, "POST", "/reset")
+             layers: str | None = None, max_own: int = 0, reset: bool = True) -> dict:
+    """One suite run against the mock (reset first unless `reset` is False: a later run then
+    finds what the earlier left); wall time, requests, verdict."""
+    if reset:
+        _control(base_url, "POST", "/reset")
     _control(base_url, "DELETE", "/faults")
     if latency_ms:
         _control(base_url, "POST", "/faults", {"action": "delay", "path": "^/api/", "ratio": 1,
@@ -54,7 +57,7 @@ def run_once(base_url: str, latency_ms: int, level: str, concurrency: int, work:
     cli = Path(sys.executable).with_name("calendar-contract")
     command = [str(cli), "run", "--base-url", base_url, "--apikey", peers.APIKEY, "--user", peers.USER,
                "--password", peers.PASSWORD, "--group-id", "4", *OTHER, "--level", level,
-               "--seed", str(SEED), "--concurrency", str(concurrency), "--max-own-calendars", "0",
+               "--seed", str(SEED), "--concurrency", str(concurrency), "--max-own-calendars", str(max_own),
                "--quiet", "--json", str(report), *(["--layers", layers] if layers else [])]
     started = time.perf_counter()
     try:
@@ -68,7 +71,8 @@ def run_once(base_url: str, latency_ms: int, level: str, concurrency: int, work:
     data = json.loads(report.read_text())
     return {"status": "ok", "wall_s": round(wall, 1), "passed": data.get("passed"),
             "failures": len(data.get("failures", [])), "requests": data.get("requests"),
-            "generated_cases": data.get("cases")}
+            "generated_cases": data.get("cases"),
+            "footprint": [note for note in data.get("notes", []) if note.startswith("footprint")]}
 
 
 def measure(work: Path, log=print, latencies=LATENCIES_MS, levels=LEVELS) -> dict:
@@ -114,14 +118,28 @@ def section_markdown(results: dict) -> str:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="one row of the slow-network section, as JSON")
+    parser.add_argument("latency", type=int)
+    parser.add_argument("level")
+    parser.add_argument("concurrency", type=int)
+    parser.add_argument("layers", nargs="?")
+    parser.add_argument("--max-own-calendars", type=int, default=0,
+                        help="the footprint bound (0, as in the section's rows: none; against a "
+                        "deployment the suite's default is 30)")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="runs in a row on one mock, reset only before the first")
+    args = parser.parse_args()
     here = Path(__file__).resolve().parent
     (here / ".work").mkdir(exist_ok=True)
-    latency, level, concurrency = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-    layers = sys.argv[4] if len(sys.argv) > 4 else None
     peer = peers.mock_peer(name="mock-slow", server="waitress")
     running = peers.Running(peer, here / ".work")
     try:
         running.wait_ready()
-        print(json.dumps(run_once(running.base_url, latency, level, concurrency, here / ".work", layers)))
+        for number in range(args.runs):
+            row = run_once(running.base_url, args.latency, args.level, args.concurrency, here / ".work",
+                           args.layers, args.max_own_calendars, reset=number == 0)
+            print(json.dumps(row), flush=True)
     finally:
         running.stop()
