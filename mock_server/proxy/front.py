@@ -4,7 +4,7 @@
 Why not granian, which serves the mock: granian parses in Rust threads and hands each request
 to the Python loop and each answer back, two thread wake-ups that a relay pays on top of its two
 exchanges. Here a request is read, relayed, judged and answered on one thread: in front of the
-mock, 55-60 % of the direct throughput at one connection against 45 % under granian
+mock, 54-56 % of the direct throughput at one connection against 45-46 % under granian
 (benchmarks/decisions.md).
 
 A connection answers its requests in order (pipelined ones wait their turn); a body arrives as
