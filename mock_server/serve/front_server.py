@@ -86,13 +86,13 @@ def serve_front_in_thread(front: Front, host: str = "127.0.0.1", port: int = 0,
     made: dict[str, object] = {}
     ready = threading.Event()
 
-    async def serve() -> None:
+    async def serve() -> int:
         try:
             server = await listen(front, host, port)
         except OSError as error:
             made["error"] = error
             ready.set()
-            return
+            return LISTEN_ERROR_EXIT
         stopping = asyncio.Event()
         made.update(port=server.sockets[0].getsockname()[1], stopping=stopping,
                     loop=asyncio.get_running_loop())
@@ -100,8 +100,10 @@ def serve_front_in_thread(front: Front, host: str = "127.0.0.1", port: int = 0,
         await stopping.wait()
         server.close()
         await front.finish(STOP_GRACE_S)
+        return 0
 
-    thread = threading.Thread(target=asyncio.run, args=(serve(),), name="proxy-front", daemon=True)
+    # On the loop the command runs on (uvloop where it is installed): what is tested is what runs.
+    thread = threading.Thread(target=run_on_uvloop, args=(serve(),), name="proxy-front", daemon=True)
     thread.start()
     if not ready.wait(ready_timeout_s) or "error" in made:
         raise OSError(f"the proxy did not listen on {host}:{port}: {made.get('error', 'timed out')}")
