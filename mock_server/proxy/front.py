@@ -28,6 +28,7 @@ import httptools
 
 from ..errors import ApiError, error_reply
 from ..replies import STATUS_LINES
+from .flow import WriteFlow, release
 from .incoming import Body, ClientGone, Request
 
 MAX_HEAD_BYTES = 64 * 1024
@@ -102,7 +103,7 @@ class Front:
         return ended
 
 
-class ClientConnection(asyncio.Protocol):
+class ClientConnection(WriteFlow):
     """One client's connection: parses what it sends and answers its requests in order."""
 
     def __init__(self, front: Front) -> None:
@@ -121,7 +122,6 @@ class ClientConnection(asyncio.Protocol):
         self._current: Request | None = None  # the request whose body is arriving
         self._buffered = 0
         self._paused = False
-        self._writable: asyncio.Future[None] | None = None
         self._eof = False
         self.refused = False
         self._refusal: bytes | None = None  # the answer owed to what could not be read
@@ -138,9 +138,7 @@ class ClientConnection(asyncio.Protocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:  # answered as a plain request (as RFC 9110 allows), then closed
-            self.refused = True
-            if self.transport is not None:
-                self.transport.pause_reading()
+            self._stop_reading()
             self._after_refusal()
         except httptools.HttpParserError as error:
             if not self.refused:
@@ -164,17 +162,7 @@ class ClientConnection(asyncio.Protocol):
         for request in self.queue:
             request.body.wake()
         self._nudge()
-        writable, self._writable = self._writable, None
-        if writable is not None and not writable.done():
-            writable.set_result(None)
-
-    def pause_writing(self) -> None:
-        self._writable = asyncio.get_running_loop().create_future()
-
-    def resume_writing(self) -> None:
-        writable, self._writable = self._writable, None
-        if writable is not None and not writable.done():
-            writable.set_result(None)
+        self.resume_writing()  # a writer waiting for room learns the client is gone
 
     # -- httptools callbacks -----------------------------------------------------------------
     def on_message_begin(self) -> None:
@@ -274,7 +262,7 @@ class ClientConnection(asyncio.Protocol):
                     continue
                 request = self.queue[0]
                 if request.expects_continue and not request.body.complete:
-                    self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                    self.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 try:
                     await self.front.handler(request, self)
                 except ClientGone:
@@ -299,21 +287,19 @@ class ClientConnection(asyncio.Protocol):
     def _nudge(self) -> None:
         """Wake the worker waiting for a request: one came, or none will."""
         idle, self._idle = self._idle, None
-        if idle is not None and not idle.done():
-            idle.set_result(None)
+        release(idle)
 
     def respond(self, request: Request, status: int, reason: str, headers: list[tuple[str, str]],
                 body: bytes) -> None:
         """The whole answer: `headers` less their framing, which is set here."""
         keep = request.keep_alive
         if request.method == "HEAD":
-            head = _head(status, reason, headers, keep, framing=None)  # the framing a GET would get
+            head, body = _head(status, reason, headers, keep, framing=None), b""  # the framing a GET gets
         elif status in NO_BODY_STATUSES or status < 200:
-            head = _head(status, reason, _unframed(headers), keep, framing=None)
-            body = b""
+            head, body = _head(status, reason, _unframed(headers), keep, framing=None), b""
         else:
             head = _head(status, reason, _unframed(headers), keep, framing=f"content-length: {len(body)}")
-        self._write(head + body if request.method != "HEAD" else head)
+        self.write(head + body)
 
     def start_stream(self, request: Request, status: int, reason: str,
                      headers: list[tuple[str, str]]) -> Stream:
@@ -327,16 +313,16 @@ class ClientConnection(asyncio.Protocol):
             request.keep_alive = False
         framing = f"content-length: {length}" if length is not None else \
             "transfer-encoding: chunked" if chunked else None
-        self._write(_head(status, reason, _unframed(headers), request.keep_alive, framing=framing))
+        self.write(_head(status, reason, _unframed(headers), request.keep_alive, framing=framing))
         return Stream(self, chunked)
 
-    def _write(self, data: bytes) -> None:
+    def write(self, data: bytes) -> None:
+        """Send `data`, unless the client is gone (then it is dropped)."""
         if self.transport is not None and not self.lost and not self.transport.is_closing():
             self.transport.write(data)
 
     async def drain(self) -> None:
-        if self._writable is not None:
-            await self._writable
+        await self.writable()
         if self.lost:
             raise ClientGone
 
@@ -348,9 +334,7 @@ class ClientConnection(asyncio.Protocol):
         """Stop reading: a request that cannot be read is answered `status` after those before
         it, and the connection closed. One whose body breaks off is answered by its handler
         (its body ends in ClientGone)."""
-        self.refused = True
-        if self.transport is not None and not self.lost:
-            self.transport.pause_reading()
+        self._stop_reading()
         current = self._current
         if current is not None and not current.body.complete:
             current.body.wake()
@@ -360,6 +344,11 @@ class ClientConnection(asyncio.Protocol):
             self._refusal = _head(reply.status, "", headers, False, framing=None) + payload
         self._after_refusal()
 
+    def _stop_reading(self) -> None:
+        self.refused = True
+        if self.transport is not None and not self.lost:
+            self.transport.pause_reading()
+
     def _after_refusal(self) -> None:
         if self._worker is None:
             self._end_refused()
@@ -368,7 +357,7 @@ class ClientConnection(asyncio.Protocol):
 
     def _end_refused(self) -> None:
         if self._refusal is not None:
-            self._write(self._refusal)
+            self.write(self._refusal)
             self._refusal = None
         self.close()
 
@@ -390,12 +379,12 @@ class Stream:
 
     async def send(self, data: bytes) -> None:
         if data:
-            self.conn._write(b"%x\r\n%s\r\n" % (len(data), data) if self.chunked else data)
+            self.conn.write(b"%x\r\n%s\r\n" % (len(data), data) if self.chunked else data)
             await self.conn.drain()
 
     def end(self) -> None:
         if self.chunked:
-            self.conn._write(b"0\r\n\r\n")
+            self.conn.write(b"0\r\n\r\n")
 
     def abort(self) -> None:
         """The body cannot be completed: the client sees the connection close short of it."""

@@ -7,6 +7,8 @@ import asyncio
 from collections import deque
 from typing import Protocol
 
+from .flow import release
+
 
 class ClientGone(Exception):
     """The client closed its connection, or stopped sending valid HTTP, before its request was read."""
@@ -47,8 +49,7 @@ class Body:
         self.wake()
 
     def wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        release(self._waiter)
 
     async def next(self) -> bytes | None:
         while not self._chunks:

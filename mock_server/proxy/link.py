@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 
+from .flow import WriteFlow, release
+
 HIGH_WATER = 1024 * 1024  # buffered bytes past which the upstream is asked to wait (a slow client)
 MAX_HEAD_BYTES = 64 * 1024  # a head larger than this is not an answer we pass on
 MAX_CHUNK_LINE = 4096
@@ -26,7 +28,7 @@ class Closed(Exception):
         self.expected = expected
 
 
-class Link(asyncio.Protocol):
+class Link(WriteFlow):
     """The bytes of one connection, and waiting for more of them."""
 
     def __init__(self) -> None:
@@ -35,7 +37,6 @@ class Link(asyncio.Protocol):
         self.closed = False
         self.received = 0  # bytes of the answer being read (set to 0 before each request)
         self._waiter: asyncio.Future[None] | None = None
-        self._writable: asyncio.Future[None] | None = None
         self._paused = False
         self.deadline = 0.0  # of the exchange in flight (loop time)
         self.expired = False
@@ -61,17 +62,8 @@ class Link(asyncio.Protocol):
         self._wake()
         self.resume_writing()
 
-    def pause_writing(self) -> None:
-        self._writable = asyncio.get_running_loop().create_future()
-
-    def resume_writing(self) -> None:
-        writable, self._writable = self._writable, None
-        if writable is not None and not writable.done():
-            writable.set_result(None)
-
     def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        release(self._waiter)
 
     async def more(self) -> bool:
         """Wait until more bytes came or the connection ended; False once it has ended."""
@@ -104,8 +96,7 @@ class Link(asyncio.Protocol):
 
     async def drain(self) -> None:
         """Wait while the upstream is not reading what was written."""
-        if self._writable is not None:
-            await self._writable
+        await self.writable()
         if self.closed:
             raise ConnectionResetError("the upstream closed the connection")
 

@@ -85,14 +85,15 @@ class Relay:
         """(the body when it fits the limit, else None; what to send upstream; its size, -1
         when unknown; its declared length, None when it comes chunked)."""
         length, incoming = request.content_length, request.body
-        if incoming.complete and not request.chunked:  # all of it came with the head, or there is none
-            data = await incoming.read()
-            return data, data if length is not None else None, len(data), length
         keep = self.app.config.keep_request_bytes
-        async with asyncio.timeout(BODY_TIMEOUT_S):
-            if length is not None and length <= keep:
+        if not request.chunked and (length or 0) <= keep:  # kept whole (or there is none)
+            if incoming.complete:  # it came with the head: no wait to bound
                 data = await incoming.read()
-                return data, data, len(data), len(data)
+            else:
+                async with asyncio.timeout(BODY_TIMEOUT_S):
+                    data = await incoming.read()
+            return data, data if length is not None else None, len(data), length
+        async with asyncio.timeout(BODY_TIMEOUT_S):
             parts: list[bytes] = []
             size = 0
             while size <= keep and (chunk := await incoming.next()) is not None:

@@ -152,28 +152,25 @@ class AsyncUpstream:
                     while _INTERIM.match(head_read):  # "100 Continue": the answer follows
                         head_read = await link.head()
                 except (Closed, ConnectionError) as error:
-                    link.close()
                     nothing = isinstance(error, ConnectionError) or error.partial == 0
                     # A kept-alive connection the upstream closed meanwhile: once more on a new one,
                     # when the request can be sent again (its body is in hand).
                     if not retried and reused and nothing and not link.expired \
                             and (body is None or isinstance(body, bytes)):
+                        link.close()
                         retried = True
                         continue
                     what = "closed the connection without an answer" if nothing else "answered no valid HTTP"
-                    raise self._late() if link.expired else self._broken(what, error) from None
+                    raise self._failed(link, what, error) from None
                 except ValueError as error:
-                    link.close()
-                    raise self._broken("answered no valid HTTP", error) from None
+                    raise self._failed(link, "answered no valid HTTP", error) from None
                 try:
                     return await self._answer(link, method, head_read, keep)
                 except UpstreamFailure:
                     link.close()
                     raise
                 except (Closed, ConnectionError, ValueError) as error:
-                    link.close()
-                    raise self._late() if link.expired else self._broken("broke off its answer", error) \
-                        from None
+                    raise self._failed(link, "broke off its answer", error) from None
             finally:
                 self._busy.discard(link)
 
@@ -275,6 +272,11 @@ class AsyncUpstream:
             self._idle.append(link)
         else:
             link.close()
+
+    def _failed(self, link: Link, what: str, error: BaseException) -> UpstreamFailure:
+        """Close `link`: the failure is a 504 if the sweep cut it off, else a 502 saying `what`."""
+        link.close()
+        return self._late() if link.expired else self._broken(what, error)
 
     def _broken(self, what: str, error: BaseException) -> UpstreamFailure:
         detail = str(error) or type(error).__name__
