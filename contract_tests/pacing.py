@@ -28,13 +28,17 @@ FIRST_WAIT_S, LONGEST_WAIT_S = 0.5, 30.0
 
 
 class Gate:
-    """Many readers or one writer; the writer's thread may read (and write again) inside."""
+    """Many readers or one writer; the writer's thread may read (and write again) inside.
+    `writers_first`: a writer waiting keeps new readers out (else a steady stream of readers can
+    hold it off until they all end) - only for holders that never read again while reading."""
 
-    def __init__(self) -> None:
+    def __init__(self, writers_first: bool = False) -> None:
         self._cond = threading.Condition()
         self._readers = 0
         self._writer: int | None = None
         self._depth = 0
+        self._writers_first = writers_first
+        self._waiting_writers = 0
         # Moves when a write is sent and again when its answer comes: a snapshot of the group
         # taken while it did not move is still the group's state (unchanged.snapshot reuses it).
         self.writes = 0
@@ -51,7 +55,7 @@ class Gate:
             yield
             return
         with self._cond:
-            while self._writer is not None:
+            while self._writer is not None or (self._writers_first and self._waiting_writers):
                 self._cond.wait()
             self._readers += 1
         try:
@@ -71,8 +75,10 @@ class Gate:
         me = threading.get_ident()
         with self._cond:
             if self._writer != me:
+                self._waiting_writers += 1
                 while self._writer is not None or self._readers:
                     self._cond.wait()
+                self._waiting_writers -= 1
                 self._writer = me
             self._depth += 1
         try:

@@ -13,13 +13,18 @@ from .http import Exchange
 from .spec_facts import path_values
 
 
-def snapshot(ctx: SuiteContext, extra_ids: Iterable[int] = ()) -> dict[str, Any]:
+def snapshot(ctx: SuiteContext, extra_ids: Iterable[int] = (), hidden: frozenset[int] = frozenset()
+             ) -> dict[str, Any]:
     """The group's calendar ids and totalRecords, and the full records of our own calendars
-    and of `extra_ids` (None for one that does not answer 200).
+    and of `extra_ids` (None for one that does not answer 200); calendars in `hidden` left out
+    of all three (others may write them meanwhile: see schemathesis_layers.partitions).
 
     The last snapshot is read again only if a write was sent or answered since: the one taken
-    after a refused write is the one taken before the next (a request or two fewer per write)."""
+    after a refused write is the one taken before the next (a request or two fewer per write).
+    A view with `hidden` calendars is never kept: writes to them may be in flight."""
     extra = list(extra_ids)
+    if hidden:
+        return _without(_snapshot(ctx, extra), hidden)
     writes = ctx.gate.writes
     last = ctx.cache.get("last-snapshot")
     if last is not None and last[0] == writes and set(extra) <= last[1]["own"].keys():
@@ -28,6 +33,15 @@ def snapshot(ctx: SuiteContext, extra_ids: Iterable[int] = ()) -> dict[str, Any]
     if ctx.gate.writes == writes:  # no write went out or came back while it was read
         ctx.cache["last-snapshot"] = (writes, taken)
     return taken
+
+
+def _without(taken: dict[str, Any], hidden: frozenset[int]) -> dict[str, Any]:
+    """`taken` as if the `hidden` calendars were not in the group (totalRecords less those listed)."""
+    listed = [calendar_id for calendar_id in taken["ids"] if calendar_id in hidden]
+    total = taken["total"] - len(listed) if isinstance(taken["total"], int) else taken["total"]
+    return {"ids": [calendar_id for calendar_id in taken["ids"] if calendar_id not in hidden],
+            "total": total, "own": {k: v for k, v in taken["own"].items() if k not in hidden},
+            "hidden": hidden}
 
 
 def _snapshot(ctx: SuiteContext, extra: list[int]) -> dict[str, Any]:
@@ -51,8 +65,10 @@ def _shown(ctx: SuiteContext, calendar_id: int) -> Any:
     return shown.json() if shown.status == 200 else None
 
 
-def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str, exchange: Exchange | None) -> None:
-    after = snapshot(ctx, before["own"])
+def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str, exchange: Exchange | None
+                     ) -> dict[str, Any]:
+    """Fails (CheckFailed) on any difference; the snapshot taken after, when there is none."""
+    after = snapshot(ctx, before["own"], before.get("hidden", frozenset()))
     answered = f"the request answered {exchange.summary() if exchange else '-'}"
     added = sorted(set(after["ids"]) - set(before["ids"]))
     removed = sorted(set(before["ids"]) - set(after["ids"]))
@@ -77,6 +93,7 @@ def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str, excha
             actual=f"changed fields (before, after): {short(diff, 400)}; {answered}",
             exchange=exchange,
         )
+    return after
 
 
 def guard_refusals(ctx: SuiteContext, on: bool = True) -> None:

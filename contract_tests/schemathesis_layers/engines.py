@@ -3,8 +3,9 @@
 Each engine run generates the same cases under the run's seed whatever runs beside it; only
 their requests interleave. The events come back per run, in the order of the plan, so that the
 findings and the evidence chosen for them do not depend on which engine got somewhere first.
-Generated writes of all engines take turns (steer.Policy.hold_writes): a refused one is still
-judged against the state it met.
+Generated writes take their turns (steer.WriteTurns): side by side when each can only reach its
+engine's own calendars (partitions.py), else alone, so a refused one is still judged against
+the state it met.
 """
 
 from __future__ import annotations
@@ -56,11 +57,14 @@ class _SerialAstParse:
 SERIAL_AST_PARSE = _SerialAstParse()  # ast.parse is process-wide: so is its guard
 
 
-def run_engines(jobs: Sequence[Callable[[], list[Any]]], concurrency: int) -> list[list[Any]]:
-    """Each job's events, in `jobs` order; up to `concurrency` at once."""
+def run_engines(jobs: Sequence[Callable[[], list[Any]]], concurrency: int,
+                first: Sequence[int] = ()) -> list[list[Any]]:
+    """Each job's events, in `jobs` order; up to `concurrency` at once, the jobs numbered in
+    `first` started before the others (the longest: what starts last should end soon)."""
     if concurrency <= 1 or len(jobs) <= 1:
         return [job() for job in jobs]
+    order = [*dict.fromkeys(first), *(number for number in range(len(jobs)) if number not in first)]
     with SERIAL_AST_PARSE.held(), ThreadPoolExecutor(max_workers=min(concurrency, len(jobs)),
                                                      thread_name_prefix="contract-engine") as pool:
-        futures = [pool.submit(job) for job in jobs]
-        return [future.result() for future in futures]
+        futures = {number: pool.submit(jobs[number]) for number in order}
+        return [futures[number].result() for number in range(len(jobs))]

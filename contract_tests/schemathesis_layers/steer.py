@@ -2,7 +2,8 @@
 
 A global `before_call` hook (a no-op for schemas that are not ours) rewrites every generated
 write so it only reaches the suite's own calendars: a PUT/DELETE calendar id that is not one of
-ours becomes one of ours or an id that does not exist; a write to another group goes to the
+the engine's targets (its partition, partitions.py) becomes one of them or an id that does not
+exist; a write to another group goes to the
 user's group; a body `group_id` becomes the path's (no schema can tie the two); a valid
 generated `name` becomes `contract-kit-<run>-st-<n>`. Rewrites keep each value valid or invalid
 as it was, and schemathesis re-validates an edited case before judging it. Whatever a POST
@@ -11,18 +12,47 @@ creates is remembered and soft-deleted at the end.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..context import UNKNOWN_ID, SuiteContext
+from ..pacing import Gate
+from ..unchanged import snapshot
 from .responses import DocumentedResponses
 
 WRITES = ("POST", "PUT", "DELETE")
 _RUBY_INT = re.compile(r"\s*[+-]?([0-9]+)")  # what `"12abc".to_i` reads: writes must not reach id 12
 _POLICIES: dict[int, Policy] = {}
+
+
+class WriteTurns:
+    """The turns generated writes take (engines side by side): a pacing.Gate held shared by a
+    write that can only reach its engine's partition, alone by any other; and how many went
+    alone so far (a kept view is stale once one did). Without a gate (one engine at a time)
+    only the count."""
+
+    def __init__(self, side_by_side: bool) -> None:
+        self._gate = Gate(writers_first=True) if side_by_side else None
+        self._alone = 0
+        self._lock = threading.Lock()
+
+    def take(self, alone: bool) -> contextlib.ExitStack:
+        held = contextlib.ExitStack()
+        if self._gate is not None:
+            held.enter_context(self._gate.alone() if alone else self._gate.shared())
+        if alone:
+            with self._lock:
+                self._alone += 1
+        return held
+
+    def alone_count(self) -> int:
+        with self._lock:
+            return self._alone
 
 
 # -- per-run policy -----------------------------------------------------------------------------------
@@ -38,20 +68,56 @@ class Policy:
     # The calendars of ours a generated PUT/DELETE is steered to, fixed when the engine starts
     # (not whatever exists when the case comes: with engines side by side that depends on timing).
     targets: list[int] = field(default_factory=list)
-    # Engines side by side share one lock: a generated write holds it from its first snapshot to
-    # the end of its checks (the next call of the same engine, or the engine's end).
-    write_lock: Any = None
-    holding: bool = False
+    # This engine's partition (partitions.py): calendars no other engine writes, an unknown id of
+    # its own, and what it must not look at (the other engines' partitions). Empty: none.
+    partition: frozenset[int] = frozenset()
+    unknown_id: int = UNKNOWN_ID
+    hidden: frozenset[int] = frozenset()
+    turns: WriteTurns | None = None
+    _held: contextlib.ExitStack | None = None
+    # The view after this engine's last refused write, and the count of lone writes it was read
+    # at: while no write went alone since, it is still the state the next write meets.
+    kept: tuple[int, dict[str, Any]] | None = None
 
-    def hold_writes(self) -> None:
-        if self.write_lock is not None:
-            self.write_lock.acquire()
-            self.holding = True
+    def own_only(self, case: Any) -> bool:
+        """Whether a (steered) write can reach nothing but this engine's partition: a PUT or
+        DELETE of one of its calendars, of its unknown id, or of an id that names no calendar
+        (`"abc".to_i` is 0; an empty id, though, routes to another path). Any other write goes alone."""
+        path = case.path_parameters if isinstance(case.path_parameters, dict) else {}
+        if not self.partition or case.method.upper() not in ("PUT", "DELETE") or "calendar_id" not in path:
+            return False
+        calendar_id = _leading_int(path["calendar_id"])
+        if calendar_id is None or calendar_id < 1:
+            return str(path["calendar_id"]).strip() != ""
+        return calendar_id in self.partition or calendar_id == self.unknown_id
+
+    def hold_writes(self, case: Any) -> None:
+        """Take this write's turn: side by side with the other engines' writes to their own
+        partitions, or alone."""
+        alone = not self.own_only(case)
+        if self.turns is not None:
+            self._held = self.turns.take(alone)
 
     def release_writes(self) -> None:
-        if self.holding:
-            self.holding = False
-            self.write_lock.release()
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
+
+    def before_write(self, case: Any) -> dict[str, Any]:
+        """The state a write is judged against: the whole group, or without the other engines'
+        partitions for a write that can only reach this engine's own."""
+        calendar_id = _leading_int((case.path_parameters or {}).get("calendar_id", ""))
+        extra = [calendar_id] if calendar_id else []
+        kept, self.kept = self.kept, None
+        if not self.own_only(case):
+            return snapshot(self.ctx, extra)
+        if kept is not None and kept[0] == self.turns.alone_count() and set(extra) <= kept[1]["own"].keys():
+            return kept[1]
+        return snapshot(self.ctx, extra, self.hidden)
+
+    def keep(self, after: dict[str, Any]) -> None:
+        if self.turns is not None and after.get("hidden"):
+            self.kept = (self.turns.alone_count(), after)
 
     def steer(self, case: Any) -> None:
         """Point a generated write at the suite's own data (see the module docstring)."""
@@ -65,9 +131,13 @@ class Policy:
                 path["group_id"] = _like(path["group_id"], self.ctx.group_id)
         if path is not None and "calendar_id" in path and method in ("PUT", "DELETE"):
             calendar_id = _leading_int(path["calendar_id"])
-            ours = calendar_id is not None and self.ctx.created.get(calendar_id) == self.ctx.group_id
+            ours = (calendar_id in self.partition if self.partition
+                    else calendar_id is not None and self.ctx.created.get(calendar_id) == self.ctx.group_id)
             if calendar_id is not None and calendar_id >= 1 and not ours:
-                choice = self.rng.choice([*self.targets, UNKNOWN_ID])
+                # Two in three to a calendar of ours (a refusal that leaves a trace shows only
+                # there), one to an id that does not exist.
+                choice = (self.rng.choice(self.targets) if self.targets and self.rng.random() < 2 / 3
+                          else self.unknown_id)
                 path["calendar_id"] = _like(path["calendar_id"], choice)
         body = case.body
         calendar = body.get("calendar") if isinstance(body, dict) else None

@@ -1,0 +1,44 @@
+"""Which calendars each engine's generated writes may reach, so that engines side by side need
+not take turns for every write.
+
+The engines of the operations that write one calendar (PUT, DELETE of /calendars/{id}) each get
+calendars of ours no other engine writes, and an unknown id of their own. A write steered there
+holds the write turns shared with the other engines' (steer.WriteTurns) and is judged on the
+group without the other partitions (unchanged.snapshot's `hidden`): whatever those engines do
+meanwhile cannot show in its verdict. Any other generated write (a create, a method a path does
+not serve, an id left unsteered) goes alone and is judged on the whole group.
+The partitions depend on the plan and the calendars only, so that a run at --concurrency 1
+judges every write on the same view as one at 8.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..context import UNKNOWN_ID
+
+PARTITIONED = ("updateCalendar", "deleteCalendar")
+
+
+@dataclass(frozen=True)
+class Partition:
+    targets: tuple[int, ...]  # where the engine's PUT/DELETE go (Policy.targets)
+    own: frozenset[int] = frozenset()  # empty: the engine has no partition (targets are shared)
+    unknown_id: int = UNKNOWN_ID
+    hidden: frozenset[int] = frozenset()
+
+
+def partitions(operations: Sequence[str | None], targets: Sequence[int]) -> list[Partition]:
+    """One Partition per engine (by its operation; None: not a conformance engine). With fewer
+    calendars than partitioned engines, none gets a partition: every write goes alone."""
+    writers = [index for index, operation in enumerate(operations) if operation in PARTITIONED]
+    shared = Partition(tuple(targets))
+    if not writers or len(targets) < len(writers):
+        return [shared] * len(operations)
+    owned = {index: (frozenset(targets[number::len(writers)]), UNKNOWN_ID - 1 - number)
+             for number, index in enumerate(writers)}
+    everything = frozenset().union(*(own | {unknown} for own, unknown in owned.values()))
+    return [Partition(tuple(sorted(owned[index][0])), owned[index][0], owned[index][1],
+                      everything - owned[index][0] - {owned[index][1]})
+            if index in owned else shared for index in range(len(operations))]
