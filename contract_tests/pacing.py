@@ -3,7 +3,8 @@ read, at most `--max-rate` per second, and patient with a deployment that answer
 
 - `Gate`: a reader-writer lock over the group's state. Reads (GET, logins) hold it shared;
   a write and the snapshots that bracket it (unchanged.guard_refusals) hold it alone, so a
-  refused write is judged against exactly the state it met, whatever else is in flight.
+  refused write is judged against exactly the state it met, whatever else is in flight; a
+  waiting write can be let in before new reads (`writers_first`).
   It also counts writes sent and answered (`note_write`), so that a snapshot no write has
   outdated is read once, not again before the next write.
 - `RateLimiter`: one token bucket for the whole run (every thread, every identity).

@@ -15,7 +15,9 @@ from .pacing import Gate
 class CheckThreads:
     cache: dict[str, Any]  # the context's cache, which `shared_once` fills
     def __init__(self) -> None:
-        self.gate = Gate()
+        # Writers first: otherwise a rule's write waits for a gap in the other rules' reads (each
+        # read holds the gate for one request and never takes it again inside: no deadlock).
+        self.gate = Gate(writers_first=True)
         self._lock = threading.RLock()
         self._local = threading.local()
         self._key_locks: dict[str, threading.Lock] = {}
