@@ -15,9 +15,10 @@ from .pacing import Gate
 class CheckThreads:
     cache: dict[str, Any]  # the context's cache, which `shared_once` fills
     def __init__(self) -> None:
-        # Writers first: otherwise a rule's write waits for a gap in the other rules' reads (each
-        # read holds the gate for one request and never takes it again inside: no deadlock).
-        self.gate = Gate(writers_first=True)
+        # Readers first: a login holds the gate shared and its guard reads the group inside, so
+        # a waiting writer let in first would deadlock it (writers_first is for holders that
+        # never read again while reading).
+        self.gate = Gate()
         self._lock = threading.RLock()
         self._local = threading.local()
         self._key_locks: dict[str, threading.Lock] = {}

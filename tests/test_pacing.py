@@ -124,3 +124,30 @@ def test_gate_keeps_writers_apart_from_readers():
         else:
             inside.discard(name)
     assert len(events) == 10
+
+
+def test_the_rules_gate_lets_a_reader_read_again_while_a_writer_waits():
+    """A login holds the rules' gate shared and its guard reads the group inside: were a waiting
+    writer let in first, that second read would wait for the writer, which waits for the login."""
+    from contract_tests.threads import CheckThreads
+
+    gate = CheckThreads().gate
+    writer_waiting, read_again = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        writer_waiting.set()
+        with gate.alone():
+            pass
+
+    def reader() -> None:
+        with gate.shared():
+            threading.Thread(target=writer, daemon=True).start()
+            writer_waiting.wait(5)
+            time.sleep(0.05)  # the writer is in alone(), waiting for this reader
+            with gate.shared():
+                read_again.set()
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    thread.join(5)
+    assert read_again.is_set(), "the nested read waited for the writer: a deadlock"
