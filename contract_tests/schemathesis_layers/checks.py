@@ -106,9 +106,10 @@ def before_call(context, case, **kwargs):
             limiter.acquire()
         policy.steer(case)  # first: whether the write goes alone depends on where it is steered
         if _may_write(case):
-            policy.hold_writes(case)
+            own_only = policy.own_only(case)
+            policy.hold_writes(own_only)
             if "contract_refusal_changes_nothing" in policy.checks:
-                policy.snapshots[id(case)] = policy.before_write(case)
+                policy.snapshots[id(case)] = policy.before_write(case, own_only)
             policy.ctx.gate.note_write()
 
 

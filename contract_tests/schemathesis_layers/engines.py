@@ -58,12 +58,12 @@ SERIAL_AST_PARSE = _SerialAstParse()  # ast.parse is process-wide: so is its gua
 
 
 def run_engines(jobs: Sequence[Callable[[], list[Any]]], concurrency: int,
-                first: Sequence[int] = ()) -> list[list[Any]]:
-    """Each job's events, in `jobs` order; up to `concurrency` at once, the jobs numbered in
-    `first` started before the others (the longest: what starts last should end soon)."""
+                order: Sequence[int] | None = None) -> list[list[Any]]:
+    """Each job's events, in `jobs` order; up to `concurrency` at once, started in `order` (the
+    jobs' numbers, longest first: what starts last should end soon)."""
     if concurrency <= 1 or len(jobs) <= 1:
         return [job() for job in jobs]
-    order = [*dict.fromkeys(first), *(number for number in range(len(jobs)) if number not in first)]
+    order = range(len(jobs)) if order is None else order
     with SERIAL_AST_PARSE.held(), ThreadPoolExecutor(max_workers=min(concurrency, len(jobs)),
                                                      thread_name_prefix="contract-engine") as pool:
         futures = {number: pool.submit(jobs[number]) for number in order}

@@ -29,15 +29,20 @@ class Partition:
     hidden: frozenset[int] = frozenset()
 
 
+def writers(operations: Sequence[str | None]) -> list[int]:
+    """The engines (by their operation; None: not a conformance engine) that get a partition."""
+    return [index for index, operation in enumerate(operations) if operation in PARTITIONED]
+
+
 def partitions(operations: Sequence[str | None], targets: Sequence[int]) -> list[Partition]:
-    """One Partition per engine (by its operation; None: not a conformance engine). With fewer
-    calendars than partitioned engines, none gets a partition: every write goes alone."""
-    writers = [index for index, operation in enumerate(operations) if operation in PARTITIONED]
+    """One Partition per engine. With fewer calendars than `writers`, none gets a partition:
+    every write goes alone."""
+    writing = writers(operations)
     shared = Partition(tuple(targets))
-    if not writers or len(targets) < len(writers):
+    if not writing or len(targets) < len(writing):
         return [shared] * len(operations)
-    owned = {index: (frozenset(targets[number::len(writers)]), UNKNOWN_ID - 1 - number)
-             for number, index in enumerate(writers)}
+    owned = {index: (frozenset(targets[number::len(writing)]), UNKNOWN_ID - 1 - number)
+             for number, index in enumerate(writing)}
     everything = frozenset().union(*(own | {unknown} for own, unknown in owned.values()))
     return [Partition(tuple(sorted(owned[index][0])), owned[index][0], owned[index][1],
                       everything - owned[index][0] - {owned[index][1]})

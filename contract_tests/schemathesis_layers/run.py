@@ -34,7 +34,7 @@ from ..model import FOOTPRINT, READ_ONLY, CheckFailed, Failure, Outcome, Skip
 from ..registry import SPEC_RULES, rule_tag
 from .checks import BUILT_IN_CHECKS, NOT_ASSERTED, DocumentedResponses, install
 from .engines import run_engines
-from .partitions import PARTITIONED, Partition, partitions
+from .partitions import Partition, partitions, writers
 from .rules import MARKER, credited_rule, curl_of, expected, is_negative, rule_for
 from .steer import _POLICIES, Policy, WriteTurns
 from .views import coercible_type_case, positive_view
@@ -157,24 +157,26 @@ def run_layers(ctx: SuiteContext, layers: Sequence[str], result: Any,
     skipped: dict[str, Outcome] = {}
     plan: list[tuple[str, _Run]] = []
     for layer in layers:
-        skip = _prepare(ctx, layer, outcomes[layer])
+        runs = [(layer, engine) for run in _plan(ctx, layer) for engine in _engines(ctx, layer, run)]
+        skip = _prepare(ctx, layer, outcomes[layer], len(writers(_operations(runs))))
         if skip is not None:
             skipped[layer] = skip
         else:
-            plan += [(layer, engine) for run in _plan(ctx, layer) for engine in _engines(ctx, layer, run)]
+            plan += runs
     side_by_side = ctx.concurrency > 1 and len(plan) > 1
-    # Generated PUT/DELETE land on the calendars of ours there are now (see Policy.targets).
+    # Generated PUT/DELETE land on the calendars of ours there are now (see Policy.part).
     targets = sorted(cid for cid, group in ctx.created.items() if group == ctx.group_id)
     turns = WriteTurns(side_by_side)
     counted = _locked(on_cases) if on_cases is not None and side_by_side else on_cases
-    parts = partitions([run.operation if layer == "conformance" else None for layer, run in plan], targets)
+    parts = partitions(_operations(plan), targets)
     # Longest first: the engines that write one calendar (a snapshot after each refusal), then
     # the other negative ones (more cases than positive: the coverage phase's).
-    first = sorted(range(len(plan)), key=lambda number: (plan[number][1].operation not in PARTITIONED,
-                                                         plan[number][1].mode != "negative"))
+    writing = set(writers(_operations(plan)))
+    order = sorted(range(len(plan)),
+                   key=lambda number: (number not in writing, plan[number][1].mode != "negative"))
     recorded = run_engines([functools.partial(_engine_events, ctx, layer, run, part, turns, counted)
                             for (layer, run), part in zip(plan, parts, strict=True)],
-                           ctx.concurrency if side_by_side else 1, first)
+                           ctx.concurrency if side_by_side else 1, order)
     seen: dict[str, dict[tuple[str, str, str, str], Failure]] = {layer: {} for layer in layers}
     statuses: dict[str, dict[str, list[int]]] = {layer: {} for layer in layers}
     for (layer, _), events_of_run in zip(plan, recorded, strict=True):
@@ -192,13 +194,17 @@ def run_layers(ctx: SuiteContext, layers: Sequence[str], result: Any,
             yield outcome
 
 
-def _prepare(ctx: SuiteContext, layer: str, outcomes: dict[str, Outcome]) -> Outcome | None:
+def _operations(plan: list[tuple[str, _Run]]) -> list[str | None]:
+    """Each engine run's operation, None for one that is not conformance's (partitions.writers)."""
+    return [run.operation if layer == "conformance" else None for layer, run in plan]
+
+
+def _prepare(ctx: SuiteContext, layer: str, outcomes: dict[str, Outcome], writers: int) -> Outcome | None:
     """Calendars for generated writes to target; the Outcome of a layer that cannot run."""
     if not ctx.read_only:
         # Calendars of ours for generated PUT/DELETE to land on (see Policy.steer): two, or one
-        # for each engine that writes to a partition of its own (partitions.py).
-        wanted = len(_plan(ctx, layer)) * len(PARTITIONED) if layer == "conformance" else 2
-        for _ in range(max(2, wanted) - sum(1 for group in ctx.created.values() if group == ctx.group_id)):
+        # for each of the layer's `writers`, the engines with a partition of their own.
+        for _ in range(max(2, writers) - sum(1 for group in ctx.created.values() if group == ctx.group_id)):
             try:
                 ctx.new_calendar(f"{layer}-target")
             except Skip:  # the footprint bound: generated writes go to the calendars there are
@@ -247,9 +253,8 @@ def _engine_events(ctx: SuiteContext, layer: str, run: _Run, part: Partition, tu
     spec = _spec(ctx, run)
     schema = _load(ctx, layer, run, spec)
     validator = Draft202012Validator({"$ref": "#/components/schemas/Name", "components": spec["components"]})
-    policy = Policy(ctx, run.custom, validator, rng=random.Random(ctx.options.seed or 0),
-                    targets=list(part.targets), partition=part.own, unknown_id=part.unknown_id,
-                    hidden=part.hidden, turns=turns)
+    policy = Policy(ctx, run.custom, validator, rng=random.Random(ctx.options.seed or 0), part=part,
+                    turns=turns)
     if run.responses:
         policy.documented_responses = DocumentedResponses(calendar_spec.load_spec(run.responses))
     key = id(schema)

@@ -20,9 +20,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..context import UNKNOWN_ID, SuiteContext
+from ..context import SuiteContext
 from ..pacing import Gate
 from ..unchanged import snapshot
+from .partitions import Partition
 from .responses import DocumentedResponses
 
 WRITES = ("POST", "PUT", "DELETE")
@@ -65,14 +66,10 @@ class Policy:
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
     snapshots: dict[int, Any] = field(default_factory=dict)  # id(case) -> state before a write
-    # The calendars of ours a generated PUT/DELETE is steered to, fixed when the engine starts
-    # (not whatever exists when the case comes: with engines side by side that depends on timing).
-    targets: list[int] = field(default_factory=list)
-    # This engine's partition (partitions.py): calendars no other engine writes, an unknown id of
-    # its own, and what it must not look at (the other engines' partitions). Empty: none.
-    partition: frozenset[int] = frozenset()
-    unknown_id: int = UNKNOWN_ID
-    hidden: frozenset[int] = frozenset()
+    # Where a generated PUT/DELETE is steered (its targets, fixed when the engine starts: not
+    # whatever exists when the case comes, which depends on timing) and, when the engine has a
+    # partition of its own, that partition (partitions.py).
+    part: Partition = field(default_factory=lambda: Partition(()))
     turns: WriteTurns | None = None
     _held: contextlib.ExitStack | None = None
     # The view after this engine's last refused write, and the count of lone writes it was read
@@ -84,36 +81,35 @@ class Policy:
         DELETE of one of its calendars, of its unknown id, or of an id that names no calendar
         (`"abc".to_i` is 0; an empty id, though, routes to another path). Any other write goes alone."""
         path = case.path_parameters if isinstance(case.path_parameters, dict) else {}
-        if not self.partition or case.method.upper() not in ("PUT", "DELETE") or "calendar_id" not in path:
+        if not self.part.own or case.method.upper() not in ("PUT", "DELETE") or "calendar_id" not in path:
             return False
         calendar_id = _leading_int(path["calendar_id"])
         if calendar_id is None or calendar_id < 1:
             return str(path["calendar_id"]).strip() != ""
-        return calendar_id in self.partition or calendar_id == self.unknown_id
+        return calendar_id in self.part.own or calendar_id == self.part.unknown_id
 
-    def hold_writes(self, case: Any) -> None:
+    def hold_writes(self, own_only: bool) -> None:
         """Take this write's turn: side by side with the other engines' writes to their own
-        partitions, or alone."""
-        alone = not self.own_only(case)
+        partitions when it can only reach this engine's (`own_only`), else alone."""
         if self.turns is not None:
-            self._held = self.turns.take(alone)
+            self._held = self.turns.take(alone=not own_only)
 
     def release_writes(self) -> None:
         held, self._held = self._held, None
         if held is not None:
             held.close()
 
-    def before_write(self, case: Any) -> dict[str, Any]:
+    def before_write(self, case: Any, own_only: bool) -> dict[str, Any]:
         """The state a write is judged against: the whole group, or without the other engines'
-        partitions for a write that can only reach this engine's own."""
+        partitions for a write that can only reach this engine's own (`own_only`)."""
         calendar_id = _leading_int((case.path_parameters or {}).get("calendar_id", ""))
         extra = [calendar_id] if calendar_id else []
         kept, self.kept = self.kept, None
-        if not self.own_only(case):
+        if not own_only:
             return snapshot(self.ctx, extra)
         if kept is not None and kept[0] == self.turns.alone_count() and set(extra) <= kept[1]["own"].keys():
             return kept[1]
-        return snapshot(self.ctx, extra, self.hidden)
+        return snapshot(self.ctx, extra, self.part.hidden)
 
     def keep(self, after: dict[str, Any]) -> None:
         if self.turns is not None and after.get("hidden"):
@@ -131,13 +127,14 @@ class Policy:
                 path["group_id"] = _like(path["group_id"], self.ctx.group_id)
         if path is not None and "calendar_id" in path and method in ("PUT", "DELETE"):
             calendar_id = _leading_int(path["calendar_id"])
-            ours = (calendar_id in self.partition if self.partition
+            ours = (calendar_id in self.part.own if self.part.own
                     else calendar_id is not None and self.ctx.created.get(calendar_id) == self.ctx.group_id)
             if calendar_id is not None and calendar_id >= 1 and not ours:
                 # Two in three to a calendar of ours (a refusal that leaves a trace shows only
                 # there), one to an id that does not exist.
-                choice = (self.rng.choice(self.targets) if self.targets and self.rng.random() < 2 / 3
-                          else self.unknown_id)
+                targets = self.part.targets
+                choice = (self.rng.choice(targets) if targets and self.rng.random() < 2 / 3
+                          else self.part.unknown_id)
                 path["calendar_id"] = _like(path["calendar_id"], choice)
         body = case.body
         calendar = body.get("calendar") if isinstance(body, dict) else None
