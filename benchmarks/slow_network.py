@@ -125,9 +125,11 @@ if __name__ == "__main__":
     parser.add_argument("level")
     parser.add_argument("concurrency", type=int)
     parser.add_argument("layers", nargs="?")
+    from contract_tests.model import DEFAULT_MAX_OWN_CALENDARS
+
     parser.add_argument("--max-own-calendars", type=int, default=0,
                         help="the footprint bound (0, as in the section's rows: none; against a "
-                        "deployment the suite's default is 30)")
+                        f"deployment the suite's default is {DEFAULT_MAX_OWN_CALENDARS})")
     parser.add_argument("--runs", type=int, default=1,
                         help="runs in a row on one mock, reset only before the first")
     args = parser.parse_args()
