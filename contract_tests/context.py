@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import calendar_spec
 
-from . import profile_level
+from . import profile_level, schedule
 from .client import Api, Identity
 from .footprint import KNOWN_STATE, OwnPool
 from .http import Exchange, Transport
@@ -20,6 +20,7 @@ from .threads import CheckThreads
 
 # An id that no deployment hands out in practice (the largest 32-bit id); used as "unknown".
 UNKNOWN_ID = 2147483647
+T = TypeVar("T")
 
 
 def short(value: Any, limit: int = 200) -> str:
@@ -74,6 +75,13 @@ class SuiteContext(CheckThreads):
     @property
     def read_only(self) -> bool:
         return bool(self.options.read_only)
+
+    def side_by_side(self, reads: Sequence[Callable[[], T]]) -> list[T]:
+        """Each of `reads` (independent: none writes), in order; up to --concurrency at once,
+        inside this thread's hold of the group when it holds it alone (a write's guard); one at
+        a time in a thread that keeps to one lane (`one_lane`)."""
+        return schedule.run_all(self.gate.lend(reads) if self.gate.held_alone() else reads,
+                                self.concurrency, not self.in_one_lane())
 
     def applies(self, rule_id: str) -> bool:
         return rule_id in self.active_rules

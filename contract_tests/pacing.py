@@ -19,10 +19,12 @@ import contextlib
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 from .http import Transport
 
+T = TypeVar("T")
 BUSY_STATUSES = (429, 503)
 MAX_TRIES = 6  # 5 waits: 0.5 + 1 + 2 + 4 + 8 s without Retry-After
 FIRST_WAIT_S, LONGEST_WAIT_S = 0.5, 30.0
@@ -40,6 +42,7 @@ class Gate:
         self._depth = 0
         self._writers_first = writers_first
         self._waiting_writers = 0
+        self._helpers: set[int] = set()  # threads reading for the writer (`lend`)
         # Moves when a write is sent and again when its answer comes: a snapshot of the group
         # taken while it did not move is still the group's state (unchanged.snapshot reuses it).
         self.writes = 0
@@ -52,7 +55,7 @@ class Gate:
     @contextlib.contextmanager
     def shared(self) -> Iterator[None]:
         me = threading.get_ident()
-        if self._writer == me:
+        if self._writer == me or me in self._helpers:
             yield
             return
         with self._cond:
@@ -68,12 +71,39 @@ class Gate:
                     self._cond.notify_all()
 
     def held_alone(self) -> bool:
-        """Whether this thread holds the gate alone (its reads must stay in this thread)."""
-        return self._writer == threading.get_ident()
+        """Whether this thread holds the gate alone, or reads for the thread that does."""
+        me = threading.get_ident()
+        return self._writer == me or me in self._helpers
+
+    def lend(self, reads: Sequence[Callable[[], T]]) -> list[Callable[[], T]]:
+        """`reads`, to run in other threads inside this thread's alone hold while it waits for
+        them: they read as the holder would (another thread's read would wait for the hold to
+        end, and the hold for the read). They may not write."""
+        writer = self._writer
+        if not self.held_alone():
+            raise RuntimeError("only a thread that holds the gate alone lends its reads")
+
+        def lent(read: Callable[[], T]) -> Callable[[], T]:
+            def run() -> T:
+                me = threading.get_ident()
+                with self._cond:
+                    if self._writer != writer:
+                        raise RuntimeError("a lent read ran after its hold ended")
+                    self._helpers.add(me)
+                try:
+                    return read()
+                finally:
+                    with self._cond:
+                        self._helpers.discard(me)
+            return run
+
+        return [lent(read) for read in reads]
 
     @contextlib.contextmanager
     def alone(self) -> Iterator[None]:
         me = threading.get_ident()
+        if me in self._helpers:
+            raise RuntimeError("a read lent to a hold may not write")
         with self._cond:
             if self._writer != me:
                 self._waiting_writers += 1
@@ -114,13 +144,18 @@ class RateLimiter:
 
 
 class PacedTransport(Transport):
-    """`inner` behind the run's rate limiter, retrying 429/503 answers with back-off."""
+    """`inner` behind the run's rate limiter, retrying 429/503 answers with back-off, with at
+    most `in_flight` requests sent at once (--concurrency; shared with the twins)."""
 
     def __init__(self, inner: Transport, limiter: RateLimiter, busy: Counter | None = None,
-                 sleep: Callable[[float], None] = time.sleep, max_tries: int = MAX_TRIES) -> None:
+                 sleep: Callable[[float], None] = time.sleep, max_tries: int = MAX_TRIES,
+                 in_flight: int | threading.BoundedSemaphore = 1) -> None:
         self.inner = inner
         self.base_url = inner.base_url
         self.limiter = limiter
+        # Held only while a request is on the wire (never while waiting for the gate or a back-off).
+        self.in_flight = (in_flight if isinstance(in_flight, threading.BoundedSemaphore)
+                          else threading.BoundedSemaphore(max(1, in_flight)))
         self.busy = busy if busy is not None else Counter()  # "429" / "503" / "gave up" -> count
         self._lock = threading.Lock()
         self._sleep = sleep
@@ -130,7 +165,8 @@ class PacedTransport(Transport):
         wait = FIRST_WAIT_S
         for attempt in range(1, self.max_tries + 1):
             self.limiter.acquire()
-            status, pairs, content = self.inner.send(method, path, query, headers, body)
+            with self.in_flight:
+                status, pairs, content = self.inner.send(method, path, query, headers, body)
             if status not in BUSY_STATUSES:
                 return status, pairs, content
             with self._lock:
@@ -149,7 +185,8 @@ class PacedTransport(Transport):
 
     def twin(self) -> PacedTransport:
         """Own connections for another identity; the same rate limit and busy counts."""
-        return PacedTransport(self.inner.twin(), self.limiter, self.busy, self._sleep, self.max_tries)
+        return PacedTransport(self.inner.twin(), self.limiter, self.busy, self._sleep, self.max_tries,
+                              self.in_flight)
 
     def note(self) -> str | None:
         """What the summary says about busy answers, if there were any."""

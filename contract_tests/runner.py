@@ -97,13 +97,14 @@ def resolve_options(options: SuiteOptions) -> SuiteOptions:
 
 
 def make_transport(options: SuiteOptions) -> PacedTransport:
-    """The suite's own client: keep-alive connections for every request in flight, behind the
-    run's rate limit (--max-rate) and the back-off from 429/503 (pacing.py)."""
+    """The suite's own client: keep-alive connections for every request in flight (at most
+    --concurrency), behind the run's rate limit (--max-rate) and the back-off from 429/503 (pacing.py)."""
+    concurrency = int(options.concurrency or 1)
     if options.app is not None:
         inner: Transport = WsgiTransport(options.app)
     else:
-        inner = HttpTransport(str(options.base_url), pool_size=int(options.concurrency or 1))
-    return PacedTransport(inner, RateLimiter(options.max_rate))
+        inner = HttpTransport(str(options.base_url), pool_size=concurrency)
+    return PacedTransport(inner, RateLimiter(options.max_rate), in_flight=concurrency)
 
 
 def run_suite(options: SuiteOptions) -> SuiteResult:

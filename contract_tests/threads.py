@@ -4,8 +4,10 @@ that lets a write go alone (pacing.Gate) and values made once however many ask a
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from .http import Exchange
@@ -36,6 +38,20 @@ class CheckThreads:
     def last_exchange(self) -> Exchange | None:
         """The last exchange this thread sent (another check's may be later in the journal)."""
         return getattr(self._local, "last", None)
+
+    @contextlib.contextmanager
+    def one_lane(self) -> Iterator[None]:
+        """Reads made in this thread meanwhile stay in it (`side_by_side` one at a time): a
+        schemathesis engine's thread, one of --concurrency, sends one request at a time."""
+        before = getattr(self._local, "one_lane", False)
+        self._local.one_lane = True
+        try:
+            yield
+        finally:
+            self._local.one_lane = before
+
+    def in_one_lane(self) -> bool:
+        return getattr(self._local, "one_lane", False)
 
     def alone(self) -> Any:
         """Hold the group still: no other check's write until the block ends (before/after comparisons)."""

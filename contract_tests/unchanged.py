@@ -7,7 +7,6 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from . import schedule
 from .context import SuiteContext, short
 from .http import Exchange
 from .spec_facts import path_values
@@ -45,12 +44,9 @@ def _without(taken: dict[str, Any], hidden: frozenset[int]) -> dict[str, Any]:
 
 
 def _snapshot(ctx: SuiteContext, extra: list[int]) -> dict[str, Any]:
-    # The list and the shows of calendars not ours are independent reads: side by side, unless
-    # this thread holds the group alone (a write's guard), where they stay in this thread.
     apart = [calendar_id for calendar_id in extra if calendar_id not in ctx.created]
-    jobs = [ctx.records_and_total, *(functools.partial(_shown, ctx, cid) for cid in apart)]
-    side_by_side = not ctx.gate.held_alone()
-    (records, total), *shows = schedule.run_all(jobs, ctx.concurrency, side_by_side)
+    (records, total), *shows = ctx.side_by_side(
+        [ctx.records_and_total, *(functools.partial(_shown, ctx, cid) for cid in apart)])
     fetched = dict(zip(apart, shows, strict=True))
     own = {record["id"]: record for record in records if record["id"] in ctx.created}
     for calendar_id in extra:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from suite_runs import options
 
 from contract_tests.http import WsgiTransport
@@ -151,3 +152,99 @@ def test_the_rules_gate_lets_a_reader_read_again_while_a_writer_waits():
     thread.start()
     thread.join(5)
     assert read_again.is_set(), "the nested read waited for the writer: a deadlock"
+
+
+def test_a_holder_lends_its_reads_to_other_threads_and_nobody_else_gets_in():
+    """A write's snapshot reads side by side inside the write's hold (Gate.lend): they do not wait
+    for the hold they serve, another thread's read still does, and a lent read cannot write."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    gate, outsider_in, together = Gate(), threading.Event(), threading.Barrier(4)
+
+    def read(name: str) -> str:
+        with gate.shared():
+            together.wait(2)  # all four inside the gate at once, or BrokenBarrierError
+        return name
+
+    def outsider() -> None:
+        with gate.shared():
+            outsider_in.set()
+
+    def lent_write() -> None:
+        with gate.alone():
+            pass
+
+    with ThreadPoolExecutor(4) as pool, gate.alone():  # a failure ends the hold, then the pool
+        waiting = threading.Thread(target=outsider)
+        waiting.start()
+        lent = gate.lend([lambda n=n: read(f"r{n}") for n in range(4)])
+        answers = [future.result(5) for future in [pool.submit(call) for call in lent]]
+        assert answers == ["r0", "r1", "r2", "r3"]
+        assert not outsider_in.wait(0.1)  # the hold is still the holder's
+        denied = pool.submit(gate.lend([lent_write])[0]).exception(2)
+        assert isinstance(denied, RuntimeError) and "may not write" in str(denied)
+    waiting.join(2)
+    assert outsider_in.is_set()
+    with pytest.raises(RuntimeError, match="holds the gate alone"):
+        Gate().lend([lambda: None])
+
+
+class _SlowInner:
+    """A transport that counts the requests on the wire at once."""
+
+    base_url = "http://127.0.0.1:9"
+
+    def __init__(self, counts: dict[str, int] | None = None) -> None:
+        self.counts = counts if counts is not None else {"now": 0, "most": 0}
+        self._lock = threading.Lock()
+
+    def send(self, method, path, query, headers, body):
+        with self._lock:
+            self.counts["now"] += 1
+            self.counts["most"] = max(self.counts["most"], self.counts["now"])
+        time.sleep(0.01)
+        with self._lock:
+            self.counts["now"] -= 1
+        return 200, [], b"{}"
+
+    def twin(self):
+        return _SlowInner(self.counts)
+
+    def close(self):
+        pass
+
+
+def test_at_most_concurrency_requests_are_on_the_wire_across_identities():
+    transport = PacedTransport(_SlowInner(), RateLimiter(None), in_flight=3)
+    twin = transport.twin()
+    threads = [threading.Thread(target=lambda t=t: [t.send("GET", LIST, QUERY, {}, None) for _ in range(5)])
+               for t in [transport, twin] * 6]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert transport.inner.counts["most"] == 3  # 12 threads wanted more; the other identity shares the 3
+
+
+def test_a_whole_run_keeps_to_its_concurrency():
+    """Rules side by side, a rule's reads side by side inside its hold, engine runs side by side
+    with their snapshots: never more than --concurrency requests at the deployment at once."""
+    app, counts, lock = create_app(), {"now": 0, "most": 0}, threading.Lock()
+    served = app.wsgi_app
+
+    def counting(environ, start_response):
+        with lock:
+            counts["now"] += 1
+            counts["most"] = max(counts["most"], counts["now"])
+        try:
+            time.sleep(0.002)  # long enough for requests sent at once to meet
+            return served(environ, start_response)
+        finally:
+            with lock:
+                counts["now"] -= 1
+
+    app.wsgi_app = counting
+    result = run_suite(options(app, level="documented", concurrency=3, max_examples=3,
+                               layers=("semantic", "auth", "conformance")))
+    assert result.passed, result.summary()
+    assert counts["most"] == 3, counts

@@ -109,7 +109,8 @@ def before_call(context, case, **kwargs):
             own_only = policy.own_only(case)
             policy.hold_writes(own_only)
             if "contract_refusal_changes_nothing" in policy.checks:
-                policy.snapshots[id(case)] = policy.before_write(case, own_only)
+                with policy.ctx.one_lane():
+                    policy.snapshots[id(case)] = policy.before_write(case, own_only)
             policy.ctx.gate.note_write()
 
 
@@ -220,7 +221,8 @@ def contract_refusal_changes_nothing(ctx, response, case):
         return SKIP
     try:
         what = f"a refused {case.method.upper()} ({response.status_code})"
-        policy.keep(expect_unchanged(policy.ctx, before, what, None))
+        with policy.ctx.one_lane():
+            policy.keep(expect_unchanged(policy.ctx, before, what, None))
     except CheckFailed as failed:
         rule_id = _REFUSAL_RULES.get(response.status_code, "invalid.rejected")
         raise AssertionError(f"[rule:{rule_id}] {failed.message}: {failed.actual}") from None

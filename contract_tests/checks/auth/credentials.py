@@ -7,6 +7,7 @@ skips authentication damages nothing of anyone else's.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -76,10 +77,11 @@ def _refusals(
     ctx: SuiteContext, variants: list[str], assert_status: Callable[[Exchange, str], None], writes: bool
 ) -> None:
     table = _variants(ctx)
-    if not writes:
-        for variant in variants:
-            for _, call in _reads(ctx):
-                assert_status(call(**table[variant]), variant)
+    if not writes:  # independent reads: side by side, judged in order
+        asked = [(variant, call) for variant in variants for _, call in _reads(ctx)]
+        answers = ctx.side_by_side([functools.partial(call, **table[variant]) for variant, call in asked])
+        for (variant, _), exchange in zip(asked, answers, strict=True):
+            assert_status(exchange, variant)
         return
     target, calls = _writes(ctx)
     with ctx.alone():  # the comparison sees no other check's write

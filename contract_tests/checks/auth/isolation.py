@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from ...context import SuiteContext
 from ...model import NO_SECOND_IDENTITY, Skip
 from ...registry import rule
@@ -120,8 +122,10 @@ def other_group_calendar_reads(ctx: SuiteContext) -> None:
         raise Skip("no id to probe")
     # The `.json` twin of a path is the same resource (transport.json-suffix), so it is probed
     # too: a deployment may route it apart, and forget the group scope there.
-    for calendar_id, suffix in [(i, s) for i in probes for s in SUFFIXES]:
-        exchange = ctx.api.show(calendar_id, suffix=suffix)
+    # The probes are independent reads (the rule runs alone: nothing moves meanwhile), judged in order.
+    pairs = [(i, s) for i in probes for s in SUFFIXES]
+    shown = ctx.side_by_side([functools.partial(ctx.api.show, i, suffix=s) for i, s in pairs])
+    for (calendar_id, suffix), exchange in zip(pairs, shown, strict=True):
         body = exchange.json() if isinstance(exchange.json(), dict) else {}
         if calendar_id in foreign:
             ctx.expect_status(
@@ -150,9 +154,9 @@ def other_group_calendar_reads(ctx: SuiteContext) -> None:
 def other_group_calendar_writes(ctx: SuiteContext) -> None:
     own = ctx.record_ids()
     probes, _ = _probe_ids(ctx, own)
-    for calendar_id in probes[:20]:
-        if ctx.api.show(calendar_id).status != 404:
-            continue
+    firsts = probes[:20]
+    shown = ctx.side_by_side([functools.partial(ctx.api.show, calendar_id) for calendar_id in firsts])
+    for calendar_id in [i for i, exchange in zip(firsts, shown, strict=True) if exchange.status == 404]:
         exchange = ctx.api.update(calendar_id, {})  # an empty update: harmless even if it leaks
         ctx.expect(
             not 200 <= exchange.status < 300,
