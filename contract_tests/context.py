@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -80,8 +82,21 @@ class SuiteContext(CheckThreads):
         """Each of `reads` (independent: none writes), in order; up to --concurrency at once,
         inside this thread's hold of the group when it holds it alone (a write's guard); one at
         a time in a thread that keeps to one lane (`one_lane`)."""
-        return schedule.run_all(self.gate.lend(reads) if self.gate.held_alone() else reads,
+        caller = threading.get_ident()
+
+        def counted(read: Callable[[], T]) -> Callable[[], tuple[T, int]]:
+            def run() -> tuple[T, int]:  # the `expect`s a read states elsewhere count as the caller's
+                if threading.get_ident() == caller:
+                    return read(), 0
+                before = self.checks_run
+                return read(), self.checks_run - before
+            return run
+
+        jobs = [counted(read) for read in reads]
+        done = schedule.run_all(self.gate.lend(jobs) if self.gate.held_alone() else jobs,
                                 self.concurrency, not self.in_one_lane())
+        self._local.checks = self.checks_run + sum(checks for _, checks in done)
+        return [value for value, _ in done]
 
     def applies(self, rule_id: str) -> bool:
         return rule_id in self.active_rules
@@ -224,6 +239,14 @@ class SuiteContext(CheckThreads):
         exchange = (api or self.api).list(params, group=group, **kw)
         self.expect_status(exchange, 200)
         return self.list_envelope(exchange), exchange
+
+    def list_pages(self, asked: Sequence[Any]) -> list[tuple[dict[str, Any], Exchange]]:
+        """`list_page` of each of `asked`, read side by side and judged in order in this thread."""
+        pages = []
+        for exchange in self.side_by_side([functools.partial(self.api.list, params) for params in asked]):
+            self.expect_status(exchange, 200)
+            pages.append((self.list_envelope(exchange), exchange))
+        return pages
 
     def list_envelope(self, exchange: Exchange) -> dict[str, Any]:
         """The list's envelope: records of calendars with integer ids, an integer totalRecords."""

@@ -11,6 +11,7 @@ the cap.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from ...context import SuiteContext
@@ -32,27 +33,54 @@ def _start(reading: str, page: int, step: int) -> int:
     return page * step if reading == "items" else page
 
 
-def _walk(ctx: SuiteContext, base: list[tuple[str, Any]], size: int, ids: list[int], reading: str) -> None:
-    """Read every page of `size`; each must hold the next items of `ids`, in its place."""
-    total = len(ids)
-    body, exchange = ctx.list_page([*base, ("results", size), ("startIndex", 0)])
-    served = len(body["records"])
+@dataclass
+class _Walk:
+    """The pages of one size: asked once its first page says whether the deployment caps it."""
+
+    size: int
+    step: int
+    capped: bool
+    pages: list[int]
+
+
+def _plan_walk(ctx: SuiteContext, size: int, total: int, first: dict[str, Any], exchange: Any) -> _Walk:
+    served = len(first["records"])
     capped = served < min(size, total)
     step = served if capped and served else size
     ctx.expect(
-        not capped or body.get("pageSize") in (size, served),
+        not capped or first.get("pageSize") in (size, served),
         f"results={size}: a page capped at {served} records says so in pageSize (or echoes results)",
         expected=f"pageSize {size} or {served}",
-        actual=f"pageSize {body.get('pageSize')}",
+        actual=f"pageSize {first.get('pageSize')}",
         exchange=exchange,
     )
     pages = list(range(math.ceil(total / step))) or [0]
     if len(pages) > MAX_PAGES:  # a big group: the first pages and the last one
         pages = pages[: MAX_PAGES - 1] + pages[-1:]
+    return _Walk(size, step, capped, pages)
+
+
+def _walks(ctx: SuiteContext, base: list[tuple[str, Any]], ids: list[int], reading: str) -> None:
+    """Read every page of every size (the pages are independent reads: side by side); each must
+    hold the next items of `ids`, in its place."""
+    total = len(ids)
+    sizes = _page_sizes(total)
+    firsts = ctx.list_pages([[*base, ("results", size), ("startIndex", 0)] for size in sizes])
+    walks = [_plan_walk(ctx, size, total, body, exchange)
+             for size, (body, exchange) in zip(sizes, firsts, strict=True)]
+    answers = iter(ctx.list_pages([
+        [*base, ("results", walk.size), ("startIndex", _start(reading, page, walk.step))]
+        for walk in walks for page in walk.pages]))
+    for walk in walks:
+        _judge_walk(ctx, walk, ids, reading, [next(answers) for _ in walk.pages])
+
+
+def _judge_walk(ctx: SuiteContext, walk: _Walk, ids: list[int], reading: str,
+                answers: list[tuple[dict[str, Any], Any]]) -> None:
+    size, step, capped, total = walk.size, walk.step, walk.capped, len(ids)
     seen: list[int] = []
-    for page in pages:
+    for page, (body, exchange) in zip(walk.pages, answers, strict=True):
         start = _start(reading, page, step)
-        body, exchange = ctx.list_page([*base, ("results", size), ("startIndex", start)])
         got = [r["id"] for r in body["records"]]
         wanted = ids[page * step : page * step + step]
         ctx.expect(
@@ -73,7 +101,7 @@ def _walk(ctx: SuiteContext, base: list[tuple[str, Any]], size: int, ids: list[i
         )
         ctx.expect_value(body, "startIndex", start, "startIndex echoes the startIndex asked for", exchange)
         seen.extend(got)
-    if len(pages) * step >= total:
+    if len(walk.pages) * step >= total:
         ctx.expect(
             seen == ids,
             f"pages of {size} concatenate to the whole list",
@@ -121,8 +149,7 @@ def paging(ctx: SuiteContext) -> None:
             actual=f"totalRecords {body.get('totalRecords')}",
             exchange=exchange,
         )
-        for size in _page_sizes(len(ids)):
-            _walk(ctx, base, size, ids, reading)
+        _walks(ctx, base, ids, reading)
 
 
 @rule("list.paging-defaults", layer=LAYER, retry=True)
