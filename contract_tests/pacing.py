@@ -89,12 +89,15 @@ class Gate:
                 with self._cond:
                     if self._writer != writer:
                         raise RuntimeError("a lent read ran after its hold ended")
-                    self._helpers.add(me)
+                    joined = me != writer and me not in self._helpers  # else it already reads for the hold
+                    if joined:
+                        self._helpers.add(me)
                 try:
                     return read()
                 finally:
-                    with self._cond:
-                        self._helpers.discard(me)
+                    if joined:
+                        with self._cond:
+                            self._helpers.discard(me)
             return run
 
         return [lent(read) for read in reads]

@@ -248,3 +248,30 @@ def test_a_whole_run_keeps_to_its_concurrency():
                                layers=("semantic", "auth", "conformance")))
     assert result.passed, result.summary()
     assert counts["most"] == 3, counts
+
+
+def test_a_lent_read_run_in_the_thread_that_lent_it_leaves_that_thread_reading_for_the_hold():
+    """At --concurrency 1 lent reads run in the lending thread itself, and a lent read may lend
+    again: neither may end the thread's own right to read inside the hold."""
+    gate, reads = Gate(), []
+
+    def read() -> None:
+        with gate.shared():
+            reads.append(threading.get_ident())
+
+    def read_then_lend_then_read() -> None:
+        read()
+        for nested in gate.lend([read]):
+            nested()  # in this same thread, as run_all does at concurrency 1
+        read()
+
+    with gate.alone():
+        for lent in gate.lend([read]):
+            lent()  # in the holder's thread
+        read()
+        worker = threading.Thread(target=gate.lend([read_then_lend_then_read])[0], daemon=True)
+        worker.start()
+        worker.join(2)
+        stuck = worker.is_alive()
+    assert not stuck, "a lent read lost its right to read inside the hold"
+    assert len(reads) == 2 + 3
