@@ -392,6 +392,13 @@ class SuiteContext(CheckThreads):
         """A calendar of ours shared by read-mostly checks (created once per run)."""
         return self.shared_once(f"own:{key}", lambda: self.new_calendar(key, fields))
 
+    def settled_ids(self) -> set[int]:
+        """Calendars no check moves while the rules run side by side: the group's before the run
+        and the readers' own calendar. Other checks change theirs at moments that depend on
+        --concurrency, so a finding about them would too."""
+        readers = self.cache.get("own:main")
+        return {record["id"] for record in self.baseline} | ({readers["id"]} if readers else set())
+
     def some_calendar_id(self) -> int:
         """A calendar of the group to read: the first one listed, else one of ours."""
         if self.baseline:
