@@ -43,6 +43,7 @@ class Gate:
         self._writers_first = writers_first
         self._waiting_writers = 0
         self._helpers: set[int] = set()  # threads reading for the writer (`lend`)
+        self._open = False  # no comparison in progress: nobody takes turns (`opened`)
         # Moves when a write is sent and again when its answer comes: a snapshot of the group
         # taken while it did not move is still the group's state (unchanged.snapshot reuses it).
         self.writes = 0
@@ -53,9 +54,20 @@ class Gate:
             self.writes += 1
 
     @contextlib.contextmanager
+    def opened(self) -> Iterator[None]:
+        """While no check compares the group (the claims before the rules, the clean-up after
+        everything), writes and reads go side by side; writes are still counted. Entered and
+        left by the one thread that runs the others."""
+        self._open = True
+        try:
+            yield
+        finally:
+            self._open = False
+
+    @contextlib.contextmanager
     def shared(self) -> Iterator[None]:
         me = threading.get_ident()
-        if self._writer == me or me in self._helpers:
+        if self._open or self._writer == me or me in self._helpers:
             yield
             return
         with self._cond:
@@ -107,6 +119,9 @@ class Gate:
         me = threading.get_ident()
         if me in self._helpers:
             raise RuntimeError("a read lent to a hold may not write")
+        if self._open:
+            yield
+            return
         with self._cond:
             if self._writer != me:
                 self._waiting_writers += 1

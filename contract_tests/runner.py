@@ -228,7 +228,8 @@ def _claim(ctx: SuiteContext, apis: list[Api]) -> None:
     claims = [functools.partial(api.update, calendar_id, {"name": claim_name(ctx.prefix, calendar_id)})
               for api, calendar_id in wanted]
     started = time.monotonic()
-    schedule.run_all(claims, ctx.concurrency, side_by_side=True)
+    with ctx.gate.opened():  # before any rule: nothing compares the group yet
+        schedule.run_all(claims, ctx.concurrency, side_by_side=True)
     time.sleep(max(CLAIM_SETTLE_S, 2 * (time.monotonic() - started)))
     for api in apis:
         pool.keep(api.group_id, [record["id"] for record in ctx.records(api=api)
@@ -374,9 +375,11 @@ def _clean_up(ctx: SuiteContext) -> list[str]:
             for api, created in ((ctx.api, ctx.created), (ctx.other_api, ctx.other_created))
             if api is not None
             for calendar_id, group in sorted({**created, **_claimed_unused(ctx, api)}.items())]
-    outcomes = [api.soft_delete_left(calendar_id, group=group,
-                                     free_name=f"{FREE_PREFIX}{calendar_id}" if let_go else None)
-                for api, calendar_id, group in held]
+    with ctx.gate.opened():  # every check has ended: the calendars' clean-ups go side by side
+        outcomes = schedule.run_all(
+            [functools.partial(api.soft_delete_left, calendar_id, group=group,
+                               free_name=f"{FREE_PREFIX}{calendar_id}" if let_go else None)
+             for api, calendar_id, group in held], ctx.concurrency, side_by_side=True)
     problems = [problem for problem in outcomes if problem is not None]
     done = len(outcomes) - len(problems)
     named = f"named {FREE_PREFIX}<id> for later runs and" if let_go else f"(names {ctx.prefix}-*)"

@@ -275,3 +275,38 @@ def test_a_lent_read_run_in_the_thread_that_lent_it_leaves_that_thread_reading_f
         stuck = worker.is_alive()
     assert not stuck, "a lent read lost its right to read inside the hold"
     assert len(reads) == 2 + 3
+
+
+def test_an_opened_gate_lets_writes_and_reads_meet_and_still_counts_writes():
+    """The claims before the rules and the clean-up after them compare nothing: opened, the gate
+    lets their writes go side by side (a barrier of two writers and a reader is met)."""
+    gate, together = Gate(), threading.Barrier(3)
+
+    def write() -> None:
+        with gate.alone():
+            gate.note_write()
+            together.wait(2)
+
+    def read() -> None:
+        with gate.shared():
+            together.wait(2)
+
+    with gate.opened():
+        threads = [threading.Thread(target=job) for job in (write, write, read)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(5)
+    assert not together.broken and gate.writes == 2
+    read_in = threading.Event()
+
+    def read_once() -> None:
+        with gate.shared():
+            read_in.set()
+
+    with gate.alone():  # closed again: a reader waits for the writer
+        reader = threading.Thread(target=read_once)
+        reader.start()
+        assert not read_in.wait(0.2)
+    reader.join(2)
+    assert read_in.is_set()
