@@ -25,6 +25,11 @@ UNKNOWN_ID = 2147483647
 T = TypeVar("T")
 
 
+def _own_key(key: str = "main") -> str:
+    """Where `own_calendar(key)` is kept in the context's cache."""
+    return f"own:{key}"
+
+
 def short(value: Any, limit: int = 200) -> str:
     text = repr(value) if not isinstance(value, str) else value
     return text if len(text) <= limit else text[:limit] + "…"
@@ -390,13 +395,13 @@ class SuiteContext(CheckThreads):
 
     def own_calendar(self, key: str = "main", fields: dict[str, Any] | None = None) -> dict[str, Any]:
         """A calendar of ours shared by read-mostly checks (created once per run)."""
-        return self.shared_once(f"own:{key}", lambda: self.new_calendar(key, fields))
+        return self.shared_once(_own_key(key), lambda: self.new_calendar(key, fields))
 
     def settled_ids(self) -> set[int]:
         """Calendars no check moves while the rules run side by side: the group's before the run
         and the readers' own calendar. Other checks change theirs at moments that depend on
         --concurrency, so a finding about them would too."""
-        readers = self.cache.get("own:main")
+        readers = self.cache.get(_own_key())
         return {record["id"] for record in self.baseline} | ({readers["id"]} if readers else set())
 
     def some_calendar_id(self) -> int:

@@ -171,10 +171,11 @@ def run_layers(ctx: SuiteContext, layers: Sequence[str], result: Any,
     targets = sorted(cid for cid, group in ctx.created.items() if group == ctx.group_id)
     turns = WriteTurns(side_by_side)
     counted = _locked(on_cases) if on_cases is not None and side_by_side else on_cases
-    parts = partitions(_operations(plan), targets)
+    operations = _operations(plan)
+    parts = partitions(operations, targets)
     # Longest first: the engines that write one calendar (a snapshot after each refusal), then
     # the other negative ones (more cases than positive: the coverage phase's).
-    writing = set(writers(_operations(plan)))
+    writing = set(writers(operations))
     order = sorted(range(len(plan)),
                    key=lambda number: (number not in writing, plan[number][1].mode != "negative"))
     recorded = run_engines([functools.partial(_engine_events, ctx, layer, run, part, turns, counted)
