@@ -47,6 +47,8 @@ def test_passes_the_mock_in_process_at_strict_level():
     assert result.rules_checked == ALL_RULES - UNOBSERVABLE
     layers = {outcome.layer for outcome in result.outcomes}
     assert layers == {"conformance", "stateful", "semantic", "auth"}
+    conformance = {o.name: o.checks for o in result.outcomes if o.layer == "conformance"}
+    assert [name for name in conformance if "calendarsets" in name] and all(conformance.values()), conformance
     # Staging safety: nothing the suite did not create was changed (generated writes included);
     # what it created carries its run's name and is soft-deleted at the end.
     after = {c["id"]: c for c in mock_of(app).store.dump()["calendars"]}
@@ -69,6 +71,11 @@ def test_passes_the_mock_in_process_at_documented_level():
     assert result.rules_checked == DOCUMENTED_RULES - UNOBSERVABLE
     skipped = {o.name for o in result.outcomes if o.status == "skipped"}
     assert {"auth.missing-apikey-401", "list.intervention-all", "create.sort-assigned"} <= skipped
+    # The calendarsets paths are assumed (x-assumed): no engine spends cases on them, and every
+    # operation the layer reports as passed was checked.
+    conformance = {o.name: o.checks for o in result.outcomes if o.layer == "conformance"}
+    assert not [name for name in conformance if "calendarsets" in name]
+    assert conformance and all(conformance.values()), conformance
 
 
 @pytest.mark.slow
