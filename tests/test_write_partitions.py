@@ -111,7 +111,7 @@ def _conformance_run(concurrency: int) -> SuiteResult:
 def test_a_refused_generated_write_that_leaves_a_trace_is_caught_at_any_concurrency():
     """The trace is on the calendar the write aimed at, one of its engine's own: the engine's view
     holds it whatever the other engines write meanwhile; the same findings at 1 and 8."""
-    findings = []
+    findings, messages = [], []
     for concurrency in (1, 8):
         result = _conformance_run(concurrency)
         assert not result.passed
@@ -119,7 +119,9 @@ def test_a_refused_generated_write_that_leaves_a_trace_is_caught_at_any_concurre
                     if "contract_refusal_changes_nothing" in failure.message]
         assert refusals and all("updated_at" in failure.message for failure in refusals), result.failures
         findings.append(sorted({(failure.rule_id, failure.operation) for failure in result.failures}))
-    assert findings[0] == findings[1]
+        messages.append([f"{failure.rule_id} {failure.operation}: {failure.message[:2000]}"
+                         for failure in result.failures])
+    assert findings[0] == findings[1], "\n".join(["at 1:", *messages[0], "at 8:", *messages[1]])
     assert {operation for _, operation in findings[0]} >= {
         "PUT /api/v1/groups/{group_id}/calendars/{calendar_id}",
         "DELETE /api/v1/groups/{group_id}/calendars/{calendar_id}"}
