@@ -1,6 +1,7 @@
 """A verdict does not depend on how fast the machine running the suite is: Hypothesis' `too_slow`
 health check (generation slower than its limit) would otherwise fail a layer with "suite.error"
-on a loaded CI runner, a profiler attached, or an engine that waits its turn mid-draw."""
+on a loaded CI runner, a profiler attached, or an engine that waits its turn mid-draw. An error
+that may depend on timing (an unreliable result) says what failed the first time."""
 
 from __future__ import annotations
 
@@ -36,3 +37,13 @@ def test_slow_generation_is_not_a_finding(monkeypatch):
     errors = [failure.message for failure in result.failures if failure.rule_id == "suite.error"]
     assert not errors, errors
     assert result.passed, result.summary()
+
+
+def test_an_unreliable_result_says_what_failed_the_first_time():
+    # Hypothesis' "produces unreliable results" (a case that failed, then passed when replayed)
+    # groups the first failure; schemathesis' message leaves it out, the finding must not.
+    first = AssertionError("[rule:invalid.rejected] a refused PUT (401) changes nothing: calendar 15")
+    unreliable = ExceptionGroup("Hypothesis ... produces unreliable results", [first])
+    said = schemathesis_run._first_failures(unreliable)
+    assert "AssertionError" in said and "calendar 15" in said
+    assert schemathesis_run._first_failures(RuntimeError("no group")) == ""

@@ -29,7 +29,7 @@ import schemathesis
 from jsonschema import Draft202012Validator
 from schemathesis.engine import Status, events, from_schema
 
-from ..context import UNKNOWN_ID, SuiteContext
+from ..context import UNKNOWN_ID, SuiteContext, short
 from ..model import FOOTPRINT, READ_ONLY, CheckFailed, Failure, Outcome, Skip
 from ..registry import SPEC_RULES, rule_tag
 from .checks import BUILT_IN_CHECKS, NOT_ASSERTED, DocumentedResponses, install
@@ -298,6 +298,13 @@ def _outcome(outcomes: dict[str, Outcome], layer: str, name: str) -> Outcome:
     return outcomes[name]
 
 
+def _first_failures(error: BaseException) -> str:
+    """What failed inside an error that groups others (Hypothesis' "unreliable results": a case
+    that failed once and passed when replayed), which its own message does not say."""
+    inner = getattr(error, "exceptions", None) or ()
+    return "".join(f"; first failure: {type(sub).__name__}: {short(str(sub), 600)}" for sub in inner[:3])
+
+
 def _consume(
     ctx: SuiteContext,
     layer: str,
@@ -316,7 +323,8 @@ def _consume(
                 "-",
                 layer,
                 event.label,
-                f"schemathesis could not test this: {event.info.title}: {event.info.message}",
+                f"schemathesis could not test this: {event.info.title}: {event.info.message}"
+                f"{_first_failures(event.value)}",
             )
         )
         return
