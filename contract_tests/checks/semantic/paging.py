@@ -68,11 +68,12 @@ def _walks(ctx: SuiteContext, base: list[tuple[str, Any]], ids: list[int], readi
     firsts = ctx.list_pages([[*base, ("results", size), ("startIndex", 0)] for size in sizes])
     walks = [_plan_walk(ctx, size, total, body, exchange)
              for size, (body, exchange) in zip(sizes, firsts, strict=True)]
+    # Page 0 of a walk is the first page already read (startIndex 0 under either reading).
     answers = iter(ctx.list_pages([
         [*base, ("results", walk.size), ("startIndex", _start(reading, page, walk.step))]
-        for walk in walks for page in walk.pages]))
-    for walk in walks:
-        _judge_walk(ctx, walk, ids, reading, [next(answers) for _ in walk.pages])
+        for walk in walks for page in walk.pages if page]))
+    for walk, first in zip(walks, firsts, strict=True):
+        _judge_walk(ctx, walk, ids, reading, [first if not page else next(answers) for page in walk.pages])
 
 
 def _judge_walk(ctx: SuiteContext, walk: _Walk, ids: list[int], reading: str,
