@@ -66,11 +66,17 @@ def updated_at(ctx: SuiteContext) -> None:
     # Alone: it changes the calendar refused-write probes aim at, and a deployment that applies a
     # refused write would move its updated_at under it, at a moment that depends on timing.
     calendar = ctx.own_calendar()
-    before = ctx.show_body(calendar["id"])
-    # Timestamps have one-second resolution: the PUT goes a second after `before` was read, so a
+    # The baseline is a PUT's own updated_at, not the stored one: a deployment whose refused
+    # writes touched this calendar may have pushed the stored value past its clock by as many
+    # seconds as the refusals outran it, which depends on how fast the run went (at
+    # --concurrency 8 it was ahead, and this rule failed where it passed at 1).
+    first = ctx.api.update(calendar["id"], {"city": "Before " + ctx.name("city")[-12:]})
+    ctx.touched(calendar["id"])
+    ctx.expect_status(first, 200)
+    before = ctx.calendar_body(first)
+    # Timestamps have one-second resolution: the PUT goes a second after the first one, so a
     # change we did not make (another check's, or a refused write applied anyway) cannot share
     # the PUT's second, whenever it came.
-    ctx.touched(calendar["id"])
     ctx.wait_after_change(calendar["id"])
     new_city = "Updated " + ctx.name("city")[-12:]
     exchange = ctx.api.update(calendar["id"], {"city": new_city})
@@ -78,9 +84,10 @@ def updated_at(ctx: SuiteContext) -> None:
     ctx.expect_status(exchange, 200)
     body = ctx.calendar_body(exchange)
     ctx.expect(
-        isinstance(body.get("updated_at"), str) and body["updated_at"] > before["updated_at"],
+        isinstance(body.get("updated_at"), str) and isinstance(before.get("updated_at"), str)
+        and body["updated_at"] > before["updated_at"],
         "a PUT that changes a value moves updated_at forward (compared after a second)",
-        expected=f"updated_at after {before['updated_at']!r}",
+        expected=f"updated_at after {before.get('updated_at')!r} (the PUT a second before)",
         actual=f"updated_at {body.get('updated_at')!r}",
         exchange=exchange,
     )
