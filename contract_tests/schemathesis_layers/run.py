@@ -26,6 +26,7 @@ from typing import Any
 
 import calendar_spec
 import schemathesis
+from calendar_spec.walk import operations_by_id
 from jsonschema import Draft202012Validator
 from schemathesis.engine import Status, events, from_schema
 
@@ -245,17 +246,13 @@ def _engines(ctx: SuiteContext, layer: str, run: _Run) -> list[_Run]:
     if layer != "conformance":
         return [run]
     methods = ("get",) if ctx.read_only else ("get", "put", "post", "delete", "patch")
-    operations = _operation_ids(_spec(ctx, run), methods)
+    operations = [item[method]["operationId"] for item in _spec(ctx, run)["paths"].values()
+                  for method in methods if method in item]
     # An operation the view that judges the answers leaves out (documented: the calendarsets
     # paths, x-assumed) would only cost its cases: no rule could be checked on them.
-    judged = _operation_ids(calendar_spec.load_spec(run.responses), methods) if run.responses else operations
+    judged = operations_by_id(calendar_spec.load_spec(run.responses)) if run.responses else operations
     return [dataclasses.replace(run, operation=operation) for operation in operations
             if operation in judged and not (ctx.pool is not None and operation == FOOTPRINT_EXCLUDED)]
-
-
-def _operation_ids(spec: dict[str, Any], methods: Sequence[str]) -> list[str]:
-    return [item[method]["operationId"] for item in spec["paths"].values()
-            for method in methods if method in item]
 
 
 def _engine_events(ctx: SuiteContext, layer: str, run: _Run, part: Partition, turns: WriteTurns,
