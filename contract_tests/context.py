@@ -281,22 +281,29 @@ class SuiteContext(CheckThreads):
     def records_and_total(
         self, params: Any = None, *, api: Api | None = None, group: Any = None, **kw: Any
     ) -> tuple[list[dict[str, Any]], Any]:
-        """`records(params)` and the `totalRecords` its `results=all` page answered."""
+        """`records(params)` and the `totalRecords` its `results=all` page answered (its first
+        page's, when the deployment caps its pages)."""
         pairs = list(params.items()) if isinstance(params, dict) else list(params or [])
         body, _ = self.list_page([*pairs, ("results", "all")], api=api, group=group, **kw)
         records, total = body["records"], body.get("totalRecords")
         if not isinstance(total, int) or len(records) >= total or not records:
             return records, total
         ordered = pairs if any(key == "sort" for key, _ in pairs) else [*pairs, ("sort", "id")]
-        size, reading = len(records), self.paging_reading()
+        size = len(records)
         collected: list[dict[str, Any]] = []
-        for page in range(-(-total // size) + 1):  # bounded: one page more than needed
-            start = page * size if reading == "items" else page
-            body, _ = self.list_page([*ordered, ("results", size), ("startIndex", start)],
-                                     api=api, group=group, **kw)
-            collected.extend(body["records"])
-            if not body["records"] or len(collected) >= total:
-                break
+        # Pages of one state (a generated write beside them waits: CheckThreads.listing), so
+        # none is skipped or read twice; the total is the first page's.
+        with self.listing_still():
+            reading = self.paging_reading()
+            for page in range(-(-total // size) + 1):  # bounded: one page more than needed
+                start = page * size if reading == "items" else page
+                body, _ = self.list_page([*ordered, ("results", size), ("startIndex", start)],
+                                         api=api, group=group, **kw)
+                if page == 0 and isinstance(body.get("totalRecords"), int):
+                    total = body["totalRecords"]
+                collected.extend(body["records"])
+                if not body["records"] or len(collected) >= total:
+                    break
         return collected, total
 
     def paging_reading(self) -> str:
@@ -304,6 +311,10 @@ class SuiteContext(CheckThreads):
         learnt once per run from the first ids in id order (CONTRACT.md leaves it open; a
         deployment must hold one reading throughout, which list.paging checks). Pages of one
         record read the same either way, so the first ids are read with those."""
+        with self.listing_still():  # the first ids of one state
+            return self._paging_reading()
+
+    def _paging_reading(self) -> str:
         if "paging-reading" not in self.cache:
             first = []
             for start in range(4):

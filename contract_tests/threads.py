@@ -21,10 +21,19 @@ class CheckThreads:
         # a waiting writer let in first would deadlock it (writers_first is for holders that
         # never read again while reading).
         self.gate = Gate()
+        # While generated writes go side by side with other engines' snapshots (their own
+        # partitions: schemathesis_layers.run), a write in flight holds this shared and a list
+        # read in pages (`listing_still`) alone: pages of one state, none skipped or read twice.
+        # None otherwise: the rules' writes and reads already take turns at `gate`.
+        self.listing: Gate | None = None
         self._lock = threading.RLock()
         self._local = threading.local()
         self._key_locks: dict[str, threading.Lock] = {}
         self._names = itertools.count(1)  # names made outside a check (discovery, schemathesis)
+
+    def listing_still(self) -> contextlib.AbstractContextManager[None]:
+        """While held, no write that could add or drop a listed calendar lands (see `listing`)."""
+        return self.listing.alone() if self.listing is not None else contextlib.nullcontext()
 
     @property
     def checks_run(self) -> int:

@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 from planted_faults.plumbing import after_request, data_of, path_ids, store_of
 from planted_faults.probe_client import APIKEY, GROUP, PASSWORD, USER
 
-from contract_tests.context import UNKNOWN_ID
+from contract_tests.context import UNKNOWN_ID, SuiteContext
+from contract_tests.http import WsgiTransport, basic_header
 from contract_tests.pacing import Gate
 from contract_tests.report import SuiteResult
-from contract_tests.runner import SuiteOptions, run_suite
+from contract_tests.runner import SuiteOptions, resolve_options, run_suite
 from contract_tests.schemathesis_layers.partitions import PARTITIONED, partitions
+from contract_tests.schemathesis_layers.steer import Policy
 from contract_tests.unchanged import _without
 from mock_server import create_app
 from mock_server.errors import ApiError
@@ -125,3 +127,63 @@ def test_a_refused_generated_write_that_leaves_a_trace_is_caught_at_any_concurre
     assert {operation for _, operation in findings[0]} >= {
         "PUT /api/v1/groups/{group_id}/calendars/{calendar_id}",
         "DELETE /api/v1/groups/{group_id}/calendars/{calendar_id}"}
+
+
+# A deployment that caps its pages at 5 and leaves deleted calendars out of its lists: a list
+# read in pages and a DELETE landing between two of its pages skip a calendar.
+CAPPED_AND_HIDING = {"answers": {"page_cap": "5", "deleted_calendars": "hidden"}}
+
+
+def _paged_read_with_a_delete_between_pages(listing: Gate | None) -> tuple[list[int], int, list[int]]:
+    """A context reads the group in pages while a generated DELETE (its turn taken as steer.Policy
+    takes it) comes just after the first page was served: (ids read, total read, ids after both)."""
+    app = create_app(profile=CAPPED_AND_HIDING)
+    ctx = SuiteContext(resolve_options(SuiteOptions(
+        base_url=None, app=app, apikey=APIKEY, user=USER, password=PASSWORD, group_id=GROUP,
+        level="documented", max_examples=1, seed=7, read_only=False, layers=("conformance",),
+        junit_xml=None, quiet=True)), WsgiTransport(app))
+    for number in range(12 - len(ctx.record_ids())):
+        ctx.new_calendar(f"paged-{number}")
+    first_id = min(ctx.record_ids())
+    ctx.listing = listing
+    first_page_served, deleted = threading.Event(), threading.Event()
+
+    @after_request(app)
+    def pause_after_the_first_page(request, response):
+        first_page = request.args.get("startIndex") == "0" and request.args.get("results") == "5"
+        if request.method == "GET" and first_page:
+            first_page_served.set()
+            deleted.wait(0.5)  # a write beside the read lands now, unless it must wait for the pages
+        return response
+
+    writer = Policy(ctx, set(), None)
+
+    def delete_beside() -> None:
+        first_page_served.wait(10)
+        writer.sending(True)
+        try:
+            WsgiTransport(app).send("DELETE", f"/api/v1/groups/{GROUP}/calendars/{first_id}",
+                                    f"apikey={APIKEY}", {"Authorization": basic_header(USER, PASSWORD)}, None)
+        finally:
+            writer.answered()
+            deleted.set()
+
+    thread = threading.Thread(target=delete_beside)
+    thread.start()
+    records, total = ctx.records_and_total()
+    thread.join(10)
+    return [record["id"] for record in records], total, ctx.record_ids()
+
+
+def test_a_list_read_in_pages_is_one_state_whatever_is_written_beside_it():
+    """While engines write side by side (ctx.listing set), a write in flight keeps paged list
+    reads out and a paged read keeps new writes out: the pages are of one state."""
+    ids, total, after = _paged_read_with_a_delete_between_pages(Gate(writers_first=True))
+    assert len(ids) == len(set(ids)) == total == 12, (ids, total)
+    assert len(after) == 11 and set(after) < set(ids)  # the DELETE landed, after the pages
+
+
+def test_without_the_listing_turns_a_delete_between_pages_skips_a_calendar():
+    """What the turns prevent (the test above could not fail without them)."""
+    ids, total, after = _paged_read_with_a_delete_between_pages(None)
+    assert total == 12 and len(ids) == 11 and len(after) == 11 and set(ids) != set(after)

@@ -111,6 +111,7 @@ def before_call(context, case, **kwargs):
             if "contract_refusal_changes_nothing" in policy.checks:
                 with policy.ctx.one_lane():
                     policy.snapshots[id(case)] = policy.before_write(case, own_only)
+            policy.sending(own_only)
             policy.ctx.gate.note_write()
 
 
@@ -118,6 +119,7 @@ def after_call(context, case, response):
     policy = _policy(case)
     if policy is not None:
         if _may_write(case):
+            policy.answered()
             policy.ctx.gate.note_write()
         policy.observe(case, response)
 

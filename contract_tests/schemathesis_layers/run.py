@@ -32,6 +32,7 @@ from schemathesis.engine import Status, events, from_schema
 
 from ..context import UNKNOWN_ID, SuiteContext, short
 from ..model import FOOTPRINT, READ_ONLY, CheckFailed, Failure, Outcome, Skip
+from ..pacing import Gate
 from ..registry import SPEC_RULES, rule_tag
 from .checks import BUILT_IN_CHECKS, NOT_ASSERTED, DocumentedResponses, install
 from .engines import run_engines
@@ -179,9 +180,13 @@ def run_layers(ctx: SuiteContext, layers: Sequence[str], result: Any,
     writing = set(writers(operations))
     order = sorted(range(len(plan)),
                    key=lambda number: (number not in writing, plan[number][1].mode != "negative"))
-    recorded = run_engines([functools.partial(_engine_events, ctx, layer, run, part, turns, counted)
-                            for (layer, run), part in zip(plan, parts, strict=True)],
-                           ctx.concurrency if side_by_side else 1, order)
+    ctx.listing = Gate(writers_first=True) if side_by_side else None
+    try:
+        recorded = run_engines([functools.partial(_engine_events, ctx, layer, run, part, turns, counted)
+                                for (layer, run), part in zip(plan, parts, strict=True)],
+                               ctx.concurrency if side_by_side else 1, order)
+    finally:
+        ctx.listing = None
     seen: dict[str, dict[tuple[str, str, str, str], Failure]] = {layer: {} for layer in layers}
     statuses: dict[str, dict[str, list[int]]] = {layer: {} for layer in layers}
     for (layer, _), events_of_run in zip(plan, recorded, strict=True):

@@ -72,6 +72,7 @@ class Policy:
     part: Partition = field(default_factory=lambda: Partition(()))
     turns: WriteTurns | None = None
     _held: contextlib.ExitStack | None = None
+    _in_flight: contextlib.ExitStack | None = None
     # The view after this engine's last refused write, and the count of lone writes it was read
     # at: while no write went alone since, it is still the state the next write meets.
     kept: tuple[int, dict[str, Any]] | None = None
@@ -94,7 +95,20 @@ class Policy:
         if self.turns is not None:
             self._held = self.turns.take(alone=not own_only)
 
+    def sending(self, own_only: bool) -> None:
+        """A write beside other engines' (`own_only`) is on its way: no list read of theirs in
+        pages takes its pages across it (threads.CheckThreads.listing) until it is `answered`."""
+        if own_only and self.ctx.listing is not None:
+            self._in_flight = contextlib.ExitStack()
+            self._in_flight.enter_context(self.ctx.listing.shared())
+
+    def answered(self) -> None:
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None:
+            in_flight.close()
+
     def release_writes(self) -> None:
+        self.answered()  # a call that raised had no answer
         held, self._held = self._held, None
         if held is not None:
             held.close()
