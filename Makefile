@@ -29,7 +29,7 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint browser screenshots contract bench profiles spec mutation clean
+.PHONY: serve test lint browser screenshots contract bench profiles profiles-http spec mutation clean
 
 $(STAMP): pyproject.toml
 	@if [ -e $(VENV) ] && [ "$$($(BIN)/python -c '$(PY_VERSION_CODE)' 2>/dev/null)" != "$(PYTHON_VERSION)" ]; then \
@@ -75,11 +75,17 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 # Heavier evidence than make test: the suite against the mock under many random profiles,
-# every layer, both levels (PROFILES=N; a failing profile is printed to replay).
+# every layer, both levels (PROFILES=N; a failing profile is printed to replay). profiles-http:
+# the same with each mock served on 127.0.0.1 and run by URL, as QA runs a deployment
+# (--concurrency 8, the footprint bound).
 PROFILES ?= 25
 profiles: $(STAMP)
 	PROFILE_EXAMPLES=$(PROFILES) PROFILE_LAYERS=conformance,stateful,semantic,auth PROFILE_RANDOM=1 \
 		$(BIN)/python -m pytest -q tests/test_suite_under_profiles.py
+
+profiles-http: $(STAMP)
+	PROFILE_HTTP=1 PROFILE_EXAMPLES=$(PROFILES) PROFILE_LAYERS=conformance,stateful,semantic,auth \
+		PROFILE_RANDOM=1 $(BIN)/python -m pytest -q tests/test_suite_under_profiles.py
 
 # After editing spec/openapi.yaml: its derived keys, then its map (tests fail while either is stale).
 spec: $(STAMP)

@@ -5,8 +5,9 @@
   fails only ASM rules, and only those of the assumed questions answered otherwise.
 
 `make test` draws a few profiles over the fast layers; `make profiles` draws many over every
-layer (PROFILE_EXAMPLES, PROFILE_LAYERS). A failing profile is printed as a dict to replay with
-`create_app(profile={"answers": ...})`.
+layer (PROFILE_EXAMPLES, PROFILE_LAYERS); `PROFILE_HTTP=1` serves each mock on 127.0.0.1 and runs
+the suite as against a deployment (by URL: --concurrency 8 and the footprint bound by default).
+A failing profile is printed as a dict to replay with `create_app(profile={"answers": ...})`.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from suite_runs import describe, failed_rules, options
 
 from contract_tests.runner import run_suite
 from mock_server import create_app
+from mock_server.serve.waitress_server import serve_in_thread
 
 QUESTIONS = profiles.questions()
 EXAMPLES = int(os.environ.get("PROFILE_EXAMPLES", "4"))
 LAYERS = tuple(os.environ.get("PROFILE_LAYERS", "semantic,auth").split(","))
+OVER_HTTP = bool(os.environ.get("PROFILE_HTTP"))
 # No shrinking: each example is a whole contract run; the failing profile is printed to replay.
 PROFILE_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
                             derandomize=not os.environ.get("PROFILE_RANDOM"),
@@ -41,7 +44,11 @@ def answers(keep_assumptions: bool = False) -> st.SearchStrategy[dict[str, str]]
 
 def run(profile_answers: dict[str, str], level: str):
     note(f"replay: create_app(profile={{'answers': {profile_answers!r}}})")
-    return run_suite(options(create_app(profile={"answers": profile_answers}), level=level, layers=LAYERS))
+    app = create_app(profile={"answers": profile_answers})
+    if not OVER_HTTP:
+        return run_suite(options(app, level=level, layers=LAYERS))
+    with serve_in_thread(app) as server:
+        return run_suite(options(base_url=server.base_url, level=level, layers=LAYERS))
 
 
 @pytest.mark.slow
