@@ -117,13 +117,15 @@ class OwnPool:
             return group.free.pop(0)
 
     def recount(self, group_id: int, records: Iterable[dict[str, Any]]) -> None:
-        """The group's calendars of ours as the list shows them now: runs going on at the same
-        time create too, and the bound is theirs as much as ours."""
+        """The group's calendars of ours as the list shows them now, added to those it showed
+        before: runs going on at the same time create too, and the bound is theirs as much as
+        ours; a calendar never goes (soft delete), though a deployment may stop listing it."""
         ids = own_ids(records)
         with self._lock:
             group = self._groups.get(group_id)
             if group is not None:
-                group.found = [calendar_id for calendar_id in ids if calendar_id not in group.created]
+                group.found = sorted(set(group.found).union(
+                    calendar_id for calendar_id in ids if calendar_id not in group.created))
 
     def reserve(self, group_id: int) -> bool:
         """May one more calendar be created in the group? If so it is counted from now on."""

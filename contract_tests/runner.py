@@ -386,4 +386,31 @@ def _clean_up(ctx: SuiteContext) -> list[str]:
     notes = [f"clean-up: {done} calendar(s) created or reused by this run are {named} soft-deleted"]
     if problems:
         notes.append(f"clean-up could not soft-delete: {', '.join(problems)}")
+    if let_go:
+        notes.extend(_keep_findable(ctx, [(api, calendar_id, group) for (api, calendar_id, group), problem
+                                          in zip(held, outcomes, strict=True) if problem is None]))
     return notes
+
+
+def _keep_findable(ctx: SuiteContext, deleted: list[tuple[Api, int, int]]) -> list[str]:
+    """The pool's calendars must stay in the group's list, where later runs look for them: on a
+    deployment that leaves soft-deleted calendars out of it (CONTRACT.md allows it at the
+    documented level) they are restored, still named free, or every run would add more."""
+    unlisted = []
+    for api in {id(api): api for api, _, _ in deleted}.values():
+        try:
+            listed = {record["id"] for record in ctx.records(api=api)}
+        except CheckFailed:
+            continue
+        unlisted += [(api, calendar_id, group) for other, calendar_id, group in deleted
+                     if other is api and calendar_id not in listed]
+    if not unlisted:
+        return []
+    with ctx.gate.opened():
+        answers = schedule.run_all(
+            [functools.partial(api.update, calendar_id, {"deleted": False}, group=group)
+             for api, calendar_id, group in unlisted], ctx.concurrency, side_by_side=True)
+    restored = sum(1 for answer in answers if 200 <= answer.status < 300)
+    return [f"clean-up: the deployment leaves soft-deleted calendars out of its lists, where a later run "
+            f"could not find them to reuse: {restored} of them stay undeleted, named {FREE_PREFIX}<id> "
+            f"(at most --max-own-calendars {ctx.pool.bound if ctx.pool else '-'} in a group)"]
