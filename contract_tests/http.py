@@ -15,11 +15,13 @@ import shlex
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from http.client import RemoteDisconnected
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 import requests.adapters
+import urllib3.exceptions
 
 from .spec_facts import template_of
 
@@ -221,7 +223,15 @@ class HttpTransport(Transport):
         prepared = self.session.prepare_request(request)
         # requests adds no Content-Type by itself for bytes; keep exactly what the check chose.
         try:
-            response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
+            try:
+                response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
+            except requests.ConnectionError as error:
+                if not _dropped_before_response(error):
+                    raise
+                # A deployment closes kept-alive connections it finds idle (2-5 s is common), and
+                # one may close as a request goes out on it: like browsers and schemathesis, send it
+                # once more, on a fresh connection (urllib3 left the dropped one out of the pool).
+                response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
         except (requests.ConnectionError, requests.Timeout) as error:
             raise Unreachable(f"{method} {url}: {error}") from error
         pairs = [(name.lower(), value) for name, value in response.raw.headers.items()]
@@ -232,6 +242,14 @@ class HttpTransport(Transport):
 
     def twin(self) -> HttpTransport:
         return HttpTransport(self.base_url, self.timeout, self.pool_size)
+
+
+def _dropped_before_response(error: requests.ConnectionError) -> bool:
+    """The connection went away before any answer came (closed or reset by the other end)."""
+    reason = error.args[0] if error.args else None
+    return (isinstance(reason, urllib3.exceptions.ProtocolError) and len(reason.args) == 2
+            and isinstance(reason.args[1], RemoteDisconnected | ConnectionResetError | BrokenPipeError
+                           | ConnectionAbortedError))
 
 
 class WsgiTransport(Transport):

@@ -1,0 +1,93 @@
+"""The suite's HTTP client against servers that close kept-alive connections: a request that
+meets a connection closed under it is sent once more on a fresh one; a server that drops every
+request is still reported unreachable, after one more try, not many."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from contract_tests.http import HttpTransport, Unreachable
+
+pytestmark = pytest.mark.http
+ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+          b"Connection: keep-alive\r\n\r\n{}")
+
+
+def _read_request(connection: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return b""
+        data += chunk
+    return data
+
+
+@contextlib.contextmanager
+def raw_server(answers_per_connection: int) -> Iterator[tuple[str, list[str]]]:
+    """A server on 127.0.0.1 that answers `answers_per_connection` requests on each connection
+    (keep-alive promised) and then reads the next request and closes without an answer, as a
+    server closing an idle connection does when a request crosses the close. Yields its URL and
+    the request lines it read, in order."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    seen: list[str] = []
+    stop = threading.Event()
+
+    def serve_one(connection: socket.socket) -> None:
+        with connection:
+            for answered in range(answers_per_connection + 1):
+                request = _read_request(connection)
+                if not request:
+                    return
+                seen.append(request.split(b"\r\n", 1)[0].decode())
+                if answered == answers_per_connection:
+                    return  # closed under the request: no answer
+                connection.sendall(ANSWER)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=serve_one, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", seen
+    finally:
+        stop.set()
+        thread.join(2)
+        listener.close()
+
+
+def test_a_request_on_a_connection_closed_under_it_is_sent_again_on_a_fresh_one():
+    with raw_server(answers_per_connection=1) as (url, seen):
+        transport = HttpTransport(url)
+        try:
+            first = transport.send("GET", "/api/v1/first", "", {}, None)
+            second = transport.send("PUT", "/api/v1/second", "", {"Content-Type": "application/json"}, b"{}")
+        finally:
+            transport.close()
+    assert first[0] == second[0] == 200
+    # The PUT went out on the kept-alive connection, met its close, and again on a new one.
+    put = "PUT /api/v1/second HTTP/1.1"
+    assert seen == ["GET /api/v1/first HTTP/1.1", put, put]
+
+
+def test_a_server_that_drops_every_request_is_unreachable_after_one_more_try():
+    with raw_server(answers_per_connection=0) as (url, seen):
+        transport = HttpTransport(url)
+        try:
+            with pytest.raises(Unreachable, match=r"without response|Connection aborted"):
+                transport.send("GET", "/api/v1/calendars", "", {}, None)
+        finally:
+            transport.close()
+    assert seen == ["GET /api/v1/calendars HTTP/1.1"] * 2
