@@ -22,6 +22,7 @@ from ..errors import ApiError, MethodNotAllowed, NotFound, error_reply
 from ..replies import Reply
 from ..traffic.journal import MAX_BODY_CHARS, Journal
 from ..wsgi import query_args
+from .encoding import decoded
 from .exchange import Exchange, violations_header
 from .findings import Level
 from .har import HarWriter, har_entry
@@ -129,12 +130,17 @@ class ProxyApp:
                  body: bytes | None) -> list[tuple[str, str]]:
         """Judge the upstream's answer (`body` None: too large to keep); the headers to answer
         with. `record` keeps the exchange."""
-        findings = self.judge.judge_answer(pending.verdict, status, headers, body)
-        notes = pending.exchange.notes + (() if body is not None else (
-            f"the answer's body is over {self.config.keep_response_bytes} bytes: passed on unjudged",))
+        unpacked = decoded(body, headers, self.config.keep_response_bytes)
+        judged = headers if unpacked.body is body else [
+            (name, value) for name, value in headers if name.lower() != "content-encoding"]
+        plain = body if unpacked.broken else unpacked.body  # bytes no client can read: not JSON
+        findings = self.judge.judge_answer(pending.verdict, status, judged, plain)
+        notes = pending.exchange.notes + (
+            (unpacked.note,) if unpacked.note else () if body is not None else (
+                f"the answer's body is over {self.config.keep_response_bytes} bytes: passed on unjudged",))
         pending.exchange = pending.exchange._replace(status=status, violations=tuple(findings.violations),
                                                      checked=frozenset(findings.checked), notes=notes)
-        pending.answer = (reason, headers, body)
+        pending.answer = (reason, headers, plain)  # the HAR keeps the body as the client reads it
         verdict = violations_header(findings.violations, self.config.header_limit)
         return [*headers, (VIOLATIONS_HEADER, verdict)]
 
