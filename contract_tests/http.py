@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import http.cookiejar
 import json
+import os
 import re
 import shlex
 import urllib.request
@@ -212,6 +213,11 @@ class HttpTransport(Transport):
         # No ~/.netrc credentials (they would turn "no credentials" checks into Basic requests);
         # proxies from the environment are still honoured.
         self.session.trust_env = False
+        # ... which also drops the CA bundle requests reads from the environment: read it here, so
+        # that a staging behind an internal CA is reached as schemathesis' requests reach it.
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            self.session.verify = bundle
         host = urlsplit(self.base_url).hostname or ""
         if host not in ("127.0.0.1", "localhost", "::1") and not urllib.request.proxy_bypass(host):
             proxies = urllib.request.getproxies()
@@ -232,6 +238,9 @@ class HttpTransport(Transport):
                 # one may close as a request goes out on it: like browsers and schemathesis, send it
                 # once more, on a fresh connection (urllib3 left the dropped one out of the pool).
                 response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
+        except requests.exceptions.SSLError as error:
+            raise Unreachable(f"{method} {url}: {error} - for a certificate of your own CA, give its file "
+                              "in REQUESTS_CA_BUNDLE") from error
         except (requests.ConnectionError, requests.Timeout) as error:
             raise Unreachable(f"{method} {url}: {error}") from error
         pairs = [(name.lower(), value) for name, value in response.raw.headers.items()]

@@ -1,6 +1,8 @@
-"""The suite's HTTP client against servers that close kept-alive connections: a request that
-meets a connection closed under it is sent once more on a fresh one; a server that drops every
-request is still reported unreachable, after one more try, not many."""
+"""The suite's HTTP client against what real deployments do: close kept-alive connections (a
+request that meets a connection closed under it is sent once more on a fresh one; a server that
+drops every request is still reported unreachable, after one more try, not many), and serve
+HTTPS with a certificate of an internal CA (trusted through REQUESTS_CA_BUNDLE, as requests and
+schemathesis trust it)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,15 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from suite_runs import options
+from werkzeug.serving import make_server
 
 from contract_tests.http import HttpTransport, Unreachable
+from contract_tests.runner import run_suite
+from mock_server import create_app
 
 pytestmark = pytest.mark.http
 ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
@@ -91,3 +98,42 @@ def test_a_server_that_drops_every_request_is_unreachable_after_one_more_try():
         finally:
             transport.close()
     assert seen == ["GET /api/v1/calendars HTTP/1.1"] * 2
+
+
+TLS = Path(__file__).parent / "tls"
+
+
+@contextlib.contextmanager
+def https_mock() -> Iterator[str]:
+    """The mock over HTTPS on 127.0.0.1, with a certificate of the test CA (tests/tls)."""
+    server = make_server("127.0.0.1", 0, create_app(), threaded=True,
+                         ssl_context=(str(TLS / "server.pem"), str(TLS / "server.key")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+def test_a_certificate_of_an_unknown_ca_is_refused_with_what_to_do(monkeypatch):
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with https_mock() as url:
+        transport = HttpTransport(url)
+        try:
+            with pytest.raises(Unreachable, match="REQUESTS_CA_BUNDLE"):
+                transport.send("GET", "/api/v1/groups/4/calendars", "", {}, None)
+        finally:
+            transport.close()
+
+
+def test_a_staging_behind_an_internal_ca_is_checked_with_requests_ca_bundle(monkeypatch):
+    """The suite's own client and schemathesis' engines both trust the CA the variable names."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(TLS / "ca.pem"))
+    with https_mock() as url:
+        result = run_suite(options(base_url=url, level="documented", max_examples=1,
+                                   layers=("conformance",)))
+    assert result.passed, result.summary()
+    assert result.cases > 0 and result.requests > 0
