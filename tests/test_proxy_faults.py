@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 from proxy_support import APIKEY, AUTH, LIST, journal, proxy, upstream_mock, upstream_wsgi, violations
+from test_http_transport import TLS, https_mock
 
 from mock_server import create_app
 from mock_server.app import mock_of
@@ -224,3 +225,17 @@ def test_garbage_from_the_upstream_is_answered_502(reply: bytes) -> None:
         answer = requests.get(f"{url}{LIST}", params={"apikey": APIKEY}, auth=AUTH, timeout=10)
     assert answer.status_code == 502
     assert answer.json()["error"].startswith(f"the upstream {upstream} failed")
+
+
+def test_an_https_upstream_behind_an_internal_ca(monkeypatch) -> None:
+    """Its CA's file in REQUESTS_CA_BUNDLE, as for the contract suite; without it a 502 that says so."""
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with https_mock() as upstream:
+        with proxy(upstream) as (_, url):
+            refused = requests.get(f"{url}{LIST}", params={"apikey": APIKEY}, auth=AUTH, timeout=10)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(TLS / "ca.pem"))
+        with proxy(upstream) as (_, url):
+            answered = requests.get(f"{url}{LIST}", params={"apikey": APIKEY}, auth=AUTH, timeout=10)
+    assert refused.status_code == 502 and "REQUESTS_CA_BUNDLE" in refused.json()["error"]
+    assert answered.status_code == 200 and violations(answered) == []

@@ -16,6 +16,7 @@ that is not HTTP, or closes the connection early, in the head or in the body.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import ssl
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -74,7 +75,9 @@ class AsyncUpstream:
         self.host, self.port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
         self.host_header = parts.netloc.rsplit("@", 1)[-1]
         self.prefix = parts.path.rstrip("/")
-        self.ssl = ssl.create_default_context() if parts.scheme == "https" else None
+        # An upstream behind an internal CA: its file in REQUESTS_CA_BUNDLE, as for the contract suite.
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+        self.ssl = ssl.create_default_context(cafile=bundle) if parts.scheme == "https" else None
         self.timeout_s = timeout_s
         self.connections = connections
         self._idle: list[Link] = []
@@ -187,8 +190,10 @@ class AsyncUpstream:
         except TimeoutError:
             raise self._late() from None
         except OSError as error:
+            hint = (" - for a certificate of your own CA, give its file in REQUESTS_CA_BUNDLE"
+                    if isinstance(error, ssl.SSLCertVerificationError) else "")
             raise UpstreamFailure(502, f"the upstream {self.url} cannot be reached: "
-                                  f"{error.strerror or error}") from None
+                                  f"{error.strerror or error}{hint}") from None
         return link, False
 
     @staticmethod
