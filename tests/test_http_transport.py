@@ -10,15 +10,13 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from suite_runs import options
-from werkzeug.serving import make_server
+from tls_support import TLS, https_mock
 
 from contract_tests.http import HttpTransport, Unreachable
 from contract_tests.runner import run_suite
-from mock_server import create_app
 
 pytestmark = pytest.mark.http
 ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
@@ -98,23 +96,6 @@ def test_a_server_that_drops_every_request_is_unreachable_after_one_more_try():
         finally:
             transport.close()
     assert seen == ["GET /api/v1/calendars HTTP/1.1"] * 2
-
-
-TLS = Path(__file__).parent / "tls"
-
-
-@contextlib.contextmanager
-def https_mock() -> Iterator[str]:
-    """The mock over HTTPS on 127.0.0.1, with a certificate of the test CA (tests/tls)."""
-    server = make_server("127.0.0.1", 0, create_app(), threaded=True,
-                         ssl_context=(str(TLS / "server.pem"), str(TLS / "server.key")))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
 
 
 def test_a_certificate_of_an_unknown_ca_is_refused_with_what_to_do(monkeypatch):

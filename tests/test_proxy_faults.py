@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 from proxy_support import APIKEY, AUTH, LIST, journal, proxy, upstream_mock, upstream_wsgi, violations
-from test_http_transport import TLS, https_mock
+from tls_support import TLS, https_mock
 
 from mock_server import create_app
 from mock_server.app import mock_of
