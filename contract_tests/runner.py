@@ -128,6 +128,7 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         except Unreachable as error:
             raise SuiteUsageError(f"the server is unreachable: {error}") from None
         except CheckFailed as failed:
+            _refuse_a_redirect(failed)
             rule_id = _discovery_rule(failed)
             outcome = Outcome("semantic", rule_id, status="failed", rules={rule_id})
             outcome.failures.append(_failure(rule_id, "semantic", failed))
@@ -239,6 +240,16 @@ def _claim(ctx: SuiteContext, apis: list[Api]) -> None:
 def _claimed_unused(ctx: SuiteContext, api: Api) -> dict[int, int]:
     """Calendars this run claimed and never used: let go of with the rest."""
     return {calendar_id: api.group_id for calendar_id in ctx.pool.free_ids(api.group_id)} if ctx.pool else {}
+
+
+def _refuse_a_redirect(failed: CheckFailed) -> None:
+    """The API answers no redirect: a first read redirected is a base URL to correct (http for
+    https, a host that moved), not a contract to judge."""
+    exchange = failed.exchange
+    if exchange is not None and 300 <= exchange.status < 400 and exchange.headers.get("location"):
+        raise SuiteUsageError(f"{exchange.base_url} redirects ({exchange.status}) to "
+                              f"{exchange.headers['location'].split('?')[0]}: give the base URL it "
+                              "redirects to as --base-url") from None
 
 
 def _discovery_rule(failed: CheckFailed) -> str:

@@ -25,6 +25,7 @@ from suite_runs import (
     failed_rules,
     options,
 )
+from werkzeug.utils import redirect
 
 from contract_tests import cli
 from contract_tests.checks import ALL as ALL_CHECKS
@@ -159,6 +160,20 @@ def test_cli_exits_2_when_the_server_is_unreachable(capsys):
     )
     assert code == 2
     assert "unreachable" in capsys.readouterr().err
+
+
+@pytest.mark.http
+def test_cli_exits_2_and_names_the_target_when_the_server_redirects(capsys):
+    """http:// for an https:// staging, or a host that moved: a base URL to correct, not a finding."""
+    def moved(environ, start_response):
+        return redirect(f"https://staging.example.test{environ['PATH_INFO']}", 301)(environ, start_response)
+
+    with serve_in_thread(moved) as server:
+        code = cli.main(["run", "--base-url", server.base_url, "--apikey", "k", "--user", "u@example.com",
+                         "--password", "p", "--group-id", "4", "--quiet"])
+    assert code == 2
+    told = capsys.readouterr().err
+    assert "redirects (301) to https://staging.example.test/api/v1/groups/4/calendars" in told
 
 
 @pytest.mark.parametrize(
