@@ -15,6 +15,7 @@ import functools
 import itertools
 import time
 import traceback
+from urllib.parse import urlsplit
 
 import calendar_spec
 
@@ -63,6 +64,9 @@ def resolve_options(options: SuiteOptions) -> SuiteOptions:
     values = dict(options.__dict__, layers=layers)
     if options.base_url and options.app is not None:
         raise SuiteUsageError("give either base_url (real HTTP) or app (in-process), not both")
+    if options.base_url and urlsplit(options.base_url).path.rstrip("/").endswith("/api/v1"):
+        raise SuiteUsageError(f"--base-url {options.base_url}: give the server's root (e.g. "
+                              "https://sandbox.clicrdv.com); every path the suite sends starts with /api/v1")
     if options.base_url is None and options.app is None:
         from mock_server import create_app
 
@@ -137,41 +141,8 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
                               "so nothing else was checked")
             result.notes.append(result.stopped)
             progress.outcome(outcome)
-            return result
-        for note in result.notes:
-            progress.line(f"  {note}")
-        if options.read_only:
-            result.notes.append(
-                "--read-only: write operations and the rules that need writes were "
-                "skipped; only GET requests (and session logins) were sent"
-            )
-        if not options.read_only and options.max_own_calendars is not None:
-            _load_pool(ctx)
-        guard_refusals(ctx, True)
-        _run_rule_layers(
-            ctx, [lay for lay in ("semantic", "auth") if lay in options.layers], result, progress
-        )
-        guard_refusals(ctx, False)
-        if options.profile is not None:
-            left_out = sorted(profile_level.rules_answered_otherwise(options.profile))
-            result.notes.append(
-                f"--level profile:{options.profile.name}: every question it answers is probed; "
-                + (f"rules it answers otherwise, left out: {', '.join(left_out)}" if left_out
-                   else "it keeps every assumption (strict view)"))
-        if "conformance" in options.layers or "stateful" in options.layers:
-            from .schemathesis_layers import run as schemathesis_layers  # schemathesis: 0.5 s
-
-            engine_layers = [layer for layer in ("conformance", "stateful") if layer in options.layers]
-            progress.layer(engine_layers[0])
-            outcomes = schemathesis_layers.run_layers(ctx, engine_layers, result, on_cases=progress.cases)
-            for outcome in outcomes:
-                result.outcomes.append(outcome)
-                progress.outcome(outcome)
-        if options.profile is not None and profile_level.LAYER in options.layers:
-            progress.layer(profile_level.LAYER)
-            for outcome in profile_level.check(options, options.profile):
-                result.outcomes.append(outcome)
-                progress.outcome(outcome)
+        else:
+            _run_checks(ctx, options, result, progress)
     except Unreachable as error:
         raise SuiteUsageError(f"the server stopped answering: {error}") from None
     finally:
@@ -196,6 +167,44 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         report_html.write_html(result, options.html_report)
     progress.summary(report.summary(result))
     return result
+
+
+def _run_checks(ctx: SuiteContext, options: SuiteOptions, result: SuiteResult, progress: Progress) -> None:
+    """Every selected layer, once discovery has read the group."""
+    for note in result.notes:
+        progress.line(f"  {note}")
+    if options.read_only:
+        result.notes.append(
+            "--read-only: write operations and the rules that need writes were "
+            "skipped; only GET requests (and session logins) were sent"
+        )
+    if not options.read_only and options.max_own_calendars is not None:
+        _load_pool(ctx)
+    guard_refusals(ctx, True)
+    _run_rule_layers(
+        ctx, [lay for lay in ("semantic", "auth") if lay in options.layers], result, progress
+    )
+    guard_refusals(ctx, False)
+    if options.profile is not None:
+        left_out = sorted(profile_level.rules_answered_otherwise(options.profile))
+        result.notes.append(
+            f"--level profile:{options.profile.name}: every question it answers is probed; "
+            + (f"rules it answers otherwise, left out: {', '.join(left_out)}" if left_out
+               else "it keeps every assumption (strict view)"))
+    if "conformance" in options.layers or "stateful" in options.layers:
+        from .schemathesis_layers import run as schemathesis_layers  # schemathesis: 0.5 s
+
+        engine_layers = [layer for layer in ("conformance", "stateful") if layer in options.layers]
+        progress.layer(engine_layers[0])
+        outcomes = schemathesis_layers.run_layers(ctx, engine_layers, result, on_cases=progress.cases)
+        for outcome in outcomes:
+            result.outcomes.append(outcome)
+            progress.outcome(outcome)
+    if options.profile is not None and profile_level.LAYER in options.layers:
+        progress.layer(profile_level.LAYER)
+        for outcome in profile_level.check(options, options.profile):
+            result.outcomes.append(outcome)
+            progress.outcome(outcome)
 
 
 def _load_pool(ctx: SuiteContext) -> None:

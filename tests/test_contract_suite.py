@@ -8,6 +8,7 @@ stays well under three minutes; `calendar-contract run` with its defaults is the
 
 from __future__ import annotations
 
+import json
 import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from werkzeug.utils import redirect
 from contract_tests import cli
 from contract_tests.checks import ALL as ALL_CHECKS
 from contract_tests.http import Exchange, curl_line
-from contract_tests.runner import run_suite
+from contract_tests.runner import SuiteOptions, SuiteUsageError, resolve_options, run_suite
 from contract_tests.schemathesis_layers.checks import BUILT_IN_CHECKS, CUSTOM_CHECKS
 from contract_tests.schemathesis_layers.rules import rule_for
 from mock_server import create_app, mock_of
@@ -188,6 +189,25 @@ def test_cli_exits_2_and_names_the_target_when_the_server_redirects(capsys):
 )
 def test_cli_exits_2_on_usage_errors(argv, capsys):
     assert cli.main(argv) == 2
+
+
+def test_a_base_url_with_the_api_path_is_refused_with_the_root_to_give():
+    with pytest.raises(SuiteUsageError, match="give the server's root"):
+        resolve_options(SuiteOptions(base_url="http://127.0.0.1:9/api/v1/", apikey="k", user="u",
+                                     password="p", group_id=4))
+
+
+def test_a_discovery_that_fails_still_writes_the_reports_and_the_summary(tmp_path, capsys):
+    """CI reads the JUnit file: a run stopped at its first read (credentials refused, a wrong
+    group) says why there too, and in the summary."""
+    junit, report = tmp_path / "contract.xml", tmp_path / "contract.json"
+    code = cli.main(["run", "--apikey", "wrong-key", "--user", "pro@demo.test", "--password",
+                     "demo-password", "--group-id", "4", "--junit-xml", str(junit), "--json", str(report),
+                     "--progress", "none"])
+    assert code == 1
+    assert "discovery failed (auth.apikey-query)" in capsys.readouterr().out
+    assert '<failure type="auth.apikey-query"' in junit.read_text(encoding="utf-8")
+    assert json.loads(report.read_text(encoding="utf-8"))["passed"] is False
 
 
 # -- it bites, and reports the rule ---------------------------------------------------------------
