@@ -180,23 +180,34 @@ class PacedTransport(Transport):
         self.max_tries = max_tries
 
     def send(self, method, path, query, headers, body):
+        def once() -> tuple[int, list[tuple[str, str]], bytes]:
+            with self.in_flight:
+                return self.inner.send(method, path, query, headers, body)
+
+        return self.patiently(once, lambda answer: answer[0], lambda answer: answer[1])
+
+    def patiently(self, once: Callable[[], T], status_of: Callable[[T], int],
+                  headers_of: Callable[[T], list[tuple[str, str]]]) -> T:
+        """`once()` (a request of the suite's, or one schemathesis generated) behind the rate
+        limit, sent again while the answer is busy (429, 503): waited out, counted; the answer
+        after the last try is returned as it is."""
         wait = FIRST_WAIT_S
         for attempt in range(1, self.max_tries + 1):
             self.limiter.acquire()
-            with self.in_flight:
-                status, pairs, content = self.inner.send(method, path, query, headers, body)
+            answer = once()
+            status = status_of(answer)
             if status not in BUSY_STATUSES:
-                return status, pairs, content
+                return answer
             with self._lock:
                 self.busy[str(status)] += 1
                 if attempt == self.max_tries:
                     self.busy["gave up"] += 1
             if attempt == self.max_tries:
                 break
-            told = _retry_after(pairs)
+            told = _retry_after(headers_of(answer))
             self._sleep(min(wait if told is None else told, LONGEST_WAIT_S))
             wait *= 2
-        return status, pairs, content
+        return answer
 
     def close(self) -> None:
         self.inner.close()

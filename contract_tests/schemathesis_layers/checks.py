@@ -73,6 +73,7 @@ def install() -> None:
     if something unregistered them since: without `before_call` generated writes would not be steered."""
     with _LOCK:
         _patch_wsgi_transport()
+        _patch_patient_sends()
         for hook in (before_call, after_call):
             if hook not in schemathesis.hooks.get_all_by_name(hook.__name__):
                 schemathesis.hook(hook)
@@ -100,10 +101,6 @@ def before_call(context, case, **kwargs):
     policy = _policy(case)
     if policy is not None:
         policy.release_writes()  # the engine's previous case, checks included, is over
-        # One --max-rate bucket for the whole run: the generated request takes its turn in it.
-        limiter = getattr(policy.ctx.transport, "limiter", None)
-        if limiter is not None:
-            limiter.acquire()
         policy.steer(case)  # first: whether the write goes alone depends on where it is steered
         if _may_write(case):
             own_only = policy.own_only(case)
@@ -336,6 +333,33 @@ def contract_case_judged(ctx, response, case):
     if policy is not None:
         policy.release_writes()
     return SKIP
+
+
+def _patch_patient_sends() -> None:
+    """A generated request goes out as the suite's own do (pacing.PacedTransport.patiently): in
+    the run's --max-rate bucket, and sent again while the deployment answers busy (429, 503),
+    so that a rate-limited staging is backed off, counted in the run's note, and not judged on
+    its busy answers - unless it stays busy through every try."""
+    from schemathesis.transport import requests as over_http
+    from schemathesis.transport import wsgi
+
+    for transport in (over_http.RequestsTransport, wsgi.WSGITransport):
+        original = transport.send
+        if getattr(original, "_contract_kit_patient", False):
+            continue
+
+        def send(self, case, *, session=None, _original=original, **kwargs):
+            policy = _policy(case)
+            patiently = getattr(policy.ctx.transport, "patiently", None) if policy is not None else None
+            if patiently is None:
+                return _original(self, case, session=session, **kwargs)
+            return patiently(lambda: _original(self, case, session=session, **dict(kwargs)),
+                             lambda answer: answer.status_code,
+                             lambda answer: [(name, value) for name, values in answer.headers.items()
+                                             for value in values])
+
+        send._contract_kit_patient = True  # type: ignore[attr-defined]
+        transport.send = send
 
 
 def _patch_wsgi_transport() -> None:
