@@ -239,3 +239,18 @@ def test_an_https_upstream_behind_an_internal_ca(monkeypatch) -> None:
             answered = requests.get(f"{url}{LIST}", params={"apikey": APIKEY}, auth=AUTH, timeout=10)
     assert refused.status_code == 502 and "REQUESTS_CA_BUNDLE" in refused.json()["error"]
     assert answered.status_code == 200 and violations(answered) == []
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_busy_answer_passes_unjudged_with_a_note(status: int) -> None:
+    """Rate limited or overloaded says nothing of the contract (the contract suite backs off from
+    the same answers): no violation, and the journal says why it was not judged."""
+    with upstream_mock() as upstream, proxy(upstream.base_url) as (_, url):
+        requests.post(f"{upstream.base_url}/_mock/faults", json={
+            "action": "error", "status": status, "retry_after": 1, "path": "^/api/", "times": 1}, timeout=10)
+        answer = requests.get(f"{url}{LIST}", params={"apikey": APIKEY}, auth=AUTH, timeout=10)
+        [entry] = journal(url)
+    assert answer.status_code == status and answer.headers["Retry-After"] == "1"
+    assert violations(answer) == []
+    assert entry["notes"] == [f"the upstream answered busy ({status}): not judged, a busy answer is no "
+                              "contract failure"]

@@ -24,7 +24,7 @@ from ..traffic.journal import MAX_BODY_CHARS, Journal
 from ..wsgi import query_args
 from .encoding import decoded
 from .exchange import Exchange, violations_header
-from .findings import Level
+from .findings import Findings, Level
 from .har import HarWriter, har_entry
 from .report import Report
 from .request_check import RequestVerdict
@@ -32,6 +32,9 @@ from .response_check import ExchangeJudge
 from .upstream import UpstreamFailure, end_to_end
 
 VIOLATIONS_HEADER = "X-Contract-Violations"
+# Answers that say the upstream is busy (rate limited, overloaded), not how it keeps the contract:
+# the contract suite backs off from the same two (contract_tests.pacing).
+BUSY_STATUSES = (429, 503)
 BLOCKED_HEADER = "X-Contract-Blocked"
 
 
@@ -134,9 +137,12 @@ class ProxyApp:
         judged = headers if unpacked.body is body else [
             (name, value) for name, value in headers if name.lower() != "content-encoding"]
         plain = body if unpacked.broken else unpacked.body  # bytes no client can read: not JSON
-        findings = self.judge.judge_answer(pending.verdict, status, judged, plain)
+        busy = status in BUSY_STATUSES
+        findings = (Findings(self.level) if busy
+                    else self.judge.judge_answer(pending.verdict, status, judged, plain))
         notes = pending.exchange.notes + (
-            (unpacked.note,) if unpacked.note else () if body is not None else (
+            (f"the upstream answered busy ({status}): not judged, a busy answer is no contract failure",)
+            if busy else (unpacked.note,) if unpacked.note else () if body is not None else (
                 f"the answer's body is over {self.config.keep_response_bytes} bytes: passed on unjudged",))
         pending.exchange = pending.exchange._replace(status=status, violations=tuple(findings.violations),
                                                      checked=frozenset(findings.checked), notes=notes)
