@@ -7,6 +7,7 @@ from typing import Any
 
 from .http import HttpTransport, Transport, WsgiTransport
 from .model import DEMO
+from .pacing import PacedTransport, RateLimiter
 
 
 def open_transport(base_url: str | None, app: Any, profile: Any, credentials: dict[str, Any]
@@ -14,7 +15,9 @@ def open_transport(base_url: str | None, app: Any, profile: Any, credentials: di
     """(transport, credentials, whether the kit's mock was started here). Starting the mock with a
     bad profile raises calendar_spec's ProfileError (or ValueError)."""
     if base_url:
-        return HttpTransport(base_url), credentials, False
+        # A deployment's busy answers (429, 503) are waited out, as in a contract run: else one
+        # would stand for the answer to the question it probed.
+        return PacedTransport(HttpTransport(base_url), RateLimiter(None)), credentials, False
     if app is not None:
         return WsgiTransport(app), credentials, False
     from mock_server import create_app  # only when a run targets the kit's own mock

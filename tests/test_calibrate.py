@@ -169,6 +169,24 @@ def test_calibrate_over_http_writes_a_profile_and_a_report_with_secrets_masked(t
     assert f"-u '{DEMO['user']}:[Filtered]'" in post
 
 
+@pytest.mark.http
+def test_calibrate_over_http_waits_out_a_busy_deployment(tmp_path, capsys):
+    """A 429 stands for no answer: waited out, every question is still settled (13 of 33 were
+    left unknown, 429 taken for what the probe saw)."""
+    out = tmp_path / "busy.yaml"
+    app = create_app(profile="contrarian")
+    busy = {"action": "error", "status": 429, "retry_after": 0, "path": "^/api/", "ratio": 0.1, "seed": 4}
+    with app.test_client() as client:
+        assert client.post("/_mock/faults", json=busy).status_code == 201
+    with serve_in_thread(app) as server:
+        code = cli.main(["calibrate", "--base-url", server.base_url, "--apikey", DEMO["apikey"],
+                         "--user", DEMO["user"], "--password", DEMO["password"], "--group-id", "4",
+                         "--out", str(out)])
+    assert code == 0, capsys.readouterr().out
+    loaded = profiles.load(out)
+    assert loaded.answers == profiles.builtin("contrarian").answers and not loaded.unknown
+
+
 def test_unusable_targets_exit_2(capsys):
     assert cli.main(["calibrate", "--base-url", "http://127.0.0.1:9"]) == 2
     assert cli.main(["calibrate", "--base-url", "http://127.0.0.1:9", "--apikey", "k", "--user", "u",
