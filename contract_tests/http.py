@@ -229,15 +229,7 @@ class HttpTransport(Transport):
         prepared = self.session.prepare_request(request)
         # requests adds no Content-Type by itself for bytes; keep exactly what the check chose.
         try:
-            try:
-                response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
-            except requests.ConnectionError as error:
-                if not _dropped_before_response(error):
-                    raise
-                # A deployment closes kept-alive connections it finds idle (2-5 s is common), and
-                # one may close as a request goes out on it: like browsers and schemathesis, send it
-                # once more, on a fresh connection (urllib3 left the dropped one out of the pool).
-                response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
+            response = self._send_resending_once(prepared)
         except requests.exceptions.SSLError as error:
             raise Unreachable(f"{method} {url}: {error} - for a certificate of your own CA, give its file "
                               "in REQUESTS_CA_BUNDLE") from error
@@ -245,6 +237,17 @@ class HttpTransport(Transport):
             raise Unreachable(f"{method} {url}: {error}") from error
         pairs = [(name.lower(), value) for name, value in response.raw.headers.items()]
         return response.status_code, pairs, response.content
+
+    def _send_resending_once(self, prepared: requests.PreparedRequest) -> requests.Response:
+        try:
+            return self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
+        except requests.ConnectionError as error:
+            if not _dropped_before_response(error):
+                raise
+        # A deployment closes kept-alive connections it finds idle (2-5 s is common), and one may
+        # close as a request goes out on it: like browsers and schemathesis, send it once more, on
+        # a fresh connection (urllib3 left the dropped one out of the pool).
+        return self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
 
     def close(self) -> None:
         self.session.close()

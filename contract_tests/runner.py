@@ -431,6 +431,7 @@ def _keep_findable(ctx: SuiteContext, deleted: list[tuple[Api, int, int]]) -> li
             [functools.partial(api.update, calendar_id, {"deleted": False}, group=group)
              for api, calendar_id, group in unlisted], ctx.concurrency, side_by_side=True)
     restored = sum(1 for answer in answers if 200 <= answer.status < 300)
+    assert ctx.pool is not None  # only a run with a bound lets its calendars go
     return [f"clean-up: the deployment leaves soft-deleted calendars out of its lists, where a later run "
             f"could not find them to reuse: {restored} of them stay undeleted, named {FREE_PREFIX}<id> "
-            f"(at most --max-own-calendars {ctx.pool.bound if ctx.pool else '-'} in a group)"]
+            f"(at most --max-own-calendars {ctx.pool.bound} in a group)"]

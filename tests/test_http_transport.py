@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
+from raw_tcp import tcp_server
 from suite_runs import options
 from tls_support import TLS, https_mock
 
@@ -39,10 +39,7 @@ def raw_server(answers_per_connection: int) -> Iterator[tuple[str, list[str]]]:
     (keep-alive promised) and then reads the next request and closes without an answer, as a
     server closing an idle connection does when a request crosses the close. Yields its URL and
     the request lines it read, in order."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
     seen: list[str] = []
-    stop = threading.Event()
 
     def serve_one(connection: socket.socket) -> None:
         with connection:
@@ -55,22 +52,8 @@ def raw_server(answers_per_connection: int) -> Iterator[tuple[str, list[str]]]:
                     return  # closed under the request: no answer
                 connection.sendall(ANSWER)
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=serve_one, args=(connection,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", seen
-    finally:
-        stop.set()
-        thread.join(2)
-        listener.close()
+    with tcp_server(serve_one) as url:
+        yield url, seen
 
 
 def test_a_request_on_a_connection_closed_under_it_is_sent_again_on_a_fresh_one():

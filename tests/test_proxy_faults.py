@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 import requests
 from proxy_support import APIKEY, AUTH, LIST, journal, proxy, upstream_mock, upstream_wsgi, violations
+from raw_tcp import tcp_server
 from tls_support import TLS, https_mock
 
 from mock_server import create_app
@@ -192,30 +192,15 @@ def test_an_upstream_that_is_down_is_answered_502_at_once() -> None:
 @contextlib.contextmanager
 def garbage_server(reply: bytes) -> Iterator[str]:
     """Answers every connection with `reply` (no HTTP) and closes it; bounded: stops on leaving."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    stop = threading.Event()
+    def serve(connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(1)
+            with contextlib.suppress(OSError):
+                connection.recv(65536)
+                connection.sendall(reply)
 
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                continue
-            with connection:
-                connection.settimeout(1)
-                with contextlib.suppress(OSError):
-                    connection.recv(65536)
-                    connection.sendall(reply)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        listener.close()
+    with tcp_server(serve) as url:
+        yield url
 
 
 @pytest.mark.parametrize("reply", [b"hello, this is not HTTP\r\n\r\n", b"",

@@ -134,16 +134,18 @@ class ProxyApp:
         """Judge the upstream's answer (`body` None: too large to keep); the headers to answer
         with. `record` keeps the exchange."""
         unpacked = decoded(body, headers, self.config.keep_response_bytes)
-        judged = headers if unpacked.body is body else [
-            (name, value) for name, value in headers if name.lower() != "content-encoding"]
         plain = body if unpacked.broken else unpacked.body  # bytes no client can read: not JSON
-        busy = status in BUSY_STATUSES
-        findings = (Findings(self.level) if busy
-                    else self.judge.judge_answer(pending.verdict, status, judged, plain))
-        notes = pending.exchange.notes + (
-            (f"the upstream answered busy ({status}): not judged, a busy answer is no contract failure",)
-            if busy else (unpacked.note,) if unpacked.note else () if body is not None else (
-                f"the answer's body is over {self.config.keep_response_bytes} bytes: passed on unjudged",))
+        if status in BUSY_STATUSES:
+            findings = Findings(self.level)
+            note = f"the upstream answered busy ({status}): not judged, a busy answer is no contract failure"
+        else:
+            judged = headers if unpacked.body is body else [
+                (name, value) for name, value in headers if name.lower() != "content-encoding"]
+            findings = self.judge.judge_answer(pending.verdict, status, judged, plain)
+            note = unpacked.note or ("" if body is not None else
+                                     f"the answer's body is over {self.config.keep_response_bytes} bytes: "
+                                     "passed on unjudged")
+        notes = pending.exchange.notes + ((note,) if note else ())
         pending.exchange = pending.exchange._replace(status=status, violations=tuple(findings.violations),
                                                      checked=frozenset(findings.checked), notes=notes)
         pending.answer = (reason, headers, plain)  # the HAR keeps the body as the client reads it
