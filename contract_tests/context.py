@@ -83,10 +83,11 @@ class SuiteContext(CheckThreads):
     def read_only(self) -> bool:
         return bool(self.options.read_only)
 
-    def side_by_side(self, reads: Sequence[Callable[[], T]]) -> list[T]:
+    def side_by_side(self, reads: Sequence[Callable[[], T]], *, even_in_one_lane: bool = False) -> list[T]:
         """Each of `reads` (independent: none writes), in order; up to --concurrency at once,
         inside this thread's hold of the group when it holds it alone (a write's guard); one at
-        a time in a thread that keeps to one lane (`one_lane`)."""
+        a time in a thread that keeps to one lane (`one_lane`), unless `even_in_one_lane` (the
+        pages of one list read, which hold other engines' writes off while they are read)."""
         caller = threading.get_ident()
 
         def counted(read: Callable[[], T]) -> Callable[[], tuple[T, int]]:
@@ -99,7 +100,7 @@ class SuiteContext(CheckThreads):
 
         jobs = [counted(read) for read in reads]
         done = schedule.run_all(self.gate.lend(jobs) if self.gate.held_alone() else jobs,
-                                self.concurrency, not self.in_one_lane())
+                                self.concurrency, even_in_one_lane or not self.in_one_lane())
         self._local.checks = self.checks_run + sum(checks for _, checks in done)
         return [value for value, _ in done]
 
@@ -295,12 +296,28 @@ class SuiteContext(CheckThreads):
         # none is skipped or read twice; the total is the first page's.
         with self.listing_still():
             reading = self.paging_reading()
-            for page in range(-(-total // size) + 1):  # bounded: one page more than needed
-                start = page * size if reading == "items" else page
-                body, _ = self.list_page([*ordered, ("results", size), ("startIndex", start)],
-                                         api=api, group=group, **kw)
-                if page == 0 and isinstance(body.get("totalRecords"), int):
-                    total = body["totalRecords"]
+
+            def page(number: int) -> tuple[dict[str, Any], Exchange]:
+                start = number * size if reading == "items" else number
+                return self.list_page([*ordered, ("results", size), ("startIndex", start)],
+                                      api=api, group=group, **kw)
+
+            # The pages the first answer's total calls for, side by side (a large group behind
+            # capped pages is many round trips per snapshot), in an engine's lane too: while they
+            # are read, the other engines' writes wait. Then, should the first page's own total
+            # be larger, one page more at a time, bounded by one past that total.
+            needed = -(-total // size)
+            pages = self.side_by_side([functools.partial(page, number) for number in range(needed)],
+                                      even_in_one_lane=True)
+            if isinstance(pages[0][0].get("totalRecords"), int):
+                total = pages[0][0]["totalRecords"]
+            for body, exchange in pages:
+                self._local.last = exchange  # this thread's last exchange, as when read one by one
+                collected.extend(body["records"])
+                if not body["records"] or len(collected) >= total:
+                    return collected, total
+            for number in range(needed, -(-total // size) + 1):
+                body, _ = page(number)
                 collected.extend(body["records"])
                 if not body["records"] or len(collected) >= total:
                     break

@@ -1,0 +1,80 @@
+"""A deployment that caps its pages: the suite reads a whole group (every snapshot that judges
+a write) in pages, side by side up to --concurrency, and gets what one-by-one reading gets."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from urllib.parse import parse_qs
+
+import pytest
+from planted_faults.probe_client import APIKEY, GROUP, PASSWORD, USER
+
+from contract_tests.context import SuiteContext
+from contract_tests.http import WsgiTransport
+from contract_tests.runner import SuiteOptions, resolve_options
+from mock_server import create_app
+
+CAPPED = {"answers": {"page_cap": "5"}}
+PAGE_WAIT_S = 0.03  # each page read waits this long at the app, as over a network
+
+
+class PagesInFlight:
+    """WSGI middleware: each read of one page (startIndex given) waits PAGE_WAIT_S; the most
+    such reads in the app at once."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.now = self.most = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if "startIndex" not in parse_qs(environ.get("QUERY_STRING", "")):
+            return self.inner(environ, start_response)
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            time.sleep(PAGE_WAIT_S)
+            return self.inner(environ, start_response)
+        finally:
+            with self._lock:
+                self.now -= 1
+
+
+def _read_whole_group(concurrency: int, calendars: int, in_an_engine_lane: bool = False
+                      ) -> tuple[list[int], int, str, int]:
+    """(ids read, totalRecords, the query of the reading thread's last exchange, most pages in
+    flight at once) for a group of `calendars` behind pages of 5; read as the rules read it or
+    as a schemathesis engine's thread does (one request at a time, but for pages)."""
+    app = create_app(profile=CAPPED)
+    ctx = SuiteContext(resolve_options(SuiteOptions(
+        base_url=None, app=app, apikey=APIKEY, user=USER, password=PASSWORD, group_id=GROUP,
+        level="documented", max_examples=1, seed=7, read_only=False, layers=("semantic",),
+        junit_xml=None, quiet=True, concurrency=concurrency)), WsgiTransport(app))
+    ctx.paging_reading()  # learnt once per run, before: only the group's pages are counted below
+    for number in range(calendars - ctx.records_and_total()[1]):
+        ctx.new_calendar(f"paged-{number}")
+    pages = PagesInFlight(app.wsgi_app)
+    app.wsgi_app = pages
+    with ctx.one_lane() if in_an_engine_lane else contextlib.nullcontext():
+        records, total = ctx.records_and_total()
+    last = ctx.last_exchange()
+    return [record["id"] for record in records], total, last.query if last else "", pages.most
+
+
+@pytest.mark.parametrize("in_an_engine_lane", [False, True], ids=["rule", "engine"])
+def test_the_pages_of_a_capped_group_are_read_side_by_side(in_an_engine_lane):
+    ids, total, last_query, most = _read_whole_group(8, 23, in_an_engine_lane)
+    assert total == 23 and len(ids) == len(set(ids)) == 23, (total, ids)
+    assert ids == sorted(ids)
+    assert most >= 4, f"at most {most} page(s) in flight at once: read one after the other"
+    assert "startIndex=20" in last_query  # the thread's last exchange is the last page, as at 1
+
+
+def test_read_side_by_side_or_one_by_one_the_group_is_the_same():
+    side_by_side, total, last_side_by_side, _ = _read_whole_group(concurrency=8, calendars=23)
+    one_by_one, total_one, last_one, most = _read_whole_group(concurrency=1, calendars=23)
+    assert most == 1
+    assert (side_by_side, total, last_side_by_side) == (one_by_one, total_one, last_one)
