@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.client import RemoteDisconnected
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit
 
 import requests
 import requests.adapters
@@ -129,6 +129,18 @@ def _masked_query(query: str) -> str:
     return urlencode([(key, MASK if key in SECRET_QUERY_KEYS else value) for key, value in pairs])
 
 
+def masked_secrets(text: str, query: str) -> str:
+    """`text` (an error naming the request's URL, as sent or decoded) with the values of the
+    query's secret parameters masked: such messages reach reports and CI logs."""
+    for part in query.split("&"):
+        name, _, raw = part.partition("=")
+        if raw and unquote_plus(name) in SECRET_QUERY_KEYS:
+            value = unquote_plus(raw)
+            for form in sorted({raw, value, quote(value, safe="")}, key=len, reverse=True):
+                text = text.replace(form, MASK)
+    return text
+
+
 def _mask_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: MASK if k in SECRET_BODY_KEYS else _mask_json(v) for k, v in value.items()}
@@ -231,10 +243,10 @@ class HttpTransport(Transport):
         try:
             response = self._send_resending_once(prepared)
         except requests.exceptions.SSLError as error:
-            raise Unreachable(f"{method} {url}: {error} - for a certificate of your own CA, give its file "
-                              "in REQUESTS_CA_BUNDLE") from error
+            raise Unreachable(masked_secrets(f"{method} {url}: {error} - for a certificate of your own CA, "
+                                             "give its file in REQUESTS_CA_BUNDLE", query)) from error
         except (requests.ConnectionError, requests.Timeout) as error:
-            raise Unreachable(f"{method} {url}: {error}") from error
+            raise Unreachable(masked_secrets(f"{method} {url}: {error}", query)) from error
         pairs = [(name.lower(), value) for name, value in response.raw.headers.items()]
         return response.status_code, pairs, response.content
 

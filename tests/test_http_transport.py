@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import socket
 from collections.abc import Iterator
+from urllib.parse import quote, quote_plus, urlencode
 
 import pytest
 from raw_tcp import tcp_server
@@ -101,3 +102,21 @@ def test_a_staging_behind_an_internal_ca_is_checked_with_requests_ca_bundle(monk
                                    layers=("conformance",)))
     assert result.passed, result.summary()
     assert result.cases > 0 and result.requests > 0
+
+
+@pytest.mark.parametrize("apikey", ["plain-key-4f1c2b", "k+y/with=odd é"])
+def test_an_unreachable_server_is_reported_without_the_apikey(apikey):
+    """The message reaches the summary, the reports and CI's log: the URL in it, and requests'
+    own text naming the URL as sent (encoded), show no apikey and no login password."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    transport = HttpTransport(f"http://127.0.0.1:{port}", timeout=2)
+    query = urlencode([("apikey", apikey), ("pro[password]", "sha1-of-a-password"), ("results", "all")])
+    with pytest.raises(Unreachable) as raised:
+        transport.send("GET", "/api/v1/groups/4/calendars", query, {}, None)
+    message = str(raised.value)
+    assert "127.0.0.1" in message and "results=all" in message
+    for secret in (apikey, quote(apikey, safe=""), quote_plus(apikey), "sha1-of-a-password"):
+        assert secret not in message, message
+    assert "[Filtered]" in message
