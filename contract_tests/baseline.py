@@ -83,6 +83,11 @@ def apply(result: Any, path: str | None, update: bool) -> None:
         if update:
             raise SuiteUsageError("--update-baseline needs --baseline FILE (the file it writes)")
         return
+    if update and result.stopped:
+        result.notes.append(f"baseline: {path} not written: the run stopped early ({result.stopped})")
+        update = False
+        if not Path(path).exists():
+            return
     if update:
         written = write(path, result.failures, result.level)
         result.notes.append(f"baseline: {written} finding(s) written to {path} (--update-baseline)")

@@ -119,6 +119,7 @@ LAYER_NOT_RUN = "layer not run"
 UNOBSERVABLE = "unobservable"
 NOT_AT_LEVEL = "not at this level"
 DISCOVERY_FAILED = "discovery failed"
+RUN_STOPPED = "run stopped"  # the server stopped answering before the run's end
 FOOTPRINT = "footprint bound"  # --max-own-calendars reached: no more calendars are created
 
 

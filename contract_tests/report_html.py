@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .model import LAYERS
+from .model import LAYERS, RUN_STOPPED
 from .report import SuiteResult
 from .report_html_assets import SCRIPT, STYLE
 
@@ -35,7 +35,8 @@ def _e(value: Any) -> str:
 
 def render(data: dict[str, Any]) -> str:
     """The page for a JSON report's data (`SuiteResult.as_dict()`)."""
-    verdict = "passed" if data["passed"] else "failed"
+    stopped = data.get("stopped") or {}
+    verdict = "stopped" if stopped.get("why") == RUN_STOPPED else "passed" if data["passed"] else "failed"
     title = f"calendar contract: {verdict.upper()} - level {data['level']}"
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -46,6 +47,7 @@ def render(data: dict[str, Any]) -> str:
         f"target {_e(data['target'])}; {_e(data['seconds'])} s; {_e(data['checks_run'])} checks; "
         f"{_e(data['requests'])} requests by the suite's own client, {_e(data['cases'])} generated "
         f"by schemathesis</p>",
+        f"<p class='meta'><b>{_e(stopped['why'])}</b>: {_e(stopped['reason'])}</p>" if stopped else "",
         _baseline(data),
         _summaries(data),
         _controls(),

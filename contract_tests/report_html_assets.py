@@ -5,7 +5,7 @@ STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;color:#222;max-width:78em;padding:0 1em}
 h1{font-size:1.35em;margin-bottom:.2em}h2{font-size:1.08em;margin-top:1.8em}
 .verdict{display:inline-block;padding:.1em .6em;border-radius:.3em;color:#fff;font-weight:600}
-.verdict.passed{background:var(--pass)}.verdict.failed{background:var(--fail)}
+.verdict.passed{background:var(--pass)}.verdict.failed{background:var(--fail)}.verdict.stopped{background:#6b7280}
 .meta{color:#555}table{border-collapse:collapse;width:100%}
 td,th{padding:.3em .6em;text-align:left;vertical-align:top;border-bottom:1px solid #eee}
 th{font-weight:600;background:#fafafa}

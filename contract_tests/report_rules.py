@@ -4,7 +4,7 @@ A rule counts as checked when a check that could have failed it judged the deplo
 semantic/auth check that ran, or a schemathesis check that really applied: see
 `schemathesis_layers.rules.credited_rule`). A rule that was not checked says why, as a kind
 (`model.READ_ONLY`, `NO_SECOND_IDENTITY`, `NO_INTERVENTION`, `LAYER_NOT_RUN`, `UNOBSERVABLE`,
-`DISCOVERY_FAILED`, `NO_DATA`) and a sentence: a run that could not look is never read as one
+`DISCOVERY_FAILED`, `RUN_STOPPED`, `NO_DATA`) and a sentence: a run that could not look is never read as one
 that found nothing wrong.
 """
 
@@ -17,7 +17,6 @@ import calendar_spec
 
 from .checks import ALL as CHECKS
 from .model import (
-    DISCOVERY_FAILED,
     LAYER_NOT_RUN,
     LAYERS,
     NO_DATA,
@@ -35,6 +34,7 @@ class SuiteResult(Protocol):
     level: str
     layers: tuple[str, ...]
     stopped: str
+    stopped_why: str
     outcomes: list[Outcome]
 
     @property
@@ -94,7 +94,7 @@ def _why_not(result: SuiteResult, rule_id: str, outcomes: list[Any]) -> tuple[st
     if rule_id in UNCHECKED:
         return UNOBSERVABLE, UNCHECKED[rule_id]
     if result.stopped:
-        return DISCOVERY_FAILED, result.stopped
+        return result.stopped_why, result.stopped
     skipped = [o for o in outcomes if o.status == "skipped" and o.why != NOT_AT_LEVEL]
     if skipped:
         return skipped[0].why or NO_DATA, skipped[0].reason

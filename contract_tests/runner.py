@@ -34,6 +34,7 @@ from .model import (
     NO_DATA,
     NOT_AT_LEVEL,
     READ_ONLY,
+    RUN_STOPPED,
     CheckFailed,
     Failure,
     Outcome,
@@ -144,7 +145,11 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         else:
             _run_checks(ctx, options, result, progress)
     except Unreachable as error:
-        raise SuiteUsageError(f"the server stopped answering: {error}") from None
+        # No verdict, but CI still gets its reports: what was checked until then, and why the
+        # rest was not (the run then raises SuiteUsageError, as for a server never reached).
+        result.stopped = f"the server stopped answering: {error}"
+        result.stopped_why = RUN_STOPPED
+        result.notes.append(f"{result.stopped}; the rules not checked by then are reported not checked")
     finally:
         guard_refusals(ctx, False)
         try:
@@ -166,6 +171,8 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
     if options.html_report:
         report_html.write_html(result, options.html_report)
     progress.summary(report.summary(result))
+    if result.cut_short:
+        raise SuiteUsageError(f"{result.stopped} (the reports say what was checked before)")
     return result
 
 
@@ -305,15 +312,18 @@ def _run_rule_layers(ctx: SuiteContext, layers: list[str], result: SuiteResult, 
     # A bar per run of one layer's rules, in the order their outcomes come.
     runs = [(layer, len(list(run))) for layer, run in itertools.groupby(
         (key for _, phase in plan for key in phase), key=lambda key: key[0])]
-    for side_by_side, phase in plan:
-        jobs = [functools.partial(_run_in_slot, ctx, key, grouped[key], slots[key]) for key in phase]
-        for key, outcome in zip(phase, schedule.run_all(jobs, ctx.concurrency, side_by_side), strict=True):
-            outcomes[key] = outcome
-            if key[0] != current:
-                current, total = runs.pop(0)
-                progress.layer(current, total=total)
-            progress.outcome(outcome)
-    result.outcomes.extend(outcomes[key] for key in keys)
+    try:
+        for side_by_side, phase in plan:
+            jobs = [functools.partial(_run_in_slot, ctx, key, grouped[key], slots[key]) for key in phase]
+            done = schedule.run_all(jobs, ctx.concurrency, side_by_side)
+            for key, outcome in zip(phase, done, strict=True):
+                outcomes[key] = outcome
+                if key[0] != current:
+                    current, total = runs.pop(0)
+                    progress.layer(current, total=total)
+                progress.outcome(outcome)
+    finally:  # a server that stopped answering: the phases that ended are still reported
+        result.outcomes.extend(outcomes[key] for key in keys if key in outcomes)
 
 
 def _run_in_slot(ctx: SuiteContext, key: tuple[str, str], checks: list[RuleCheck], slot: int) -> Outcome:

@@ -8,8 +8,10 @@ stays well under three minutes; `calendar-contract run` with its defaults is the
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
@@ -208,6 +210,57 @@ def test_a_discovery_that_fails_still_writes_the_reports_and_the_summary(tmp_pat
     assert "discovery failed (auth.apikey-query)" in capsys.readouterr().out
     assert '<failure type="auth.apikey-query"' in junit.read_text(encoding="utf-8")
     assert json.loads(report.read_text(encoding="utf-8"))["passed"] is False
+
+
+def test_a_server_that_stops_answering_mid_run_still_gets_its_reports(tmp_path, capsys):
+    """A staging redeployed (or gone) in the middle of a run: no verdict (exit 2), but the JUnit,
+    JSON and HTML reports say what was checked before and why the rest was not, CI sees an
+    error, and no report or log line holds the apikey."""
+    app = create_app()
+    server = serve_in_thread(app)
+    inner = app.wsgi_app
+    deletes = itertools.count(1)
+
+    def stops_after_a_while(environ, start_response):
+        # The first DELETE comes from the rules that write, once the readers' phase has ended.
+        if environ["REQUEST_METHOD"] == "DELETE" and next(deletes) == 1:
+            threading.Thread(target=server.stop, daemon=True).start()
+        return inner(environ, start_response)
+
+    app.wsgi_app = stops_after_a_while
+    junit, report, html = tmp_path / "contract.xml", tmp_path / "contract.json", tmp_path / "contract.html"
+    try:
+        code = cli.main(["run", "--base-url", server.base_url, "--apikey", APIKEY, "--user", "pro@demo.test",
+                         "--password", PASSWORD, "--group-id", "4", "--level", "documented",
+                         "--layers", "semantic,auth", "--junit-xml", str(junit), "--json", str(report),
+                         "--html", str(html), "--progress", "none"])
+    finally:
+        server.stop()
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "the server stopped answering" in err and "STOPPED, NO VERDICT" in out
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["passed"] is False and data["stopped"]["why"] == "run stopped"
+    statuses = [rule["status"] for rule in data["rules"]]
+    assert statuses.count("checked") > 5, statuses  # the phases that ended before are reported
+    assert any(rule["why"] == "run stopped" for rule in data["rules"])
+    tree = ET.parse(junit).getroot()
+    assert tree.get("errors") == "1"
+    assert tree.find(".//testcase[@name='run stopped']/error") is not None
+    assert "STOPPED" in html.read_text(encoding="utf-8")
+    for text in (out, err, junit.read_text(encoding="utf-8"), report.read_text(encoding="utf-8"),
+                 html.read_text(encoding="utf-8")):
+        assert APIKEY not in text and PASSWORD not in text
+
+
+def test_a_run_that_stops_early_writes_no_baseline(tmp_path, capsys):
+    """--update-baseline from a run that could not look would accept whatever it saw as known."""
+    baseline = tmp_path / "baseline.json"
+    code = cli.main(["run", "--apikey", "wrong-key", "--user", "pro@demo.test", "--password",
+                     "demo-password", "--group-id", "4", "--baseline", str(baseline), "--update-baseline",
+                     "--progress", "none"])
+    assert code == 1 and not baseline.exists()
+    assert "not written: the run stopped early" in capsys.readouterr().out
 
 
 # -- it bites, and reports the rule ---------------------------------------------------------------
