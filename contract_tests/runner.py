@@ -203,10 +203,14 @@ def _run_checks(ctx: SuiteContext, options: SuiteOptions, result: SuiteResult, p
 
         engine_layers = [layer for layer in ("conformance", "stateful") if layer in options.layers]
         progress.layer(engine_layers[0])
-        outcomes = schemathesis_layers.run_layers(ctx, engine_layers, result, on_cases=progress.cases)
+        outcomes = list(schemathesis_layers.run_layers(ctx, engine_layers, result, on_cases=progress.cases))
         for outcome in outcomes:
             result.outcomes.append(outcome)
             progress.outcome(outcome)
+        if any(failure.rule_id == "suite.error" for outcome in outcomes for failure in outcome.failures):
+            # Cases schemathesis could not send: a server gone for good (a redeploy) leaves the
+            # run without a verdict, as in the rules' layers (Unreachable); one back is judged.
+            ctx.api.list([("results", 1)])
     if options.profile is not None and profile_level.LAYER in options.layers:
         progress.layer(profile_level.LAYER)
         for outcome in profile_level.check(options, options.profile):
