@@ -10,7 +10,9 @@ read, at most `--max-rate` per second, and patient with a deployment that answer
 - `RateLimiter`: one token bucket for the whole run (every thread, every identity).
 - `PacedTransport`: wraps any transport with both, and with the back-off: a 429 or 503 is
   waited out (Retry-After when the deployment says, else 0.5 s doubling to 8 s) and re-sent,
-  counted; only an answer still 429/503 after the last try reaches the checks.
+  counted. A deployment still busy after the last try, or asking for a wait longer than the
+  longest (Retry-After: 3600, a spent quota), stops the run without a verdict (`StayedBusy`):
+  a busy answer is no contract failure, and waiting it out request by request would take hours.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-from .http import Transport
+from .http import Transport, Unreachable
 
 T = TypeVar("T")
 BUSY_STATUSES = (429, 503)
@@ -161,6 +163,10 @@ class RateLimiter:
             self._sleep(slot - now)
 
 
+class StayedBusy(Unreachable):
+    """The deployment stayed busy (429/503) beyond the back-off: the run cannot go on now."""
+
+
 class PacedTransport(Transport):
     """`inner` behind the run's rate limiter, retrying 429/503 answers with back-off, with at
     most `in_flight` requests sent at once (--concurrency; shared with the twins)."""
@@ -175,6 +181,8 @@ class PacedTransport(Transport):
         self.in_flight = (in_flight if isinstance(in_flight, threading.BoundedSemaphore)
                           else threading.BoundedSemaphore(max(1, in_flight)))
         self.busy = busy if busy is not None else Counter()  # "429" / "503" / "gave up" -> count
+        # Why the deployment was given up on (shared with the twins): no request goes out after.
+        self.gone: list[str] = []
         self._lock = threading.Lock()
         self._sleep = sleep
         self.max_tries = max_tries
@@ -189,33 +197,53 @@ class PacedTransport(Transport):
     def patiently(self, once: Callable[[], T], status_of: Callable[[T], int],
                   headers_of: Callable[[T], list[tuple[str, str]]]) -> T:
         """`once()` (a request of the suite's, or one schemathesis generated) behind the rate
-        limit, sent again while the answer is busy (429, 503): waited out, counted; the answer
-        after the last try is returned as it is."""
-        wait = FIRST_WAIT_S
+        limit, sent again while the answer is busy (429, 503): waited out, counted. StayedBusy
+        when it is still busy after the last try, when it asks for more than LONGEST_WAIT_S, or
+        once any request has given up."""
+        wait, waited = FIRST_WAIT_S, 0.0
         for attempt in range(1, self.max_tries + 1):
+            self._still_there()
             self.limiter.acquire()
             answer = once()
             status = status_of(answer)
             if status not in BUSY_STATUSES:
                 return answer
+            told = _retry_after(headers_of(answer))
             with self._lock:
                 self.busy[str(status)] += 1
-                if attempt == self.max_tries:
-                    self.busy["gave up"] += 1
+            if told is not None and told > LONGEST_WAIT_S:
+                self._give_up(f"the deployment answered {status} with Retry-After: {told:g} s, longer "
+                              f"than the suite waits ({LONGEST_WAIT_S:g} s)")
             if attempt == self.max_tries:
-                break
-            told = _retry_after(headers_of(answer))
-            self._sleep(min(wait if told is None else told, LONGEST_WAIT_S))
+                self._give_up(f"the deployment still answered {status} after {attempt} tries over "
+                              f"{waited:.1f} s of back-off")
+            pause = wait if told is None else told
+            self._sleep(pause)
+            waited += pause
             wait *= 2
-        return answer
+        raise AssertionError("unreachable: the last try returns or gives up")
+
+    def _give_up(self, why: str) -> None:
+        with self._lock:
+            self.busy["gave up"] += 1
+            if not self.gone:
+                self.gone.append(f"{why}: the run stops here, without a verdict (a busy deployment "
+                                 "breaks no contract); run it again when it answers")
+        self._still_there()
+
+    def _still_there(self) -> None:
+        if self.gone:
+            raise StayedBusy(self.gone[0])
 
     def close(self) -> None:
         self.inner.close()
 
     def twin(self) -> PacedTransport:
         """Own connections for another identity; the same rate limit and busy counts."""
-        return PacedTransport(self.inner.twin(), self.limiter, self.busy, self._sleep, self.max_tries,
+        twin = PacedTransport(self.inner.twin(), self.limiter, self.busy, self._sleep, self.max_tries,
                               self.in_flight)
+        twin.gone = self.gone
+        return twin
 
     def note(self) -> str | None:
         """What the summary says about busy answers, if there were any."""
@@ -224,9 +252,8 @@ class PacedTransport(Transport):
         seen = ", ".join(f"{self.busy[s]} x {s}" for s in ("429", "503") if self.busy[s])
         text = (f"the deployment answered busy ({seen}): the suite backed off (Retry-After, else 0.5 s "
                 f"doubling) and re-sent each; busy answers are not contract failures")
-        if self.busy["gave up"]:
-            text += (f"; {self.busy['gave up']} request(s) stayed busy after {self.max_tries} tries and "
-                     "were judged as answered")
+        if self.gone:
+            return text + f"; then it stayed busy ({self.gone[0]})"
         return text + " - consider a lower --max-rate or --concurrency"
 
 

@@ -42,7 +42,7 @@ from .model import (
     SuiteOptions,
     SuiteUsageError,
 )
-from .pacing import PacedTransport, RateLimiter
+from .pacing import PacedTransport, RateLimiter, StayedBusy
 from .progress import Progress
 from .registry import RuleCheck, rule_tag
 from .report import SuiteResult
@@ -130,8 +130,6 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
     try:
         try:
             result.notes.extend(discover(ctx))
-        except Unreachable as error:
-            raise SuiteUsageError(f"the server is unreachable: {error}") from None
         except CheckFailed as failed:
             _refuse_a_redirect(failed)
             rule_id = _discovery_rule(failed)
@@ -146,8 +144,9 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
             _run_checks(ctx, options, result, progress)
     except Unreachable as error:
         # No verdict, but CI still gets its reports: what was checked until then, and why the
-        # rest was not (the run then raises SuiteUsageError, as for a server never reached).
-        result.stopped = f"the server stopped answering: {error}"
+        # rest was not (the run then raises SuiteUsageError).
+        result.stopped = (str(error) if isinstance(error, StayedBusy) else
+                          f"the server {'stopped answering' if ctx.journal else 'is unreachable'}: {error}")
         result.stopped_why = RUN_STOPPED
         result.notes.append(f"{result.stopped}; the rules not checked by then are reported not checked")
     finally:
@@ -155,8 +154,9 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         try:
             result.notes.extend(_clean_up(ctx))
             result.notes.extend(ctx.pool.notes() if ctx.pool is not None else [])
-        except Unreachable:
-            result.notes.append("clean-up skipped: the server is unreachable")
+        except Unreachable as error:
+            result.notes.append(f"clean-up skipped: the server "
+                                f"{'stayed busy' if isinstance(error, StayedBusy) else 'is unreachable'}")
         transport.close()
         busy = transport.note()
         if busy:

@@ -3,6 +3,7 @@ that keeps a write (with its snapshots) apart from everything else in flight."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -10,8 +11,8 @@ import pytest
 from suite_runs import options
 
 from contract_tests.http import WsgiTransport
-from contract_tests.pacing import Gate, PacedTransport, RateLimiter
-from contract_tests.runner import run_suite
+from contract_tests.pacing import Gate, PacedTransport, RateLimiter, StayedBusy
+from contract_tests.runner import SuiteUsageError, run_suite
 from mock_server import create_app
 
 LIST = "/api/v1/groups/4/calendars"
@@ -53,6 +54,19 @@ def _add_fault(app, **spec) -> None:
         assert client.post("/_mock/faults", json=spec).status_code == 201
 
 
+def _counted(app) -> list[str]:
+    """The paths of the requests `app` receives from now on."""
+    seen: list[str] = []
+    inner = app.wsgi_app
+
+    def counting(environ, start_response):
+        seen.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    app.wsgi_app = counting
+    return seen
+
+
 def _basic() -> dict[str, str]:
     import base64
 
@@ -72,15 +86,60 @@ def test_busy_answers_are_waited_out_and_counted():
     assert "2 x 429, 1 x 503" in transport.note()
 
 
-def test_a_deployment_that_stays_busy_reaches_the_checks():
+def test_a_deployment_that_stays_busy_is_given_up_on_and_nothing_more_is_sent():
     app = create_app()
     _add_fault(app, action="error", status=503, path="^/api/", ratio=1)
     clock = FakeClock()
     transport = PacedTransport(WsgiTransport(app), RateLimiter(None), sleep=clock.sleep, max_tries=3)
-    status, _, _ = transport.send("GET", LIST, QUERY, _basic(), None)
-    assert status == 503
+    seen = _counted(app)
+    with pytest.raises(StayedBusy, match=r"still answered 503 after 3 tries over 1\.5 s"):
+        transport.send("GET", LIST, QUERY, _basic(), None)
     assert transport.busy["gave up"] == 1 and clock.slept == [0.5, 1.0]
+    assert len(seen) == 3
+    for other in (transport, transport.twin()):  # the other identity's client gives up too
+        with pytest.raises(StayedBusy):
+            other.send("GET", LIST, QUERY, _basic(), None)
+    assert len(seen) == 3 and clock.slept == [0.5, 1.0]
     assert "stayed busy" in transport.note()
+
+
+def test_a_retry_after_longer_than_the_suite_waits_is_given_up_on_at_once():
+    """A spent quota (Retry-After: 3600) would hold every request for minutes: no wait at all."""
+    app = create_app()
+    _add_fault(app, action="error", status=429, retry_after=3600, path="^/api/", ratio=1)
+    clock = FakeClock()
+    transport = PacedTransport(WsgiTransport(app), RateLimiter(None), sleep=clock.sleep)
+    with pytest.raises(StayedBusy, match="Retry-After: 3600 s"):
+        transport.send("GET", LIST, QUERY, _basic(), None)
+    assert clock.slept == [] and transport.busy["429"] == 1
+
+
+def test_a_quota_spent_mid_run_stops_it_soon_with_its_reports(tmp_path):
+    """Every answer 429 (Retry-After: 3600) from the rules' first DELETE on: the run used to wait
+    out 5 x 30 s per request (over 10 minutes, unfinished); now it stops at once, no verdict."""
+    app = create_app()
+    inner, spent = app.wsgi_app, threading.Event()
+
+    def quota(environ, start_response):
+        if environ["REQUEST_METHOD"] == "DELETE":
+            spent.set()
+        if spent.is_set() and environ["PATH_INFO"].startswith("/api/"):
+            start_response("429 Too Many Requests", [("Content-Type", "application/json"),
+                                                     ("Retry-After", "3600")])
+            return [b'{"error": "quota"}']
+        return inner(environ, start_response)
+
+    app.wsgi_app = quota
+    report = tmp_path / "contract.json"
+    started = time.monotonic()
+    with pytest.raises(SuiteUsageError, match="Retry-After: 3600 s"):
+        run_suite(options(app, level="documented", layers=("semantic", "auth"), concurrency=4,
+                          json_report=str(report)))
+    assert time.monotonic() - started < 60
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["stopped"]["why"] == "run stopped" and data["passed"] is False
+    assert not data["failures"]  # a busy deployment breaks no rule
+    assert [rule for rule in data["rules"] if rule["status"] == "checked"]
 
 
 def test_suite_passes_a_deployment_that_is_busy_now_and_then():
