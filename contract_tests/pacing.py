@@ -221,7 +221,7 @@ class PacedTransport(Transport):
             self._sleep(pause)
             waited += pause
             wait *= 2
-        raise AssertionError("unreachable: the last try returns or gives up")
+        raise AssertionError("not reached: the last try returns or gives up")
 
     def _give_up(self, why: str) -> None:
         with self._lock:
