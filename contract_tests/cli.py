@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from . import baseline
 from .calibrate import command as calibrate_command
 from .diff import cli as diff_cli
-from .model import DEFAULT_CONCURRENCY, DEFAULT_MAX_OWN_CALENDARS, LAYERS, SuiteUsageError
+from .model import DEFAULT_CONCURRENCY, DEFAULT_MAX_OWN_CALENDARS, DEFAULT_TIMEOUT_S, LAYERS, SuiteUsageError
 from .progress import MODES as PROGRESS_MODES
 from .replay import cli as replay_cli
 from .runner import DEFAULT_MAX_EXAMPLES, SuiteOptions, run_suite
@@ -125,6 +125,11 @@ def _add_pacing_arguments(run: argparse.ArgumentParser) -> None:
         help="at most R requests per second over the whole run (the suite's own and schemathesis'); "
         "429/503 answers are backed off and re-sent, and counted in the summary")
     run.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
+        help=f"seconds to wait for each answer, the suite's requests and schemathesis' alike (default "
+        f"{DEFAULT_TIMEOUT_S:g}); a request unanswered by then stops the run without a verdict (or, "
+        "generated, is reported as a case schemathesis could not test)")
+    run.add_argument(
         "--max-own-calendars", type=int, default=None, metavar="N",
         help="calendars the suite may ever create in a group, over all its runs: it reuses its own "
         f"contract-kit-... calendars of earlier runs first (default with --base-url "
@@ -192,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         update_baseline=args.update_baseline,
         concurrency=args.concurrency,
         max_rate=args.max_rate,
+        timeout=args.timeout,
         max_own_calendars=args.max_own_calendars,
     )
     if args.quiet:

@@ -21,6 +21,7 @@ DEFAULT_INTERVENTION_PROBES = 100  # intervention ids tried when none is given
 # network": at 50 ms the semantic and auth layers take 36.6 s at 8 against 49.6 s at 1 (writes go
 # one at a time, so more threads find little more to overlap; 4 and 16 were not measured).
 DEFAULT_CONCURRENCY = 8
+DEFAULT_TIMEOUT_S = 30.0  # the wait for each answer, the suite's requests and schemathesis' alike
 # Calendars the suite may ever create in one group, over all its runs (--max-own-calendars): room
 # for one whole strict run on an empty group (it makes 21 in the user's group: 13 to work on,
 # reused by later runs, and 8 fresh POSTs the create rules need), with a margin for re-run checks.
@@ -162,6 +163,7 @@ class SuiteOptions:
     stream: TextIO | None = None  # progress output (default: stdout) when quiet is False
     concurrency: int | None = None  # requests in flight at once (default DEFAULT_CONCURRENCY)
     max_rate: float | None = None  # requests per second across the run (None: no limit)
+    timeout: float = DEFAULT_TIMEOUT_S  # seconds to wait for each answer (--timeout)
     # Calendars the suite ever creates in a group (footprint.py); None: DEFAULT_MAX_OWN_CALENDARS
     # against a deployment (base_url), no bound for an app in-process (it is thrown away).
     max_own_calendars: int | None = None

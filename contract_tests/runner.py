@@ -49,6 +49,7 @@ from .report import SuiteResult
 from .unchanged import guard_refusals
 
 DEFAULT_MAX_EXAMPLES = 50
+MAX_TIMEOUT_S = 600.0
 
 
 def resolve_options(options: SuiteOptions) -> SuiteOptions:
@@ -92,6 +93,8 @@ def resolve_options(options: SuiteOptions) -> SuiteOptions:
         values["concurrency"] = DEFAULT_CONCURRENCY if values.get("base_url") else 1
     if int(values["concurrency"]) < 1 or (values.get("max_rate") is not None and values["max_rate"] <= 0):
         raise SuiteUsageError("--concurrency must be 1 or more, --max-rate more than 0")
+    if not 0 < float(values["timeout"]) <= MAX_TIMEOUT_S:
+        raise SuiteUsageError(f"--timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} seconds")
     if values.get("max_own_calendars") is None and values.get("base_url"):
         values["max_own_calendars"] = DEFAULT_MAX_OWN_CALENDARS
     if values.get("max_own_calendars") is not None and int(values["max_own_calendars"]) < 0:
@@ -108,7 +111,7 @@ def make_transport(options: SuiteOptions) -> PacedTransport:
     if options.app is not None:
         inner: Transport = WsgiTransport(options.app)
     else:
-        inner = HttpTransport(str(options.base_url), pool_size=concurrency)
+        inner = HttpTransport(str(options.base_url), timeout=float(options.timeout), pool_size=concurrency)
     return PacedTransport(inner, RateLimiter(options.max_rate), in_flight=concurrency)
 
 

@@ -12,12 +12,15 @@ from collections.abc import Iterator
 from urllib.parse import quote, quote_plus, urlencode
 
 import pytest
+import requests
 from raw_tcp import tcp_server
 from suite_runs import options
 from tls_support import TLS, https_mock
 
 from contract_tests.http import HttpTransport, Unreachable
-from contract_tests.runner import run_suite
+from contract_tests.runner import SuiteOptions, SuiteUsageError, resolve_options, run_suite
+from mock_server import create_app
+from mock_server.serve.waitress_server import serve_in_thread
 
 pytestmark = pytest.mark.http
 ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
@@ -120,3 +123,30 @@ def test_an_unreachable_server_is_reported_without_the_apikey(apikey):
     for secret in (apikey, quote(apikey, safe=""), quote_plus(apikey), "sha1-of-a-password"):
         assert secret not in message, message
     assert "[Filtered]" in message
+
+
+def _conformance_with_one_slow_answer(delay_ms: int, **overrides) -> list[str]:
+    """The conformance layer by URL with one generated list of interventions answered after
+    `delay_ms`: the messages of what schemathesis could not test."""
+    app = create_app()
+    with serve_in_thread(app) as up:
+        fault = {"action": "delay", "method": "GET", "path": "^/api/v1/groups/4/interventions$",
+                 "delay_ms": delay_ms, "times": 1}
+        assert requests.post(f"{up.base_url}/_mock/faults", json=fault, timeout=5).status_code == 201
+        result = run_suite(options(base_url=up.base_url, level="documented", layers=("conformance",),
+                                   concurrency=4, max_examples=1, **overrides))
+    return [failure.message for failure in result.failures if failure.rule_id == "suite.error"]
+
+
+def test_generated_requests_wait_as_long_as_the_suites_own():
+    """One --timeout for both clients: schemathesis' own default (10 s) made an 11 s answer, which
+    the suite's client waits for, a case it 'could not test' - a FAILED run for a slow staging."""
+    assert _conformance_with_one_slow_answer(2000, timeout=1.0) == [
+        "schemathesis could not test this: Network Error: Read timed out after 1.0 seconds"]
+    assert _conformance_with_one_slow_answer(2000, timeout=3.0) == []
+
+
+def test_the_timeout_is_bounded():
+    with pytest.raises(SuiteUsageError, match="--timeout"):
+        resolve_options(SuiteOptions(base_url="http://127.0.0.1:9", apikey="k", user="u", password="p",
+                                     group_id=4, timeout=0))

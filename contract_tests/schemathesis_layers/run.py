@@ -93,6 +93,9 @@ def _config(ctx: SuiteContext, layer: str, run: _Run) -> dict[str, Any]:
             "stateful": {"enabled": not conformance, "max-steps": 8, "inference": {"algorithms": []}},
         },
         "generation": {"max-examples": int(options.max_examples), "mode": run.mode, "database": "none"},
+        # One wait for every answer, as the suite's own client's (schemathesis' own default is 10 s:
+        # a slow answer its client gave up on would be a finding the suite's would not make).
+        "request-timeout": float(options.timeout),
         "cache": {"enabled": False},
         # Hypothesis' `too_slow` measures the machine (a loaded runner, an engine waiting for a
         # lock mid-draw), not the deployment: a verdict must not depend on it.
