@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import baseline
+from . import baseline, credentials_env
 from .calibrate import command as calibrate_command
 from .diff import cli as diff_cli
 from .model import DEFAULT_CONCURRENCY, DEFAULT_MAX_OWN_CALENDARS, DEFAULT_TIMEOUT_S, LAYERS, SuiteUsageError
@@ -21,6 +21,8 @@ from .replay import cli as replay_cli
 from .runner import DEFAULT_MAX_EXAMPLES, SuiteOptions, run_suite
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+ENVIRONMENT = ("with --base-url, if left out: from the environment (CLICRDV_APIKEY, CLICRDV_USER, "
+               "CLICRDV_PASSWORD), off the command line")
 
 
 def _level(text: str) -> str:
@@ -37,9 +39,9 @@ def _parser() -> argparse.ArgumentParser:
         "--base-url",
         help="the deployment, e.g. https://sandbox.clicrdv.com (default: start the kit's mock in-process)",
     )
-    run.add_argument("--apikey", help="the application's API key (sent as ?apikey=)")
+    run.add_argument("--apikey", help=f"the application's API key (sent as ?apikey=); {ENVIRONMENT}")
     run.add_argument("--user", help="a Pro user's email (HTTP Basic)")
-    run.add_argument("--password", help="that user's password")
+    run.add_argument("--password", help=f"that user's password; {ENVIRONMENT}")
     run.add_argument("--group-id", type=int, help="a group the user may access; the suite works in it")
     run.add_argument(
         "--level",
@@ -85,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--layers", help=f"comma-separated subset of {','.join(LAYERS)} (default: all)")
     run.add_argument("--other-user", help="a second identity, for isolation checks: its email")
-    run.add_argument("--other-password", help="the second identity's password")
+    run.add_argument("--other-password", help="the second identity's password (or CLICRDV_OTHER_PASSWORD)")
     run.add_argument(
         "--other-group-id",
         type=int,
@@ -143,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
+    credentials_env.fill(args)
     if args.command == "calibrate":
         return calibrate_command.run(args)
     if args.command == "diff":

@@ -274,6 +274,30 @@ def test_a_run_that_stops_early_writes_no_baseline(tmp_path, capsys):
     assert "not written: the run stopped early" in capsys.readouterr().out
 
 
+def test_credentials_for_a_deployment_may_come_from_the_environment(monkeypatch, tmp_path):
+    """Kept off the command line (`ps` shows it to every process of a shared CI runner)."""
+    monkeypatch.setenv("CLICRDV_APIKEY", APIKEY)
+    monkeypatch.setenv("CLICRDV_USER", "pro@demo.test")
+    monkeypatch.setenv("CLICRDV_PASSWORD", PASSWORD)
+    report = tmp_path / "contract.json"
+    with serve_in_thread(create_app()) as up:
+        code = cli.main(["run", "--base-url", up.base_url, "--group-id", "4", "--level", "documented",
+                         "--layers", "auth", "--read-only", "--json", str(report), "--progress", "none"])
+        assert code == 0
+        # An option given wins over the environment: a wrong apikey is refused at discovery.
+        assert cli.main(["run", "--base-url", up.base_url, "--group-id", "4", "--apikey", "wrong-key",
+                         "--layers", "auth", "--read-only", "--progress", "none"]) == 1
+    assert json.loads(report.read_text(encoding="utf-8"))["passed"] is True
+
+
+def test_the_environment_is_ignored_for_the_kits_own_mock(monkeypatch, capsys):
+    """A shell exporting staging's credentials still runs the in-process mock with the demo ones."""
+    monkeypatch.setenv("CLICRDV_APIKEY", "staging-key")
+    monkeypatch.setenv("CLICRDV_PASSWORD", "staging-password")
+    assert cli.main(["run", "--level", "documented", "--layers", "auth", "--read-only",
+                     "--progress", "none"]) == 0
+
+
 # -- it bites, and reports the rule ---------------------------------------------------------------
 def hard_delete(app):
     """DELETE removes the calendar instead of flagging it."""
