@@ -21,8 +21,6 @@ from .replay import cli as replay_cli
 from .runner import DEFAULT_MAX_EXAMPLES, SuiteOptions, run_suite
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-ENVIRONMENT = ("with --base-url, if left out: from the environment (CLICRDV_APIKEY, CLICRDV_USER, "
-               "CLICRDV_PASSWORD), off the command line")
 
 
 def _level(text: str) -> str:
@@ -39,9 +37,9 @@ def _parser() -> argparse.ArgumentParser:
         "--base-url",
         help="the deployment, e.g. https://sandbox.clicrdv.com (default: start the kit's mock in-process)",
     )
-    run.add_argument("--apikey", help=f"the application's API key (sent as ?apikey=); {ENVIRONMENT}")
+    run.add_argument("--apikey", help=f"the application's API key (sent as ?apikey=); {credentials_env.HELP}")
     run.add_argument("--user", help="a Pro user's email (HTTP Basic)")
-    run.add_argument("--password", help=f"that user's password; {ENVIRONMENT}")
+    run.add_argument("--password", help=f"that user's password; {credentials_env.HELP}")
     run.add_argument("--group-id", type=int, help="a group the user may access; the suite works in it")
     run.add_argument(
         "--level",
@@ -87,7 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--layers", help=f"comma-separated subset of {','.join(LAYERS)} (default: all)")
     run.add_argument("--other-user", help="a second identity, for isolation checks: its email")
-    run.add_argument("--other-password", help="the second identity's password (or CLICRDV_OTHER_PASSWORD)")
+    run.add_argument("--other-password",
+                     help=f"the second identity's password; or {credentials_env.VARIABLES['other_password']}")
     run.add_argument(
         "--other-group-id",
         type=int,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import secrets
 import threading
 import time
@@ -311,13 +312,9 @@ class SuiteContext(CheckThreads):
                                       even_in_one_lane=True)
             if isinstance(pages[0][0].get("totalRecords"), int):
                 total = pages[0][0]["totalRecords"]
-            for body, exchange in pages:
+            more = (page(number) for number in range(needed, -(-total // size) + 1))
+            for body, exchange in itertools.chain(pages, more):
                 self._local.last = exchange  # this thread's last exchange, as when read one by one
-                collected.extend(body["records"])
-                if not body["records"] or len(collected) >= total:
-                    return collected, total
-            for number in range(needed, -(-total // size) + 1):
-                body, _ = page(number)
                 collected.extend(body["records"])
                 if not body["records"] or len(collected) >= total:
                     break

@@ -11,6 +11,10 @@ import os
 
 VARIABLES = {"apikey": "CLICRDV_APIKEY", "user": "CLICRDV_USER", "password": "CLICRDV_PASSWORD",
              "other_user": "CLICRDV_OTHER_USER", "other_password": "CLICRDV_OTHER_PASSWORD"}
+# What each command's --apikey and --password say of it.
+HELP = ("with --base-url, if left out: from the environment ("
+        + ", ".join(VARIABLES[option] for option in ("apikey", "user", "password"))
+        + "), off the command line")
 
 
 def fill(args: argparse.Namespace) -> None:

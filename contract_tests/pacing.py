@@ -173,7 +173,7 @@ class PacedTransport(Transport):
 
     def __init__(self, inner: Transport, limiter: RateLimiter, busy: Counter | None = None,
                  sleep: Callable[[float], None] = time.sleep, max_tries: int = MAX_TRIES,
-                 in_flight: int | threading.BoundedSemaphore = 1) -> None:
+                 in_flight: int | threading.BoundedSemaphore = 1, gone: list[str] | None = None) -> None:
         self.inner = inner
         self.base_url = inner.base_url
         self.limiter = limiter
@@ -182,7 +182,7 @@ class PacedTransport(Transport):
                           else threading.BoundedSemaphore(max(1, in_flight)))
         self.busy = busy if busy is not None else Counter()  # "429" / "503" / "gave up" -> count
         # Why the deployment was given up on (shared with the twins): no request goes out after.
-        self.gone: list[str] = []
+        self.gone: list[str] = gone if gone is not None else []
         self._lock = threading.Lock()
         self._sleep = sleep
         self.max_tries = max_tries
@@ -240,10 +240,8 @@ class PacedTransport(Transport):
 
     def twin(self) -> PacedTransport:
         """Own connections for another identity; the same rate limit and busy counts."""
-        twin = PacedTransport(self.inner.twin(), self.limiter, self.busy, self._sleep, self.max_tries,
-                              self.in_flight)
-        twin.gone = self.gone
-        return twin
+        return PacedTransport(self.inner.twin(), self.limiter, self.busy, self._sleep, self.max_tries,
+                              self.in_flight, self.gone)
 
     def note(self) -> str | None:
         """What the summary says about busy answers, if there were any."""

@@ -8,6 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .. import credentials_env
 from .engine import CalibrateError, CalibrateOptions, calibrate
 
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE = 0, 1, 2
@@ -15,8 +16,8 @@ EXIT_OK, EXIT_BROKEN, EXIT_USAGE = 0, 1, 2
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="the deployment (default: the kit's mock, in-process)")
-    parser.add_argument("--apikey", help="the application's API key (sent as ?apikey=); with --base-url, "
-                        "if left out: CLICRDV_APIKEY (and CLICRDV_USER, CLICRDV_PASSWORD)")
+    parser.add_argument("--apikey",
+                        help=f"the application's API key (sent as ?apikey=); {credentials_env.HELP}")
     parser.add_argument("--user", help="a Pro user's email (HTTP Basic)")
     parser.add_argument("--password", help="that user's password")
     parser.add_argument("--group-id", type=int, help="a group the user may access; calibrate works in it")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .. import credentials_env
+
 
 def add_parser(commands: Any) -> None:
     """The `replay` subcommand, on the CLI's subparsers."""
@@ -27,8 +29,8 @@ def add_parser(commands: Any) -> None:
     replay.add_argument("har", metavar="FILE.har", help="HAR 1.2 of ClicRDV Calendar traffic")
     replay.add_argument("--base-url", metavar="URL",
                         help="the deployment (default: the kit's mock, in-process)")
-    replay.add_argument("--apikey", help="the application's API key, in place of the recorded one; with "
-                        "--base-url, if left out: CLICRDV_APIKEY (and CLICRDV_USER, CLICRDV_PASSWORD)")
+    replay.add_argument("--apikey", help="the application's API key, in place of the recorded one; "
+                        f"{credentials_env.HELP}")
     replay.add_argument("--user", help="a Pro user's email (HTTP Basic), in place of the recorded one")
     replay.add_argument("--password", help="that user's password")
     replay.add_argument("--group-id", type=int, help="the group that takes the recorded group's place")
