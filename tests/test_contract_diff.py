@@ -5,8 +5,11 @@ differences, each named after that question and no other."""
 from __future__ import annotations
 
 import copy
+import itertools
 import json
+import re
 import socket
+import threading
 
 import pytest
 from calendar_spec.profiles import questions
@@ -195,3 +198,38 @@ def test_cli_usage_errors_and_unreachable_servers_exit_2(argv, capsys):
     port = _closed_port()
     assert main(["diff", *[arg.format(port=port) for arg in argv]]) == 2
     assert "calendar-contract" in capsys.readouterr().err
+
+
+def _stops_after(app, requests: int):
+    """`app` served on 127.0.0.1, going away (a redeploy) as its `requests`-th request comes in."""
+    server = serve_in_thread(app)
+    inner, seen = app.wsgi_app, itertools.count(1)
+
+    def stops(environ, start_response):
+        if next(seen) == requests:
+            threading.Thread(target=server.stop, daemon=True).start()
+        return inner(environ, start_response)
+
+    app.wsgi_app = stops
+    return server
+
+
+def test_a_server_that_stops_answering_mid_diff_still_gets_the_steps_compared_so_far(tmp_path, capsys):
+    """Half an hour of steps should not come to one stderr line: what was compared before the
+    server went away is printed and written, with no verdict (exit 2)."""
+    report = tmp_path / "diff.json"
+    server = _stops_after(create_app(), 12)
+    try:
+        code = main(["diff", "--against", server.base_url, *DEMO_CREDENTIALS, "--seed", "3",
+                     "--steps", "25", "--report-json", str(report)])
+    finally:
+        server.stop()
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "a server stopped answering" in err
+    assert "result: STOPPED, NO VERDICT" in out and "clean-up B skipped" in out
+    assert re.search(r"stopped after \d+ steps: a server stopped answering", out)
+    document = json.loads(report.read_text())
+    assert document["passed"] is False and "stopped answering" in document["stopped"]
+    assert 5 <= len(document["steps"]) < 25
+    assert DEMO_CREDENTIALS[1] not in out + err + report.read_text()  # the apikey

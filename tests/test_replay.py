@@ -5,10 +5,12 @@ differs; a mock answering the open questions otherwise differs, every difference
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
 import shlex
 import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -282,3 +284,36 @@ def test_the_readme_commands_do_what_they_say(tmp_path, capsys, monkeypatch):
     assert "calendars: 7 (1 soft-deleted), as last seen" in out
     assert "result: no differences: 0 of 19 requests differ" in out
     assert "differences no open question explains: 0" in out
+
+
+def test_a_target_that_stops_answering_mid_replay_still_gets_the_requests_compared_so_far(tmp_path, capsys):
+    """The requests replayed before the target went away are reported (text and JSON), with no
+    verdict (exit 2) and the recording's secrets still masked."""
+    har, _, _ = recorded_clinic(tmp_path)
+    target = create_app(json.loads(_seed_file(har, tmp_path).read_text()))
+    server = serve_in_thread(target)
+    inner, seen = target.wsgi_app, itertools.count(1)
+
+    def stops(environ, start_response):
+        if next(seen) == 12:
+            threading.Thread(target=server.stop, daemon=True).start()
+        return inner(environ, start_response)
+
+    target.wsgi_app = stops
+    report = tmp_path / "replay.json"
+    capsys.readouterr()
+    try:
+        code = main(["replay", str(har), "--base-url", server.base_url, *SEEDED,
+                     "--report-json", str(report)])
+    finally:
+        server.stop()
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "the target stopped answering" in err
+    assert "result: STOPPED, NO VERDICT" in out
+    assert re.search(r"stopped after \d+ requests: the target stopped", out)
+    assert "clean-up skipped" in out
+    document = json.loads(report.read_text())
+    assert document["passed"] is False and "stopped answering" in document["stopped"]
+    assert 3 <= len(document["requests"]) < 19
+    assert PLACEHOLDER_APIKEY not in out + err + report.read_text()

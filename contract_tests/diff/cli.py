@@ -1,5 +1,6 @@
 """`calendar-contract diff`: the same seeded scenario against two deployments; exit 0 when they
-answer alike, 1 when they differ, 2 on bad options, refused credentials or an unreachable server.
+answer alike, 1 when they differ, 2 on bad options, refused credentials or an unreachable server
+(one that stops answering mid-run: the steps compared until then are still reported).
 
     calendar-contract diff --against https://staging.example.com --against-apikey KEY \\
         --against-user qa@example.com --against-password PW --against-group-id 4 --seed 7
@@ -76,4 +77,7 @@ def run_and_report(command: str, run: Callable[[], Any], usage_error: type[Excep
         except OSError as error:
             print(f"calendar-contract {command}: cannot write {report_json}: {error}", file=sys.stderr)
             return EXIT_USAGE
+    if result.stopped:
+        print(f"calendar-contract {command}: {result.stopped}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK if result.passed else EXIT_DIFFERENT

@@ -41,6 +41,9 @@ class StepTotals:
     """What a result of compared steps (`self.steps`) adds up to; diff's and replay's."""
 
     steps: list[StepResult]
+    # Why the run ended before its last step (a server stopped answering): the steps compared so
+    # far are still reported, but there is no verdict.
+    stopped: str | None = None
 
     @property
     def differences(self) -> int:
@@ -48,7 +51,7 @@ class StepTotals:
 
     @property
     def passed(self) -> bool:
-        return self.differences == 0
+        return self.differences == 0 and self.stopped is None
 
     def questions(self) -> Counter[str]:
         return Counter(q for step in self.steps for f in step.findings for q in f.questions)
@@ -139,8 +142,11 @@ def totals_lines(result: StepTotals, notes: list[str], what: str) -> list[str]:
         lines.append(f"differences no open question explains: {result.unexplained()}")
     lines.extend(notes)
     differing = sum(1 for step in result.steps if step.findings)
-    lines.append(f"result: {'no differences' if result.passed else 'DIFFERENT'}: {differing} of "
-                 f"{len(result.steps)} {what} differ, {result.differences} difference(s)")
+    verdict = "STOPPED, NO VERDICT" if result.stopped else "no differences" if result.passed else "DIFFERENT"
+    lines.append(f"result: {verdict}: {differing} of {len(result.steps)} {what} differ, "
+                 f"{result.differences} difference(s)")
+    if result.stopped:
+        lines.append(f"stopped after {len(result.steps)} {what}: {result.stopped}")
     return lines
 
 
@@ -151,6 +157,7 @@ def as_json(result: DiffResult) -> dict[str, Any]:
         "b": result.b,
         "prefixes": list(result.prefixes),
         "passed": result.passed,
+        "stopped": result.stopped,
         "differences": result.differences,
         "unexplained": result.unexplained(),
         "questions": dict(result.questions().most_common()),

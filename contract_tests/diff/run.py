@@ -42,8 +42,8 @@ def run_diff(options: DiffOptions) -> DiffResult:
             result.notes.append(f"groups differ (A {a.group_id}, B {b.group_id}): compared as <group>")
         for step in scenario:
             result.steps.append(_run_step(step, a, b))
-    except Unreachable as error:
-        raise DiffUsageError(f"a server stopped answering: {error}") from None
+    except Unreachable as error:  # the steps compared so far are reported, without a verdict
+        result.stopped = f"a server stopped answering: {error}"
     finally:
         for side in (a, b):
             try:

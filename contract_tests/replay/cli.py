@@ -1,6 +1,7 @@
 """`calendar-contract replay`: recorded traffic (HAR 1.2) resent to a deployment, each answer
 compared with the recorded one; exit 0 when none differs, 1 when some do, 2 on bad options, a
-file that is not HAR, refused credentials or an unreachable server.
+file that is not HAR, refused credentials or an unreachable server (one that stops answering
+mid-replay: the requests compared until then are still reported).
 
     calendar-contract replay session.har --base-url https://staging.example.com --apikey KEY \\
         --user qa@example.com --password PW --group-id 4 --report-json replay.json

@@ -46,6 +46,7 @@ def as_json(result: ReplayResult) -> dict[str, Any]:
         "recorded": result.recorded,
         "target": result.target,
         "passed": result.passed,
+        "stopped": result.stopped,
         "differences": result.differences,
         "unexplained": result.unexplained(),
         "questions": dict(result.questions().most_common()),

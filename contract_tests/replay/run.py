@@ -74,8 +74,8 @@ def run_replay(options: ReplayOptions) -> ReplayResult:
         _check_reachable(side)
         for call in recording.calls:
             replay.send(call)
-    except Unreachable as error:
-        raise ReplayUsageError(f"the target stopped answering: {error}") from None
+    except Unreachable as error:  # the requests compared so far are reported, without a verdict
+        replay.result.stopped = f"the target stopped answering: {error}"
     finally:
         try:
             replay.result.notes.append(clean_up(side))
