@@ -10,6 +10,7 @@ import hashlib
 import itertools
 import random
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -208,3 +209,36 @@ def test_the_readme_example_runs_as_written(tmp_path, capsys, monkeypatch):
     for line in excerpt.splitlines()[2:]:
         question, deployment, mock = (cell.strip() for cell in line.strip("|").split("|")[:3])
         assert f"| {question} | {deployment} | {mock} |" in printed
+
+
+@pytest.mark.http
+def test_a_deployment_that_stops_answering_part_way_keeps_what_was_settled(tmp_path, capsys):
+    """Minutes of probing should not come to one stderr line: the questions settled before the
+    deployment went away are reported and written, the rest unknown for that reason (exit 2)."""
+    out, report = tmp_path / "partial.yaml", tmp_path / "partial.md"
+    app = create_app(profile="contrarian")
+    server = serve_in_thread(app)
+    inner, seen = app.wsgi_app, itertools.count(1)
+
+    def stops(environ, start_response):
+        if next(seen) == 120:
+            threading.Thread(target=server.stop, daemon=True).start()
+        return inner(environ, start_response)
+
+    app.wsgi_app = stops
+    try:
+        code = cli.main(["calibrate", "--base-url", server.base_url, "--apikey", DEMO["apikey"],
+                         "--user", DEMO["user"], "--password", DEMO["password"], "--group-id", "4",
+                         "--out", str(out), "--report", str(report)])
+    finally:
+        server.stop()
+    printed, err = capsys.readouterr()
+    assert code == 2
+    assert "the deployment stopped answering" in err and "**Stopped early**" in printed
+    loaded = profiles.load(out)
+    contrarian = profiles.builtin("contrarian").answers
+    assert loaded.answers and loaded.unknown
+    assert all(contrarian[question] == answer for question, answer in loaded.answers.items())
+    assert "not probed: the deployment stopped answering (calibrate again)" in loaded.unknown.values()
+    assert report.read_text(encoding="utf-8") in printed
+    assert DEMO["apikey"] not in printed + err + out.read_text(encoding="utf-8")

@@ -1,6 +1,7 @@
 """The `calibrate` subcommand of `calendar-contract`: its options, and running it.
 Exit 0: every question settled or unknown for a stated reason; 1: a probe broke (a kit bug,
-named in the report); 2: bad options, refused credentials, or the deployment unreachable."""
+named in the report); 2: bad options, refused credentials, or the deployment unreachable (when it
+stops answering part-way, the report and profile still hold what was settled before)."""
 
 from __future__ import annotations
 
@@ -55,4 +56,8 @@ def run(args: argparse.Namespace) -> int:
     print(report, end="")
     for path in written:
         print(f"profile written to {path}: calendar-mock serve --profile {path} answers like it")
+    if result.stopped:
+        print(f"calendar-contract: {result.stopped}; the questions settled before are kept, "
+              f"the others are unknown", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_BROKEN if result.broken else EXIT_OK

@@ -35,6 +35,8 @@ from .output import Calibration
 from .registry import PROBES, READ_ONLY_REASON, Unsettled, Verdict, judge
 from .session import Session
 
+NOT_PROBED = "not probed: the deployment stopped answering (calibrate again)"
+
 
 class CalibrateError(Exception):
     """Bad options, refused credentials or an unreachable deployment: the CLI exits 2."""
@@ -80,7 +82,8 @@ def _target(options: CalibrateOptions) -> tuple[Transport, Identity, str]:
 
 def calibrate(options: CalibrateOptions) -> Calibration:
     """Probe every question of the spec's `x-open-questions`; CalibrateError for bad options,
-    refused credentials or an unreachable deployment."""
+    refused credentials or an unreachable deployment. A deployment that stops answering part-way
+    leaves the questions settled before it (`Calibration.stopped` says why the rest are unknown)."""
     started = time.monotonic()
     transport, identity, target = _target(options)
     api = Api(transport, identity, options.journal)
@@ -88,11 +91,19 @@ def calibrate(options: CalibrateOptions) -> Calibration:
                       intervention_probes=options.intervention_probes)
     verdicts: list[Verdict] = []
     notes: list[str] = []
+    stopped: str | None = None
     try:
         try:
             _check_access(session)
             for question, facts in questions().items():
-                verdicts.append(_settle(session, question, facts["answers"]))
+                if stopped:
+                    verdicts.append(Verdict(question, unknown=NOT_PROBED))
+                    continue
+                try:
+                    verdicts.append(_settle(session, question, facts["answers"]))
+                except Unreachable as error:  # what was settled before still holds: keep it
+                    stopped = f"the deployment stopped answering: {error}"
+                    verdicts.append(Verdict(question, unknown=NOT_PROBED))
         finally:
             try:
                 notes.extend(session.clean_up())
@@ -115,6 +126,7 @@ def calibrate(options: CalibrateOptions) -> Calibration:
         requests=len(options.journal),
         seconds=time.monotonic() - started,
         secrets=(identity.apikey, identity.password, identity.password_sha1),
+        stopped=stopped,
     )
 
 

@@ -38,6 +38,7 @@ class Calibration:
     requests: int = 0
     seconds: float = 0.0
     secrets: tuple[str, ...] = ()  # what evidence must never show: apikey, password, its SHA1
+    stopped: str | None = None  # why the questions after some point were not probed
 
     @property
     def answers(self) -> dict[str, str]:
@@ -114,6 +115,7 @@ class Calibration:
             f"{self.target}{' (--read-only)' if self.read_only else ''}, {self.calibrated_at}: "
             f"{len(known)} open questions, {len(answers)} settled ({len(differences)} unlike the mock's "
             f"default), {len(unknown)} unknown; {self.requests} requests in {self.seconds:.1f} s.",
+            *(["", f"**Stopped early**: {_cell(self._mask(self.stopped), 400)}"] if self.stopped else []),
             "",
             "## Where the deployment differs from the mock's default",
             "",
