@@ -17,7 +17,7 @@ from . import profile_level, schedule
 from .client import Api, Identity
 from .footprint import KNOWN_STATE, OwnPool
 from .http import Exchange, Transport
-from .model import FOOTPRINT, READ_ONLY, CheckFailed, Skip, SuiteOptions, deleted_flag
+from .model import FOOTPRINT, NOT_SERVED, READ_ONLY, CheckFailed, Skip, SuiteOptions, deleted_flag
 from .spec_facts import CALENDAR_FIELDS, WRITABLE_FIELDS, path_values, sample_value
 from .threads import CheckThreads
 
@@ -69,6 +69,7 @@ class SuiteContext(CheckThreads):
         self.baseline: list[dict[str, Any]] = []
         self.calendarsets: list[int] = []
         self.interventions: dict[int, list[int]] = {}  # intervention id -> ids it lists
+        self.unserved: dict[str, str] = {}  # operationId -> why: resources the deployment does not serve
         self.cache: dict[str, Any] = {}
         self.pool: OwnPool | None = None  # calendars of earlier runs to reuse, and the bound
 
@@ -357,6 +358,12 @@ class SuiteContext(CheckThreads):
     def require_writes(self) -> None:
         if self.read_only:
             raise Skip("--read-only: no writes", why=READ_ONLY)
+
+    def require_served(self, *operations: str) -> None:
+        """Skip a check of a resource beyond the Calendar one that this deployment does not serve."""
+        for operation in operations:
+            if operation in self.unserved:
+                raise Skip(self.unserved[operation], why=NOT_SERVED)
 
     def new_calendar(
         self, label: str, fields: dict[str, Any] | None = None, *, api: Api | None = None, group: Any = None

@@ -2,7 +2,9 @@
 
 - the group's calendars (`results=all`): ids, the calendarsets in use (read from the records);
 - the interventions in use: ids given as options, else probed through the list's own
-  `intervention_ids[]` filter (1 .. probe limit); an id whose filter answers calendars is in use.
+  `intervention_ids[]` filter (1 .. probe limit); an id whose filter answers calendars is in use;
+- which resources beyond the Calendar one (spec tags marked x-optional-resource) the deployment
+  serves: one whose list answers 404 for the group whose calendars it lists is not served.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import functools
 from . import schedule
 from .context import SuiteContext
 from .model import DEFAULT_INTERVENTION_PROBES, CheckFailed
+from .spec_facts import OPERATIONS, OPTIONAL_RESOURCES
 
 
 def discover(ctx: SuiteContext) -> list[str]:
@@ -26,10 +29,21 @@ def discover(ctx: SuiteContext) -> list[str]:
     if probed:
         ids = list(range(1, int(ctx.options.intervention_probes or DEFAULT_INTERVENTION_PROBES) + 1))
     # Independent reads: side by side (--concurrency), kept in id order.
+    resources = list(OPTIONAL_RESOURCES.items())
     jobs = [functools.partial(_intervention, ctx, intervention_id) for intervention_id in ids]
-    for intervention_id, found in zip(ids, schedule.run_all(jobs, ctx.concurrency, True), strict=True):
+    jobs += [functools.partial(ctx.api.list, [("results", 1)], operation=operations[0])
+             for _, operations in resources]
+    answers = schedule.run_all(jobs, ctx.concurrency, True)
+    for intervention_id, found in zip(ids, answers, strict=False):
         if found is not None and (found or not probed):
             ctx.interventions[intervention_id] = found
+    for (resource, operations), exchange in zip(resources, answers[len(ids):], strict=True):
+        if exchange.status == 404:
+            why = (f"the deployment does not serve the {resource} (GET {OPERATIONS[operations[0]][1]} "
+                   f"answers 404 for group {ctx.group_id}, whose calendars it lists): beyond the Calendar "
+                   "resource")
+            ctx.unserved.update(dict.fromkeys(operations, why))
+            notes.append(why + "; its rules are not checked, its operations not generated")
     if not ctx.interventions:
         ctx.cache["no-interventions"] = (
             "no intervention in use was found" + (f" among ids 1..{len(ids)}" if probed else "")

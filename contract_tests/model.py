@@ -122,6 +122,7 @@ NOT_AT_LEVEL = "not at this level"
 DISCOVERY_FAILED = "discovery failed"
 RUN_STOPPED = "run stopped"  # the server stopped answering before the run's end
 FOOTPRINT = "footprint bound"  # --max-own-calendars reached: no more calendars are created
+NOT_SERVED = "not served"  # a resource beyond the Calendar one that the deployment does not serve
 
 
 class Skip(Exception):

@@ -26,6 +26,14 @@ STATUSES = frozenset(SPEC["x-clicrdv-statuses"]["statuses"])  # every status the
 # The rule each operation's success answer stands for: its status, and its body's schema.
 STATUS_RULES = {op_id: op["x-answer-rules"]["status"] for op_id, (_, _, op) in OPERATIONS.items()}
 BODY_RULES = {op_id: op["x-answer-rules"]["body"] for op_id, (_, _, op) in OPERATIONS.items()}
+# Resources beyond the Calendar one (tags marked x-optional-resource): each one's operations, its
+# list first (the read that tells whether a deployment serves it).
+OPTIONAL_RESOURCES: dict[str, list[str]] = {
+    tag["name"]: sorted((op_id for op_id, (method, template, op) in OPERATIONS.items()
+                         if tag["name"] in op.get("tags", ())),
+                        key=lambda op_id: OPERATIONS[op_id][1].endswith("}"))
+    for tag in SPEC.get("tags", []) if tag.get("x-optional-resource")
+}
 # Concrete paths of each template (with or without a suffix), the most specific first.
 TEMPLATES: list[tuple[re.Pattern[str], str]] = sorted(
     ((path_pattern(template, SUFFIXES), template) for template in SPEC["paths"]),

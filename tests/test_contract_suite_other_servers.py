@@ -4,12 +4,14 @@ those that break our assumptions at strict level only."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from calendar_spec import load_spec
-from suite_runs import ALL_RULES, DOCUMENTED_RULES, UNOBSERVABLE, describe, failed_rules, options
+from calendar_spec import load_spec, rule_ids
+from suite_runs import ALL_RULES, DOCUMENTED_RULES, GROUP, UNOBSERVABLE, describe, failed_rules, options
 
+from contract_tests.model import NOT_SERVED
 from contract_tests.runner import run_suite
 from mock_server import create_app
 from mock_server.serve.waitress_server import serve_in_thread
@@ -202,3 +204,69 @@ def test_other_answers_to_our_assumptions_keep_the_documented_contract_and_fail_
     assert {f.tag for f in strict.failures} == {"ASM"}, describe(strict)
     assert {"list.intervention-all", "list.deleted-listed", "invalid.strict-types",
             "show.assumed-representation"} <= failed_rules(strict)
+
+
+# -- a deployment of the Calendar resource alone, answering what CONTRACT.md does not state its own way
+BEYOND_CALENDARS = ("/interventions", "/calendarsets")
+NOT_SERVED_RULES = {"resources.interventions", "resources.intervention-calendars",
+                    "resources.calendarset-of-group"}
+
+
+def calendars_only(app: Any) -> Any:
+    """`app` as a deployment of CONTRACT.md alone: no interventions or calendarsets (404); a
+    login that answers its own body, not the docs' example pro; `pageSize: "all"` for
+    `results=all` (pageSize = results); 404 for any path whose ids are not numbers, whatever
+    the method (routes constrained to digits). Every request that reached one of those paths is
+    kept in `app.config["beyond"]`."""
+    inner = app.wsgi_app
+    beyond: list[str] = app.config.setdefault("beyond", [])
+
+    def deployment(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        after_groups = path.split("/api/v1/groups/", 1)[1].split("/") if "/api/v1/groups/" in path else []
+        ids = [part.removesuffix(".json") for part in after_groups[0::2]]
+        if any(marker in path for marker in BEYOND_CALENDARS) or any(not i.isdigit() for i in ids if i):
+            if any(marker in path for marker in BEYOND_CALENDARS):
+                beyond.append(f"{environ['REQUEST_METHOD']} {path}")
+            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"no such resource"]
+        captured: dict[str, Any] = {}
+
+        def capture(status, headers, exc_info=None):
+            captured.update(status=status, headers=headers)
+            return lambda data: None
+
+        body = b"".join(inner(environ, capture))
+        query = environ.get("QUERY_STRING", "")
+        document = None
+        served = captured["status"][:3] == "200"
+        if path.rstrip("/").removesuffix(".json").endswith("/sessions/login") and served:
+            document = {"session_id": "opaque"}
+        elif "results=all" in query and served:
+            document = json.loads(body)
+            if isinstance(document, dict) and "pageSize" in document:
+                document["pageSize"] = "all"
+        if document is not None:
+            body = json.dumps(document).encode()
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        start_response(captured["status"], [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    app.wsgi_app = deployment
+    return app
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("level", ["documented", "strict"])
+def test_passes_a_deployment_of_the_calendar_resource_alone(level):
+    """Found by running the suite against servers written from CONTRACT.md alone
+    (tests/test_independent_servers.py): it failed them for not serving interventions, for a
+    login body unlike the docs' example, for `pageSize: "all"` and for a 404 to TRACE on
+    `/groups/0.5/calendars`. None of these is in CONTRACT.md."""
+    app = calendars_only(create_app())
+    result = run_suite(options(app, level=level, max_examples=5))
+    assert result.passed, describe(result)
+    not_served = {row.rule_id for row in result.rule_table() if row.why == NOT_SERVED}
+    assert not_served == {rule for rule in NOT_SERVED_RULES if rule in rule_ids(level)}
+    assert app.config["beyond"] == [f"GET /api/v1/groups/{GROUP}/interventions",
+                                    f"GET /api/v1/groups/{GROUP}/calendarsets"]  # discovery only

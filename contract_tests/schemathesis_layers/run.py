@@ -144,8 +144,10 @@ def _load(ctx: SuiteContext, layer: str, run: _Run, spec: dict[str, Any]) -> Any
 
     # Conformance: one operation per engine, chosen by _engines (--read-only and the footprint
     # bound leave operations out there). The stateful chains, which need them all, run neither
-    # read-only nor with the bound.
-    return schema if run.operation is None else schema.include(operation_id=run.operation)
+    # read-only nor with the bound; they leave out what the deployment does not serve.
+    if run.operation is not None:
+        return schema.include(operation_id=run.operation)
+    return schema.exclude(operation_id=sorted(ctx.unserved)) if ctx.unserved else schema
 
 
 # Every generated create (and a negative one the steering made valid) would add a calendar that
@@ -257,10 +259,12 @@ def _engines(ctx: SuiteContext, layer: str, run: _Run) -> list[_Run]:
     operations = [item[method]["operationId"] for item in _spec(ctx, run)["paths"].values()
                   for method in methods if method in item]
     # An operation the view that judges the answers leaves out (documented: the calendarsets
-    # paths, x-assumed) would only cost its cases: no rule could be checked on them.
+    # paths, x-assumed) would only cost its cases: no rule could be checked on them. Neither
+    # could one of a resource the deployment does not serve (discovery: ctx.unserved).
     judged = operations_by_id(calendar_spec.load_spec(run.responses)) if run.responses else operations
     return [dataclasses.replace(run, operation=operation) for operation in operations
-            if operation in judged and not (ctx.pool is not None and operation == FOOTPRINT_EXCLUDED)]
+            if operation in judged and operation not in ctx.unserved
+            and not (ctx.pool is not None and operation == FOOTPRINT_EXCLUDED)]
 
 
 def _engine_events(ctx: SuiteContext, layer: str, run: _Run, part: Partition, turns: WriteTurns,

@@ -7,6 +7,9 @@
   (one id at a time: how several combine is left to `list.intervention-all`);
 - a calendar's calendarset_id names a calendarset of its group (calendars the kit wrote are
   left out: whether an unknown calendarset_id is refused is open).
+
+CONTRACT.md encodes the Calendar resource alone: a deployment that does not serve these
+resources (discovery.py) has these rules "not served", never failed.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ def _in_group(ctx: SuiteContext, records: list[dict], what: str) -> None:
 
 @rule("resources.interventions", layer=LAYER, retry=True)
 def interventions_list_and_show(ctx: SuiteContext) -> None:
+    ctx.require_served("listInterventions", "getIntervention")
     exchange = ctx.api.list([("sort", "id"), ("dir", "desc")], operation="listInterventions")
     ctx.expect_status(exchange, 200, what="GET …/interventions answers 200")
     body = ctx.list_envelope(exchange)
@@ -50,9 +54,10 @@ def interventions_list_and_show(ctx: SuiteContext) -> None:
                "recordsReturned = len(records) <= pageSize", expected=f"recordsReturned {len(records)}",
                actual=f"recordsReturned {body.get('recordsReturned')}, pageSize {body.get('pageSize')}",
                exchange=exchange)
-    ctx.expect((body.get("sort"), body.get("dir")) == ("id", "desc"), "sort and dir are echoed",
-               expected="sort id, dir desc", actual=f"sort {body.get('sort')!r}, dir {body.get('dir')!r}",
-               exchange=exchange)
+    ctx.expect(body.get("sort") in ("id", None) and body.get("dir") in ("desc", None),
+               "sort and dir echo the request, or are null (as for calendars)",
+               expected="sort 'id' or null, dir 'desc' or null",
+               actual=f"sort {body.get('sort')!r}, dir {body.get('dir')!r}", exchange=exchange)
     listed = _listed(ctx, "listInterventions")
     _in_group(ctx, listed, "interventions")
     if not listed:
@@ -67,6 +72,7 @@ def interventions_list_and_show(ctx: SuiteContext) -> None:
 
 @rule("resources.intervention-calendars", layer=LAYER, retry=True)
 def one_association_both_ways(ctx: SuiteContext) -> None:
+    ctx.require_served("listInterventions")
     interventions = [r["id"] for r in _listed(ctx, "listInterventions")][:MAX_INTERVENTIONS]
     if not interventions:
         raise Skip("the group lists no intervention", why=NO_INTERVENTION)
@@ -106,6 +112,7 @@ def one_association_both_ways(ctx: SuiteContext) -> None:
 
 @rule("resources.calendarset-of-group", layer=LAYER, retry=True)
 def calendarsets_of_the_group(ctx: SuiteContext) -> None:
+    ctx.require_served("listCalendarsets", "getCalendarset")
     calendarsets = _listed(ctx, "listCalendarsets")
     _in_group(ctx, calendarsets, "calendarsets")
     listed = {record["id"] for record in calendarsets}
