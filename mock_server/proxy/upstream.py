@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .link import BodyReader, Closed, Link
+from .via import ProxyRefused, open_link, route
 
 # Headers of one connection, not of the message (RFC 9110, 7.6.1): never passed on.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
@@ -78,6 +79,7 @@ class AsyncUpstream:
         # An upstream behind an internal CA: its file in REQUESTS_CA_BUNDLE, as for the contract suite.
         bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
         self.ssl = ssl.create_default_context(cafile=bundle) if parts.scheme == "https" else None
+        self.route = route(parts.scheme, self.host, self.port)  # directly, or through HTTPS_PROXY
         self.timeout_s = timeout_s
         self.connections = connections
         self._idle: list[Link] = []
@@ -129,7 +131,10 @@ class AsyncUpstream:
 
     def _head(self, method: str, target: str, headers: list[tuple[str, str]], body: Body,
               length: int | None) -> bytes:
-        lines = [f"{method} {self.prefix}{target} HTTP/1.1", f"Host: {self.host_header}"]
+        lines = [f"{method} {self.route.target_prefix}{self.prefix}{target} HTTP/1.1",
+                 f"Host: {self.host_header}"]
+        if self.route.target_prefix and self.route.authorization:
+            lines.append(f"Proxy-Authorization: {self.route.authorization}")
         lines += [f"{name}: {value}" for name, value in headers if name.lower() != "content-length"]
         if isinstance(body, bytes):
             lines.append(f"Content-Length: {len(body)}")
@@ -184,16 +189,19 @@ class AsyncUpstream:
                 return link, True
             link.close()
         try:
-            loop = asyncio.get_running_loop()
             async with asyncio.timeout_at(deadline):
-                _, link = await loop.create_connection(Link, self.host, self.port, ssl=self.ssl)
+                link = await open_link(self.route, self.ssl, self.host)
         except TimeoutError:
             raise self._late() from None
-        except OSError as error:
+        except ProxyRefused as refused:
+            raise UpstreamFailure(502, f"the upstream {self.url} cannot be reached{self.route.through()}: "
+                                  f"the proxy answered {refused}") from None
+        except (OSError, Closed, ValueError) as error:
             hint = (" - for a certificate of your own CA, give its file in REQUESTS_CA_BUNDLE"
                     if isinstance(error, ssl.SSLCertVerificationError) else "")
-            raise UpstreamFailure(502, f"the upstream {self.url} cannot be reached: "
-                                  f"{error.strerror or error}{hint}") from None
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            raise UpstreamFailure(502, f"the upstream {self.url} cannot be reached{self.route.through()}: "
+                                  f"{reason}{hint}") from None
         return link, False
 
     @staticmethod
