@@ -119,13 +119,15 @@ class SuiteContext(CheckThreads):
         actual: str = "",
         exchange: Exchange | None = None,
         operation: str = "",
+        rule: str | None = None,
     ) -> None:
+        """`rule`: the rule a failure breaks, when it is not the check's own."""
         self._local.checks = self.checks_run + 1
         if not condition:
             if exchange is not None and not actual:
                 actual = exchange.summary()
             raise CheckFailed(
-                message, expected=expected, actual=actual, exchange=exchange, operation=operation
+                message, expected=expected, actual=actual, exchange=exchange, operation=operation, rule=rule
             )
 
     def expect_status(self, exchange: Exchange, *statuses: int, what: str = "") -> Exchange:

@@ -27,6 +27,7 @@ class CheckThreads:
         # None otherwise: the rules' writes and reads already take turns at `gate`.
         self.listing: Gate | None = None
         self._lock = threading.RLock()
+        self._sessions = threading.RLock()
         self._local = threading.local()
         self._key_locks: dict[str, threading.Lock] = {}
         self._names = itertools.count(1)  # names made outside a check (discovery, schemathesis)
@@ -47,6 +48,12 @@ class CheckThreads:
     def last_exchange(self) -> Exchange | None:
         """The last exchange this thread sent (another check's may be later in the journal)."""
         return getattr(self._local, "last", None)
+
+    def one_session(self) -> contextlib.AbstractContextManager[bool]:
+        """Hold while a login of the user and the requests its cookie makes are sent: no other
+        check logs in meanwhile (a deployment may end a user's session when they log in again).
+        Taken at a check's start, before the gate, never inside it."""
+        return self._sessions
 
     @contextlib.contextmanager
     def one_lane(self) -> Iterator[None]:

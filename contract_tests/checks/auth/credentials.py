@@ -107,7 +107,8 @@ def apikey_query_reads(ctx: SuiteContext) -> None:
         ctx.expect_status(
             call(), 200, what=f"{name} with the apikey in the query and valid credentials is served"
         )
-    ctx.expect_status(ctx.api.login(), 200, what="login with the apikey in the query is served")
+    with ctx.one_session():
+        ctx.expect_status(ctx.api.login(), 200, what="login with the apikey in the query is served")
 
 
 @rule("auth.apikey-query", layer=LAYER, writes=True)
@@ -149,6 +150,11 @@ def basic_writes(ctx: SuiteContext) -> None:
 
 @rule("auth.session-cookie", layer=LAYER)
 def session_cookie(ctx: SuiteContext) -> None:
+    with ctx.one_session():
+        _session_cookie(ctx)
+
+
+def _session_cookie(ctx: SuiteContext) -> None:
     login = ctx.api.login()
     ctx.expect_status(login, 200, what="login with pro[email] and the SHA1 hex of the password answers 200")
     cookie = ctx.expect_session_cookie(login)

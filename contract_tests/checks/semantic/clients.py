@@ -72,10 +72,11 @@ def second_question_mark(ctx: SuiteContext) -> None:
 
 @rule("clients.login-json-cookie", layer=LAYER)
 def login_json_cookie(ctx: SuiteContext) -> None:
-    login = ctx.api.login(suffix=".json", form=True)
-    ctx.expect_status(login, 200, what="POST /api/v1/sessions/login.json (form-encoded) logs in")
-    cookie = ctx.expect_session_cookie(login)
-    with_cookie = ctx.api.list([("results", "all"), ("sort", "id")], auth=None, cookie=cookie)
+    with ctx.one_session():
+        login = ctx.api.login(suffix=".json", form=True)
+        ctx.expect_status(login, 200, what="POST /api/v1/sessions/login.json (form-encoded) logs in")
+        cookie = ctx.expect_session_cookie(login)
+        with_cookie = ctx.api.list([("results", "all"), ("sort", "id")], auth=None, cookie=cookie)
     ctx.expect_status(with_cookie, 200, what="a request with only the cookie (no Basic) is served")
     with_basic = ctx.api.list([("results", "all"), ("sort", "id")])
     ctx.expect(

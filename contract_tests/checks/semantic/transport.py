@@ -48,10 +48,11 @@ def json_suffix_login(ctx: SuiteContext) -> None:
     # of the one before), sees the same calendars. CONTRACT.md does not state the login's body.
     seen = []
     for suffix in ("", ".json"):
-        login = ctx.api.login(suffix=suffix)
-        ctx.expect_status(login, 200, what="login with the right credentials answers 200")
-        cookie = ctx.expect_session_cookie(login)
-        seen.append(ctx.api.list([("results", "all"), ("sort", "id")], auth=None, cookie=cookie))
+        with ctx.one_session():
+            login = ctx.api.login(suffix=suffix)
+            ctx.expect_status(login, 200, what="login with the right credentials answers 200")
+            cookie = ctx.expect_session_cookie(login)
+            seen.append(ctx.api.list([("results", "all"), ("sort", "id")], auth=None, cookie=cookie))
     ctx.expect(
         [exchange.status for exchange in seen] == [200, 200] and seen[0].json() == seen[1].json(),
         "/sessions/login.json logs in the same user as /sessions/login",

@@ -1,0 +1,68 @@
+"""Servers written apart from the kit (tests/independent/), each started in its own process on
+127.0.0.1, and the contract suite run against one as QA runs it against a staging."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from suite_runs import options
+
+from contract_tests.model import NOT_SERVED
+from contract_tests.report import SuiteResult
+from contract_tests.runner import run_suite
+
+SERVERS = Path(__file__).parent / "independent"
+CREDENTIALS = dict(apikey="indep-key-7", user="qa@indep.test", password="qa-pass-1", group_id=40,
+                   other_user="other@indep.test", other_password="other-pass-2", other_group_id=77)
+# Neither serves interventions or calendarsets: CONTRACT.md encodes the Calendar resource alone.
+BEYOND_CALENDARS = {"documented": {"resources.interventions", "resources.intervention-calendars"},
+                    "strict": {"resources.interventions", "resources.intervention-calendars",
+                               "resources.calendarset-of-group"}}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[str], str]]:
+    """`serve("strict_server.py")` starts that server and returns its base URL."""
+    started: list[subprocess.Popen] = []
+
+    def start(name: str) -> str:
+        port = _free_port()
+        process = subprocess.Popen([sys.executable, str(SERVERS / name), "--port", str(port)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started.append(process)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return f"http://127.0.0.1:{port}"
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, f"{name} did not start"
+                time.sleep(0.05)
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def run_against(base_url: str, level: str, **extra: Any) -> SuiteResult:
+    """The whole suite by URL at `level` (--concurrency 8, the footprint bound of a deployment)."""
+    return run_suite(options(base_url=base_url, level=level, max_examples=2, concurrency=8,
+                             **CREDENTIALS, **extra))
+
+
+def not_served(result: SuiteResult) -> set[str]:
+    return {row.rule_id for row in result.rule_table() if row.why == NOT_SERVED}

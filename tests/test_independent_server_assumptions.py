@@ -1,0 +1,25 @@
+"""The contract suite against a server written apart from the kit that answers five assumptions
+of ours otherwise (tests/independent/assumptions_otherwise_server.md): 403 without an apikey,
+several intervention_ids[] read as any, soft-deleted calendars left out of lists, `deleted` as
+0/1, errors as HTML; and pages of 7, HTTP/1.0 with every connection closed, a second login that
+ends the first session. Documented passes; strict fails those assumptions' rules and no other.
+(Its own file: the test runner spreads files over the cores.)"""
+
+from __future__ import annotations
+
+import pytest
+from independent_servers import run_against, serve  # noqa: F401 - fixture
+from suite_runs import describe, failed_rules
+
+pytestmark = [pytest.mark.http, pytest.mark.slow]
+ANSWERED_OTHERWISE = {"auth.missing-apikey-401", "auth.unknown-apikey-401", "list.intervention-all",
+                      "list.deleted-listed", "show.assumed-representation", "invalid.rules"}
+
+
+def test_documented_passes_and_strict_fails_exactly_the_assumptions_answered_otherwise(serve):  # noqa: F811
+    base_url = serve("assumptions_otherwise_server.py")
+    documented = run_against(base_url, "documented")
+    assert documented.passed, describe(documented)
+    strict = run_against(base_url, "strict")
+    assert failed_rules(strict) == ANSWERED_OTHERWISE, describe(strict)
+    assert {failure.tag for failure in strict.failures} == {"ASM"}
