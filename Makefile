@@ -29,7 +29,7 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint browser screenshots contract bench profiles profiles-http spec mutation clean
+.PHONY: serve test lint browser screenshots contract bench profiles profiles-http independent-faults spec mutation clean
 
 $(STAMP): pyproject.toml
 	@if [ -e $(VENV) ] && [ "$$($(BIN)/python -c '$(PY_VERSION_CODE)' 2>/dev/null)" != "$(PYTHON_VERSION)" ]; then \
@@ -86,6 +86,12 @@ profiles: $(STAMP)
 profiles-http: $(STAMP)
 	PROFILE_HTTP=1 PROFILE_EXAMPLES=$(PROFILES) PROFILE_LAYERS=conformance,stateful,semantic,auth \
 		PROFILE_RANDOM=1 $(BIN)/python -m pytest -q tests/test_suite_under_profiles.py
+
+# The suite against 52 faults someone else planted in a server someone else wrote
+# (tests/independent/strict_server_faults.py): what each run failed, and how many were caught.
+# About 40 minutes on 2 cores; not part of `make test`.
+independent-faults: $(STAMP)
+	$(BIN)/python mutation/independent_faults.py
 
 # After editing spec/openapi.yaml: its derived keys, then its map (tests fail while either is stale).
 spec: $(STAMP)
