@@ -214,8 +214,8 @@ NOT_SERVED_RULES = {"resources.interventions", "resources.intervention-calendars
 
 def calendars_only(app: Any) -> Any:
     """`app` as a deployment of CONTRACT.md alone: no interventions or calendarsets (404); a
-    login that answers its own body, not the docs' example pro; `pageSize: "all"` for
-    `results=all` (pageSize = results); 404 for any path whose ids are not numbers, whatever
+    login that answers its own body, not the docs' example pro; `pageSize: 0` for `results=all`
+    (pageSize = results, read by Rails as an integer); 404 for any path whose ids are not numbers, whatever
     the method (routes constrained to digits). Every request that reached one of those paths is
     kept in `app.config["beyond"]`."""
     inner = app.wsgi_app
@@ -245,7 +245,7 @@ def calendars_only(app: Any) -> Any:
         elif "results=all" in query and served:
             document = json.loads(body)
             if isinstance(document, dict) and "pageSize" in document:
-                document["pageSize"] = "all"
+                document["pageSize"] = 0
         if document is not None:
             body = json.dumps(document).encode()
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]

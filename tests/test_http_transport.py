@@ -126,11 +126,12 @@ def test_an_unreachable_server_is_reported_without_the_apikey(apikey):
 
 
 def _conformance_with_one_slow_answer(delay_ms: int, **overrides) -> list[str]:
-    """The conformance layer by URL with one generated list of interventions answered after
-    `delay_ms`: the messages of what schemathesis could not test."""
+    """The conformance layer by URL with one generated read of an intervention (the spec's example,
+    21) answered after `delay_ms`: the messages of what schemathesis could not test. (Not the
+    interventions list: discovery reads it first, to learn whether the deployment serves it.)"""
     app = create_app()
     with serve_in_thread(app) as up:
-        fault = {"action": "delay", "method": "GET", "path": "^/api/v1/groups/4/interventions$",
+        fault = {"action": "delay", "method": "GET", "path": "^/api/v1/groups/4/interventions/21$",
                  "delay_ms": delay_ms, "times": 1}
         assert requests.post(f"{up.base_url}/_mock/faults", json=fault, timeout=5).status_code == 201
         result = run_suite(options(base_url=up.base_url, level="documented", layers=("conformance",),

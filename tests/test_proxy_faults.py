@@ -239,3 +239,16 @@ def test_a_busy_answer_passes_unjudged_with_a_note(status: int) -> None:
     assert violations(answer) == []
     assert entry["notes"] == [f"the upstream answered busy ({status}): not judged, a busy answer is no "
                               "contract failure"]
+
+
+@pytest.mark.parametrize("page_size", ["all", 0, None])
+def test_whatever_stands_for_all_in_page_size_is_no_violation(page_size: Any) -> None:
+    """pageSize = results, and results may be `all`: its echo, null, or the 0 Rails reads "all"
+    as - with every record on the page (a deployment of CONTRACT.md alone, run by the suite,
+    answered "all")."""
+    upstream_app = Rewrite("GET", "/calendars", _set(pageSize=page_size))
+    with upstream_wsgi(upstream_app) as upstream, proxy(upstream.base_url) as (_, url):
+        answer = requests.get(f"{url}{LIST}", params={"apikey": APIKEY, "results": "all"}, auth=AUTH,
+                              timeout=10)
+    assert answer.status_code == 200 and len(answer.json()["records"]) > 1
+    assert violations(answer) == []

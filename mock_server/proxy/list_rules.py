@@ -18,9 +18,11 @@ def check_list(findings: Findings, verdict: RequestVerdict, body: dict[str, Any]
     if not isinstance(records, list):
         return  # the schema names it
     served, total, page_size = len(records), body.get("totalRecords"), body.get("pageSize")
+    # For results=all, pageSize is whatever stands for it ("all", a count, null, 0): no bound.
+    bounded = is_int(page_size) and single_arg(verdict, "results") != "all"
     if is_int(body.get("recordsReturned")) and is_int(total):
         findings.expect("list.envelope", body["recordsReturned"] == served and total >= served
-                        and (not is_int(page_size) or served <= page_size),
+                        and (not bounded or served <= page_size),
                         f"recordsReturned {body['recordsReturned']}, {served} records, totalRecords "
                         f"{total}, pageSize {page_size}: recordsReturned = len(records) <= pageSize, "
                         "totalRecords >= recordsReturned", "body.recordsReturned")
@@ -76,8 +78,8 @@ def _paging(findings: Findings, verdict: RequestVerdict, body: dict[str, Any], s
                         and page_size <= DEFAULT_RESULTS,
             f"without paging parameters: startIndex {body.get('startIndex')!r}, pageSize {page_size!r} "
             f"(25, or the deployment's cap)", "body.pageSize")
-    if not is_int(page_size):
-        return  # for results=all it may say `all` or be null
+    if not is_int(page_size) or results == "all":
+        return  # for results=all it may say `all`, a count, 0 or null
     step = asked if asked is not None else total
     findings.expect("list.paging", page_size <= step,
                     f"pageSize {page_size} for results={results or DEFAULT_RESULTS}: "

@@ -39,11 +39,13 @@ def envelope(ctx: SuiteContext) -> None:
             exchange=exchange,
         )
         # pageSize = results (CONTRACT.md): an integer, or for `results=all` whatever stands for
-        # it (the echo "all", the count, or null); a deployment may also cap it.
+        # it (the echo "all", the count, null, or 0: Rails reads "all" as the integer 0), and no
+        # bound on the page then; a deployment may also cap it.
         page_size = body["pageSize"]
-        bounded = isinstance(page_size, int) and not isinstance(page_size, bool)
+        every = ("results", "all") in params
+        bounded = isinstance(page_size, int) and not isinstance(page_size, bool) and not every
         ctx.expect(
-            bounded or (("results", "all") in params and page_size in ("all", None)),
+            bounded or (every and (page_size in ("all", None) or isinstance(page_size, int))),
             "pageSize is an integer (for results=all it may say `all` or be null)",
             expected="an integer pageSize",
             actual=f"pageSize {page_size!r}",
