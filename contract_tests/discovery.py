@@ -34,7 +34,7 @@ def discover(ctx: SuiteContext) -> list[str]:
     jobs += [functools.partial(ctx.api.list, [("results", 1)], operation=operations[0])
              for _, operations in resources]
     answers = schedule.run_all(jobs, ctx.concurrency, True)
-    for intervention_id, found in zip(ids, answers, strict=False):
+    for intervention_id, found in zip(ids, answers[:len(ids)], strict=True):
         if found is not None and (found or not probed):
             ctx.interventions[intervention_id] = found
     for (resource, operations), exchange in zip(resources, answers[len(ids):], strict=True):
