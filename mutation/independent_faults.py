@@ -53,7 +53,8 @@ def _run(server: Path, level: str, report: Path) -> list[str]:
                         "--json", str(report), "--progress", "none", "--quiet"],
                        capture_output=True, timeout=RUN_TIMEOUT_S, cwd=ROOT)
         data = json.loads(report.read_text(encoding="utf-8"))
-        stopped = ["(run stopped: no verdict)"] if data.get("stopped") else []
+        cut_short = (data.get("stopped") or {}).get("why") == "run stopped"
+        stopped = ["(run stopped: no verdict)"] if cut_short else []
         return sorted({failure["rule_id"] for failure in data["failures"]}) + stopped
     finally:
         process.terminate()
