@@ -6,7 +6,7 @@ Nothing here starts a server; tests that need real HTTP start their own (or use 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +42,15 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[str], str]]:
+    """`serve("strict_server.py")`: a server of tests/independent in its own process, its base URL."""
+    from independent_servers import servers  # the contract suite's modules: only when asked for
+
+    with servers() as start:
+        yield start
 
 
 @pytest.fixture

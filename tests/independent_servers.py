@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -11,7 +12,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from suite_runs import options
 
 from contract_tests.model import NOT_SERVED
@@ -33,9 +33,10 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def serve() -> Iterator[Callable[[str], str]]:
-    """`serve("strict_server.py")` starts that server and returns its base URL."""
+@contextlib.contextmanager
+def servers() -> Iterator[Callable[[str], str]]:
+    """`start("strict_server.py")` starts that server in its own process and returns its base
+    URL; every server started is stopped on leaving."""
     started: list[subprocess.Popen] = []
 
     def start(name: str) -> str:
@@ -52,10 +53,12 @@ def serve() -> Iterator[Callable[[str], str]]:
                 assert process.poll() is None and time.monotonic() < deadline, f"{name} did not start"
                 time.sleep(0.05)
 
-    yield start
-    for process in started:
-        process.terminate()
-        process.wait(timeout=10)
+    try:
+        yield start
+    finally:
+        for process in started:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def run_against(base_url: str, level: str, **extra: Any) -> SuiteResult:

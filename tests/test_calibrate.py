@@ -10,7 +10,6 @@ import hashlib
 import itertools
 import random
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import pytest
 import yaml
 from calendar_fixtures import load_fixtures
 from calendar_spec import profiles
+from going_away import served_until
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -216,22 +216,10 @@ def test_a_deployment_that_stops_answering_part_way_keeps_what_was_settled(tmp_p
     """Minutes of probing should not come to one stderr line: the questions settled before the
     deployment went away are reported and written, the rest unknown for that reason (exit 2)."""
     out, report = tmp_path / "partial.yaml", tmp_path / "partial.md"
-    app = create_app(profile="contrarian")
-    server = serve_in_thread(app)
-    inner, seen = app.wsgi_app, itertools.count(1)
-
-    def stops(environ, start_response):
-        if next(seen) == 120:
-            threading.Thread(target=server.stop, daemon=True).start()
-        return inner(environ, start_response)
-
-    app.wsgi_app = stops
-    try:
+    with served_until(create_app(profile="contrarian"), 120) as server:
         code = cli.main(["calibrate", "--base-url", server.base_url, "--apikey", DEMO["apikey"],
                          "--user", DEMO["user"], "--password", DEMO["password"], "--group-id", "4",
                          "--out", str(out), "--report", str(report)])
-    finally:
-        server.stop()
     printed, err = capsys.readouterr()
     assert code == 2
     assert "the deployment stopped answering" in err and "**Stopped early**" in printed

@@ -5,14 +5,13 @@ differences, each named after that question and no other."""
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 import re
 import socket
-import threading
 
 import pytest
 from calendar_spec.profiles import questions
+from going_away import served_until
 from spec_validation import DEMO
 
 from contract_tests.cli import main
@@ -200,30 +199,13 @@ def test_cli_usage_errors_and_unreachable_servers_exit_2(argv, capsys):
     assert "calendar-contract" in capsys.readouterr().err
 
 
-def _stops_after(app, requests: int):
-    """`app` served on 127.0.0.1, going away (a redeploy) as its `requests`-th request comes in."""
-    server = serve_in_thread(app)
-    inner, seen = app.wsgi_app, itertools.count(1)
-
-    def stops(environ, start_response):
-        if next(seen) == requests:
-            threading.Thread(target=server.stop, daemon=True).start()
-        return inner(environ, start_response)
-
-    app.wsgi_app = stops
-    return server
-
-
 def test_a_server_that_stops_answering_mid_diff_still_gets_the_steps_compared_so_far(tmp_path, capsys):
     """Half an hour of steps should not come to one stderr line: what was compared before the
     server went away is printed and written, with no verdict (exit 2)."""
     report = tmp_path / "diff.json"
-    server = _stops_after(create_app(), 12)
-    try:
+    with served_until(create_app(), 12) as server:
         code = main(["diff", "--against", server.base_url, *DEMO_CREDENTIALS, "--seed", "3",
                      "--steps", "25", "--report-json", str(report)])
-    finally:
-        server.stop()
     out, err = capsys.readouterr()
     assert code == 2
     assert "a server stopped answering" in err

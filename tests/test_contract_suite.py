@@ -8,16 +8,15 @@ stays well under three minutes; `calendar-contract run` with its defaults is the
 
 from __future__ import annotations
 
-import itertools
 import json
 import socket
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from going_away import served_until
 from suite_runs import (
     ALL_RULES,
     APIKEY,
@@ -228,25 +227,12 @@ def test_a_server_that_stops_answering_mid_run_still_gets_its_reports(tmp_path, 
     """A staging redeployed (or gone) in the middle of a run: no verdict (exit 2), but the JUnit,
     JSON and HTML reports say what was checked before and why the rest was not, CI sees an
     error, and no report or log line holds the apikey."""
-    app = create_app()
-    server = serve_in_thread(app)
-    inner = app.wsgi_app
-    matching = itertools.count(1)
-
-    def stops_after_a_while(environ, start_response):
-        if stop_at(environ) and next(matching) == nth:
-            threading.Thread(target=server.stop, daemon=True).start()
-        return inner(environ, start_response)
-
-    app.wsgi_app = stops_after_a_while
     junit, report, html = tmp_path / "contract.xml", tmp_path / "contract.json", tmp_path / "contract.html"
-    try:
+    with served_until(create_app(), nth, stop_at) as server:
         code = cli.main(["run", "--base-url", server.base_url, "--apikey", APIKEY, "--user", "pro@demo.test",
                          "--password", PASSWORD, "--group-id", "4", "--level", "documented",
                          "--layers", layers, "--max-examples", "2", "--junit-xml", str(junit),
                          "--json", str(report), "--html", str(html), "--progress", "none"])
-    finally:
-        server.stop()
     out, err = capsys.readouterr()
     assert code == 2
     assert "the server stopped answering" in err and "STOPPED, NO VERDICT" in out

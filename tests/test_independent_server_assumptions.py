@@ -8,7 +8,7 @@ ends the first session. Documented passes; strict fails those assumptions' rules
 from __future__ import annotations
 
 import pytest
-from independent_servers import run_against, serve  # noqa: F401 - fixture
+from independent_servers import run_against
 from suite_runs import describe, failed_rules
 
 pytestmark = [pytest.mark.http, pytest.mark.slow]
@@ -16,7 +16,7 @@ ANSWERED_OTHERWISE = {"auth.missing-apikey-401", "auth.unknown-apikey-401", "lis
                       "list.deleted-listed", "show.assumed-representation", "invalid.rules"}
 
 
-def test_documented_passes_and_strict_fails_exactly_the_assumptions_answered_otherwise(serve):  # noqa: F811
+def test_documented_passes_and_strict_fails_exactly_the_assumptions_answered_otherwise(serve):
     base_url = serve("assumptions_otherwise_server.py")
     documented = run_against(base_url, "documented")
     assert documented.passed, describe(documented)

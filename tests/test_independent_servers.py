@@ -6,19 +6,19 @@ whatever it answers to the open questions; one that answers assumptions of ours 
 from __future__ import annotations
 
 import pytest
-from independent_servers import BEYOND_CALENDARS, not_served, run_against, serve  # noqa: F401 - fixture
+from independent_servers import BEYOND_CALENDARS, not_served, run_against
 from suite_runs import describe, failed_rules
 
 pytestmark = [pytest.mark.http, pytest.mark.slow]
 
 
-def test_a_correct_server_with_other_answers_passes_strict(serve):  # noqa: F811
+def test_a_correct_server_with_other_answers_passes_strict(serve):
     result = run_against(serve("strict_server.py"), "strict")
     assert result.passed, describe(result)
     assert not_served(result) == BEYOND_CALENDARS["strict"]
 
 
-def test_pages_counted_and_capped_otherwise_pass_documented_and_fail_strict_on_one_assumption(serve):  # noqa: F811
+def test_pages_counted_and_capped_otherwise_pass_documented_and_fail_strict_on_one_assumption(serve):
     base_url = serve("capped_pages_server.py")
     interventions = dict(intervention_ids=[501, 502, 503])  # above the 1..100 the suite probes
     documented = run_against(base_url, "documented", **interventions)

@@ -5,17 +5,16 @@ differs; a mock answering the open questions otherwise differs, every difference
 from __future__ import annotations
 
 import base64
-import itertools
 import json
 import re
 import shlex
 import socket
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from calendar_spec.profiles import questions
+from going_away import served_until
 from har_recording import HarRecorder, browser_noise, recording_api
 from recorded_sessions import APIKEY, IDENTITY, PASSWORD, clinic_seed, record_session, recorded_clinic
 
@@ -291,22 +290,11 @@ def test_a_target_that_stops_answering_mid_replay_still_gets_the_requests_compar
     verdict (exit 2) and the recording's secrets still masked."""
     har, _, _ = recorded_clinic(tmp_path)
     target = create_app(json.loads(_seed_file(har, tmp_path).read_text()))
-    server = serve_in_thread(target)
-    inner, seen = target.wsgi_app, itertools.count(1)
-
-    def stops(environ, start_response):
-        if next(seen) == 12:
-            threading.Thread(target=server.stop, daemon=True).start()
-        return inner(environ, start_response)
-
-    target.wsgi_app = stops
     report = tmp_path / "replay.json"
     capsys.readouterr()
-    try:
+    with served_until(target, 12) as server:
         code = main(["replay", str(har), "--base-url", server.base_url, *SEEDED,
                      "--report-json", str(report)])
-    finally:
-        server.stop()
     out, err = capsys.readouterr()
     assert code == 2
     assert "the target stopped answering" in err
