@@ -41,7 +41,7 @@ def calendar_path(group_id: Any, calendar_id: Any, suffix: str = "") -> str:
 LOGIN_PATH = path_of("login")
 
 
-def _member_id(operation: str) -> str:
+def member_id(operation: str) -> str:
     """The path parameter naming the record of a show operation (its last one)."""
     return re.findall(r"\{(\w+)\}", OPERATIONS[operation][1])[-1]
 
@@ -142,7 +142,7 @@ class Api:
 
     def show_one(self, operation: str, record_id: Any, *, group: Any = None, **kw: Any) -> Exchange:
         """One record of another resource of the spec: `operation` names its show (getIntervention)."""
-        path = path_of(operation, "", group_id=self._group(group), **{_member_id(operation): record_id})
+        path = path_of(operation, "", group_id=self._group(group), **{member_id(operation): record_id})
         return self.request("GET", path, **kw)
 
     def show(self, calendar_id: Any, *, group: Any = None, suffix: str = "", **kw: Any) -> Exchange:

@@ -4,7 +4,9 @@
 - the interventions in use: ids given as options, else probed through the list's own
   `intervention_ids[]` filter (1 .. probe limit); an id whose filter answers calendars is in use;
 - which resources beyond the Calendar one (spec tags marked x-optional-resource) the deployment
-  serves: one whose list answers 404 for the group whose calendars it lists is not served.
+  serves: one whose list answers 404 for the group whose calendars it lists is not served,
+  unless a record of it the calendars name (an intervention or calendarset in use) answers 200:
+  then the list's 404 is a fault its rules judge, not a resource left out.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import functools
 
 from . import schedule
+from .client import member_id
 from .context import SuiteContext
 from .model import DEFAULT_INTERVENTION_PROBES, CheckFailed
 from .spec_facts import OPERATIONS, OPTIONAL_RESOURCES
@@ -38,7 +41,10 @@ def discover(ctx: SuiteContext) -> list[str]:
         if found is not None and (found or not probed):
             ctx.interventions[intervention_id] = found
     for (resource, operations), exchange in zip(resources, answers[len(ids):], strict=True):
-        if exchange.status == 404:
+        if exchange.status == 404 and _record_answers(ctx, operations):
+            notes.append(f"the {resource} list answers 404 for group {ctx.group_id} but a record of it "
+                         "answers 200: the deployment serves them, their rules are checked")
+        elif exchange.status == 404:
             why = (f"the deployment does not serve the {resource} (GET {OPERATIONS[operations[0]][1]} "
                    f"answers 404 for group {ctx.group_id}, whose calendars it lists): beyond the Calendar "
                    "resource")
@@ -55,6 +61,15 @@ def discover(ctx: SuiteContext) -> list[str]:
         + (f" (probed ids 1..{len(ids)})" if probed else " (given)")
     )
     return notes
+
+
+def _record_answers(ctx: SuiteContext, operations: list[str]) -> bool:
+    """Whether the show of the resource (`operations[1]`) answers 200 for the first record of it
+    the group's calendars name: one read, none when the calendars name none."""
+    show = operations[1] if len(operations) > 1 else None
+    in_use = {"intervention_id": sorted(ctx.interventions), "calendarset_id": ctx.calendarsets}
+    known = in_use.get(member_id(show), []) if show is not None else []
+    return bool(known) and ctx.api.show_one(show, known[0]).status == 200
 
 
 def _intervention(ctx: SuiteContext, intervention_id: int) -> list[int] | None:

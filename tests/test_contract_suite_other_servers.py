@@ -268,5 +268,33 @@ def test_passes_a_deployment_of_the_calendar_resource_alone(level):
     assert result.passed, describe(result)
     not_served = {row.rule_id for row in result.rule_table() if row.why == NOT_SERVED}
     assert not_served == {rule for rule in NOT_SERVED_RULES if rule in rule_ids(level)}
+    # Discovery only: each list, and one record the calendars name (its 404 too: not served).
     assert app.config["beyond"] == [f"GET /api/v1/groups/{GROUP}/interventions",
-                                    f"GET /api/v1/groups/{GROUP}/calendarsets"]  # discovery only
+                                    f"GET /api/v1/groups/{GROUP}/calendarsets",
+                                    f"GET /api/v1/groups/{GROUP}/interventions/21",
+                                    f"GET /api/v1/groups/{GROUP}/calendarsets/8"]
+
+
+def list_answers_404(app: Any, resource: str) -> Any:
+    """`app` with a fault: the list of `resource` answers 404, its records are still served."""
+    inner = app.wsgi_app
+
+    def deployment(environ, start_response):
+        if environ.get("PATH_INFO", "").removesuffix(".json").endswith(f"/{resource}"):
+            start_response("404 Not Found", [("Content-Type", "application/json")])
+            return [b'{"error": "not found"}']
+        return inner(environ, start_response)
+
+    app.wsgi_app = deployment
+    return app
+
+
+@pytest.mark.parametrize(("resource", "rule"), [("interventions", "resources.interventions"),
+                                                ("calendarsets", "resources.calendarset-of-group")])
+def test_a_list_that_answers_404_while_its_records_answer_fails_not_skips(resource, rule):
+    """A 404 on a list says "not served" only if the records the calendars name are not served
+    either: a deployment that serves them and 404s the list has a fault, and its rule fails."""
+    result = run_suite(options(list_answers_404(create_app(), resource), layers=("semantic",)))
+    assert rule in failed_rules(result), describe(result)
+    assert not {row.rule_id for row in result.rule_table() if row.why == NOT_SERVED}
+    assert any(f"the {resource} list answers 404" in note for note in result.notes)
