@@ -17,10 +17,13 @@ HELP = ("with --base-url, if left out: from the environment ("
         + "), off the command line")
 
 
-def fill(args: argparse.Namespace) -> None:
-    """Set each credential option of `args` that is absent from its variable, when it has one."""
-    if not getattr(args, "base_url", None):
+def fill(args: argparse.Namespace, prefix: str = "") -> None:
+    """Set each credential option of `args` that is absent from its variable, when it has one.
+    `prefix`: the options of another side (diff's `against_`), read from the same variables
+    when that side has a base URL."""
+    if not getattr(args, f"{prefix}base_url", None):
         return
     for option, variable in VARIABLES.items():
-        if hasattr(args, option) and getattr(args, option) is None and os.environ.get(variable):
-            setattr(args, option, os.environ[variable])
+        name = f"{prefix}{option}"
+        if hasattr(args, name) and getattr(args, name) is None and os.environ.get(variable):
+            setattr(args, name, os.environ[variable])

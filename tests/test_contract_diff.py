@@ -158,6 +158,20 @@ def test_cli_over_http_same_mock_exits_0_and_writes_the_json_report(tmp_path, ca
     assert len(document["steps"]) == 25 and "[Filtered]" in document["steps"][0]["curl"]["b"]
 
 
+def test_cli_reads_a_deployments_credentials_from_the_environment(monkeypatch, capsys):
+    """As `run` does: kept off the command line (`ps` shows it on a shared CI runner). A is the
+    kit's mock (the demo credentials), B a deployment whose credentials only the environment holds."""
+    monkeypatch.setenv("CLICRDV_APIKEY", DEMO_OPTIONS["apikey"])
+    monkeypatch.setenv("CLICRDV_USER", DEMO_OPTIONS["user"])
+    monkeypatch.setenv("CLICRDV_PASSWORD", DEMO_OPTIONS["password"])
+    with serve_in_thread(create_app()) as server:
+        code = main(["diff", "--against", server.base_url, "--against-group-id", "4", "--seed", "3",
+                     "--steps", "12"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert DEMO_OPTIONS["password"] not in out
+
+
 def test_cli_over_http_contrarian_exits_1_naming_the_questions(tmp_path, capsys):
     report = tmp_path / "diff.json"
     with serve_in_thread(create_app(profile="contrarian")) as server:

@@ -7,7 +7,9 @@ answer alike, 1 when they differ, 2 on bad options, refused credentials or an un
 
 A side without a base URL is the kit's mock, in-process, with the demo credentials (unless that
 side's own credential options are given); `--profile` / `--against-profile` make it answer the
-open questions as a profile says. B's credentials default to A's when B is a base URL.
+open questions as a profile says. B's credentials default to A's when B is a base URL. A side
+that is a base URL reads a credential left out from CLICRDV_APIKEY, CLICRDV_USER,
+CLICRDV_PASSWORD (off the command line, where `ps` shows it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import random
 import sys
 from collections.abc import Callable
 from typing import Any
+
+from .. import credentials_env
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
 CREDENTIALS = ("apikey", "user", "password", "group_id")
@@ -30,9 +34,9 @@ def add_parser(commands: Any) -> None:
         group = diff.add_argument_group(f"side {side}")
         group.add_argument(what, dest=f"{flag.replace('-', '_')}base_url" if flag else "base_url",
                            metavar="URL", help="the deployment (default: the kit's mock, in-process)")
-        group.add_argument(f"--{flag}apikey", help="the application's API key")
+        group.add_argument(f"--{flag}apikey", help=f"the application's API key; {credentials_env.HELP}")
         group.add_argument(f"--{flag}user", help="a Pro user's email (HTTP Basic)")
-        group.add_argument(f"--{flag}password", help="that user's password")
+        group.add_argument(f"--{flag}password", help=f"that user's password; {credentials_env.HELP}")
         group.add_argument(f"--{flag}group-id", type=int, help="the group the scenario works in")
         group.add_argument(f"--{flag}profile", metavar="FILE|default|contrarian",
                            help="the in-process mock answers the open questions as this profile says")
@@ -47,11 +51,16 @@ def main(args: argparse.Namespace) -> int:
     from .scenario import DEFAULT_STEPS
     from .sides import DiffUsageError, SideOptions
 
+    credentials_env.fill(args)  # A's, when A is a deployment
     a = SideOptions(base_url=args.base_url, profile=args.profile,
                     **{key: getattr(args, key) for key in CREDENTIALS})
     b_values = {key: getattr(args, f"against_{key}") for key in CREDENTIALS}
     if args.against_base_url:  # a deployment: what is not given for B is A's
         b_values = {key: getattr(args, key) if value is None else value for key, value in b_values.items()}
+        for key, value in b_values.items():  # A the kit's mock: B's from the environment
+            setattr(args, f"against_{key}", value)
+        credentials_env.fill(args, prefix="against_")
+        b_values = {key: getattr(args, f"against_{key}") for key in CREDENTIALS}
     b = SideOptions(base_url=args.against_base_url, profile=args.against_profile, **b_values)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     steps = DEFAULT_STEPS if args.steps is None else args.steps
