@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from calendar_spec.like import LikePattern, fold_case
+from calendar_spec.like import LikePattern, fold_case, keep_case
 
 
 def fold_accents(text: str) -> str:
@@ -51,12 +51,8 @@ def is_ordered(values: Sequence[Any], descending: bool = False) -> bool:
 def like_matches(value: str, pattern: str, *, ignore_case: bool, loose: bool = False) -> bool:
     """SQL LIKE (`%` any run, `_` one character), by the contract's own matcher (no regex)."""
     if loose:
-        return LikePattern(fold_accents(pattern), fold=_same).matches(fold_accents(value))
-    return LikePattern(pattern, fold=fold_case if ignore_case else _same).matches(value)
-
-
-def _same(text: str) -> str:
-    return text
+        return LikePattern(fold_accents(pattern), fold=keep_case).matches(fold_accents(value))
+    return LikePattern(pattern, fold=fold_case if ignore_case else keep_case).matches(value)
 
 
 def contains(haystack: Any, needle: str, *, loose: bool = False) -> bool:

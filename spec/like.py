@@ -29,6 +29,11 @@ def fold_case(text: str) -> str:
     return "".join(_fold_char(char) for char in text)
 
 
+def keep_case(text: str) -> str:
+    """The fold that folds nothing: `LikePattern(pattern, fold=keep_case)` compares case by case."""
+    return text
+
+
 def _fold_char(char: str) -> str:
     for folded in (char.casefold(), char.lower()):
         if len(folded) == 1:

@@ -169,6 +169,17 @@ def test_equals_case(answer, found):
     assert (1 in listed) is found
 
 
+@pytest.mark.parametrize(("answer", "found"), [("ignored", True), ("sensitive", False)])
+def test_like_case(answer, found):
+    client = client_with(like_case=answer)
+    name = client.get(calendar_path(1)).get_json()["name"]
+    pattern = f"%{name[1:4].swapcase()}%"
+    for op, keeps in (("like", found), ("not like", not found)):
+        assert (1 in ids(client.get(calendars_path(), query=conditions("name", op, pattern)))) is keeps
+    # The pattern in the stored case matches either way, `_` and `%` too.
+    assert 1 in ids(client.get(calendars_path(), query=conditions("name", "like", f"_{name[1:4]}%")))
+
+
 @pytest.mark.parametrize(("answer", "keeps_null"), [("excluded", False), ("included", True)])
 def test_negations_and_nulls(answer, keeps_null):
     client = client_with(negation_nulls=answer)

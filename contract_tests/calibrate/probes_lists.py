@@ -12,6 +12,7 @@ from typing import Any
 
 from calendar_spec.profiles import questions
 
+from .. import textmatch
 from ..model import deleted_flag
 from .registry import Reading, Unsettled, probe
 from .session import Pairs, Session, telling_pairs
@@ -128,6 +129,48 @@ def equals_case(session: Session) -> list[Reading]:
                                 f"{len(expected['exact'])}, ignoring case: {len(expected['insensitive'])})",
                                 [controls[0], exchanges[0]]))
     return readings
+
+
+@probe("like_case", writes=False)
+def like_case(session: Session) -> list[Reading]:
+    """`like`, then `not like`, with three letters of a name in the other case: the records
+    holding them in any case, or in that case only (after a control: the letters as stored
+    find their record)."""
+    population = session.population()
+    records = population.records
+    picks: list[tuple[int, str, str, dict[str, set[int]]]] = []
+    named = _named(records)
+    for record in records:
+        for word in textmatch.ascii_words(record.get("name"), 4):
+            part = word[1:4]
+            sent = part.swapcase()
+            expected = {"ignored": {r["id"] for r in named if sent.casefold() in r["name"].casefold()},
+                        "sensitive": {r["id"] for r in named if sent in r["name"]}}
+            if expected["ignored"] != expected["sensitive"] and all(part != pick[1] for pick in picks):
+                picks.append((record["id"], part, sent, expected))
+                break
+        if len(picks) == 2:
+            break
+    if not picks:
+        raise Unsettled(f"needs a calendar named with an ASCII word of 4 letters; {population.what}")
+    readings = []
+    for (record_id, part, sent, expected), op in zip(picks * 2, ("like", "not like"), strict=False):
+        found, controls = session.read_all([*population.params, *condition("name", "like", f"%{part}%")])
+        if record_id not in _ids(found):
+            readings.append(Reading(None, f"name like '%{part}%' did not list calendar {record_id}, whose "
+                                    "name holds it", controls[:1]))
+            continue
+        got, exchanges = session.read_all([*population.params, *condition("name", op, f"%{sent}%")])
+        kept = _ids(got) if op == "like" else _ids(named) - _ids(got)
+        readings.append(Reading(_which(kept, expected),
+                                f"name {op} '%{sent}%' listed {len(got)} (holding {sent!r} in any case: "
+                                f"{len(expected['ignored'])}, as sent: {len(expected['sensitive'])})",
+                                [controls[0], exchanges[0]]))
+    return readings
+
+
+def _named(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [record for record in records if isinstance(record.get("name"), str)]
 
 
 @probe("negation_nulls", writes=False)

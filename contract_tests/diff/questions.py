@@ -13,6 +13,7 @@ from typing import Any
 
 from calendar_spec.profiles import questions
 
+from .. import textmatch
 from ..model import deleted_flag
 from ..spec_facts import CALENDAR_FIELDS
 from .compare import same
@@ -58,6 +59,18 @@ def _case_only(seen: Seen, record: dict[str, Any]) -> bool:
         if c.get("op") in ("=", "!=", "in", "not in") and isinstance(value, str):
             wanted = c.get("value", "").split(",") if "in" in c["op"] else [c.get("value", "")]
             if any(w.casefold() == value.casefold() and w != value for w in wanted):
+                return True
+    return False
+
+
+def _like_case_only(seen: Seen, record: dict[str, Any]) -> bool:
+    """A `like` / `not like` on a string whose pattern this calendar meets ignoring case only."""
+    for c in seen.step.conditions():
+        value = record.get(c.get("field", ""))
+        if c.get("op") in ("like", "not like") and isinstance(value, str):
+            pattern = c.get("value", "")
+            if textmatch.like_matches(value, pattern, ignore_case=True) != \
+                    textmatch.like_matches(value, pattern, ignore_case=False):
                 return True
     return False
 
@@ -170,7 +183,14 @@ def _unsorted(with_dir: bool) -> Callable[[Seen], bool]:
     another order or, where a page cuts them, others. (diff's scenario never shows it: its sort
     values rise as its ids do; a recording does.)"""
     return listed({"$.records"}, {"order", "records"}, lambda seen: (
-        not seen.step.param("sort") and bool(seen.step.param("dir")) == with_dir and seen.same_total()))
+        not seen.step.param("sort") and bool(seen.step.param("dir")) == with_dir and seen.same_total()
+        and _as_many_on_the_page(seen)))
+
+
+def _as_many_on_the_page(seen: Seen) -> bool:
+    """Both pages hold as many records (a page cut shorter is page_cap's)."""
+    pages = seen.pages()
+    return pages is not None and len(pages[0]["records"]) == len(pages[1]["records"])
 
 
 def _publicname_only(seen: Seen, record: dict[str, Any]) -> bool:
@@ -240,6 +260,7 @@ EXPLAINS: tuple[tuple[str, Callable[[Seen], bool]], ...] = (
     ("deleted_calendars", matches(_deleted_hidden)),
     ("equals_case", matches(extra_record(_case_only))),
     ("negation_nulls", matches(extra_record(_negated_null))),
+    ("like_case", matches(extra_record(_like_case_only))),
     # Only a replay of recorded traffic shows these (the diff scenario is blind to them):
     ("default_order", _unsorted(with_dir=False)),
     ("dir_without_sort", _unsorted(with_dir=True)),

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from calendar_spec.like import LikePattern
+from calendar_spec.like import LikePattern, keep_case
 
 from ..errors import BadRequest
 
@@ -37,6 +37,7 @@ class ListAnswers:
     dir_reverses_default: bool = False
     default_by_sort: bool = False
     search_name_only: bool = False
+    like_case_sensitive: bool = False
 
     @classmethod
     def of(cls, settings: Any) -> ListAnswers:
@@ -52,6 +53,7 @@ class ListAnswers:
             dir_reverses_default=settings.dir_without_sort == "reverses",
             default_by_sort=settings.default_order == "sort",
             search_name_only=settings.search_fields == "name",
+            like_case_sensitive=settings.like_case == "sensitive",
         )
 
     @property
@@ -84,7 +86,7 @@ class Condition:
         if not folded:
             try:
                 if op in LIKE_OPS:
-                    match, wanted = value.matches, op == "like"
+                    match, wanted = self._like(answers).matches, op == "like"
                     return [r for r in records if ((v := r.get(field)) is None and null) or (
                         v is not None and match(v if isinstance(v, str) else str(v)) is wanted)]
                 if op in ("in", "not in"):
@@ -99,11 +101,16 @@ class Condition:
         keep = self.keeps(answers)
         return [record for record in records if keep(record.get(field))]
 
+    def _like(self, answers: ListAnswers) -> LikePattern:
+        """The `like` pattern as the answers compare it: case ignored (parsed so), or case by case
+        (compiled again from the text, in time linear in it)."""
+        return LikePattern(self.text, fold=keep_case) if answers.like_case_sensitive else self.value
+
     def _test(self, answers: ListAnswers) -> Callable[[Any], bool]:
         op, value = self.op, self.value
         if op in LIKE_OPS:
             wanted = op == "like"
-            match = value.matches
+            match = self._like(answers).matches
             return lambda actual: match(actual if isinstance(actual, str) else str(actual)) is wanted
         fold = answers.equals_ignore_case and op in ("=", "!=", "in", "not in")
         if fold:

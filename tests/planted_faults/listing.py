@@ -234,6 +234,14 @@ def condition_like_keeps_nulls(app: Flask) -> None:
     wrap_list(app, change)
 
 
+@fault("list.like-ignores-case", layer="semantic",
+       probe=lambda api: api.ids(*_conditions("name", "like", "%ART%")))
+def condition_like_case_sensitive(app: Flask) -> None:
+    """`like` compares case by case ("%ART%" no longer finds "Dr Martin"): the mock's
+    `like_case: sensitive` answer, which breaks an assumption, not what the docs state."""
+    mock_of(app).configure(like_case="sensitive")
+
+
 @fault("list.paging-defaults", layer="semantic", probe=lambda api: api.list().body["pageSize"])
 def default_page_of_ten(app: Flask) -> None:
     """Without `results`, a page holds 10 records (pageSize 10) instead of 25."""

@@ -1,9 +1,10 @@
 """`conditions[i][field|op|value]`: every operator keeps exactly the matching records.
 
 Expected sets are computed from the group's own `results=all` list. Integer fields give exact
-answers; on strings the case and accent sensitivity of `=` (left open) and of `like` (ASM,
-checked only at strict) are bounded: the answer must hold what the narrowest reading matches
-and nothing the widest reading would not.
+answers; on strings the case and accent sensitivity of `=` (left open) and of `like` are
+bounded: the answer must hold what the narrowest reading matches and nothing the widest reading
+would not. That `like` ignores case is an assumption with a rule of its own
+(list.like-ignores-case, ASM: checked at strict only, with a pattern in capitals).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from ... import textmatch
 from ...context import SuiteContext
-from ...model import READ_ONLY, Skip
+from ...model import NO_DATA, READ_ONLY, Skip
 from ...registry import rule
 
 LAYER = "semantic"
@@ -63,32 +64,29 @@ def _int_cases(records: list[Record]) -> list[tuple[list[tuple[str, str, Any]], 
     return cases
 
 
-def _text_cases(ctx: SuiteContext, records: list[Record]):
-    """(conditions, must-match predicate, may-match predicate) for string operators on `name`."""
-    like_ignores_case = ctx.assumptions  # `like` ignoring case is ASM: asserted only at strict
+def _like_word(records: list[Record]) -> str | None:
+    """A word of 4 ASCII letters or more of some calendar's name, to look for with `like`."""
+    return next((w for r in records for w in textmatch.ascii_words(r.get("name"), 4)), None)
+
+
+def _text_cases(records: list[Record]):
+    """(conditions, must-match predicate, may-match predicate) for string operators on `name`.
+    `like` patterns are sent in the stored case: whether `like` ignores case is its own rule
+    (list.like-ignores-case, ASM)."""
     cases = []
-    word = next((w for r in records for w in textmatch.ascii_words(r.get("name"), 4)), None)
+    word = _like_word(records)
     if word is not None:
-        part = word[1:4]
-        pattern = f"%{part.upper()}%"
-        low = f"%{part}%"
+        low = f"%{word[1:4]}%"
 
-        def like_must(r, p=pattern, lo=low):
-            return textmatch.like_matches(
-                r["name"], p if like_ignores_case else lo, ignore_case=like_ignores_case
-            )
+        def like_must(r, p=low):
+            return textmatch.like_matches(r["name"], p, ignore_case=False)
 
-        def like_may(r, p=pattern):
+        def like_may(r, p=low):
             return textmatch.like_matches(r["name"], p, ignore_case=True, loose=True)
 
-        cases.append(([("name", "like", pattern if like_ignores_case else low)], like_must, like_may))
-        cases.append(
-            (
-                [("name", "not like", pattern if like_ignores_case else low)],
-                lambda r, m=like_may: not m(r),
-                lambda r, m=like_must: not m(r),
-            )
-        )
+        cases.append(([("name", "like", low)], like_must, like_may))
+        cases.append(([("name", "not like", low)], lambda r, m=like_may: not m(r),
+                      lambda r, m=like_must: not m(r)))
         underscore = f"%{word[0]}_{word[2:4]}%"
 
         def under_must(r, p=underscore):
@@ -99,8 +97,7 @@ def _text_cases(ctx: SuiteContext, records: list[Record]):
 
         cases.append(([("name", "like", underscore)], under_must, under_may))
         # `like` twice on one field: both patterns hold, the wider one does not replace the other
-        cases.append(([("name", "like", pattern if like_ignores_case else low), ("name", "like", "%")],
-                      like_must, like_may))
+        cases.append(([("name", "like", low), ("name", "like", "%")], like_must, like_may))
     name = next((r["name"] for r in records if isinstance(r.get("name"), str)), None)
     if name is not None:
         cases.append(
@@ -192,20 +189,48 @@ def conditions(ctx: SuiteContext) -> None:
             actual=f"ids {got}",
             exchange=exchange,
         )
-    for conds, must, may in _text_cases(ctx, records) + _null_cases(records):
-        got = {r["id"] for r in ctx.records(_query(conds))}
-        exchange = ctx.last_exchange()
-        low = {r["id"] for r in records if must(r)}
-        high = {r["id"] for r in records if may(r)}
-        ctx.expect(
-            low <= got <= high,
-            f"conditions {conds} keep exactly the matching records",
-            expected=f"ids {sorted(low)}"
-            + (f" (or up to {sorted(high)}, by collation)" if high != low else ""),
-            actual=f"ids {sorted(got)}",
-            exchange=exchange,
-        )
+    for conds, must, may in _text_cases(records) + _null_cases(records):
+        _expect_kept(ctx, records, conds, must, may)
     _negations_complement(ctx, records)
+
+
+def _expect_kept(ctx: SuiteContext, records: list[Record], conds: list[tuple[str, str, Any]],
+                 must: Callable[[Record], bool], may: Callable[[Record], bool]) -> None:
+    """The list under `conds` keeps every record `must` holds for and none `may` does not."""
+    got = {r["id"] for r in ctx.records(_query(conds))}
+    exchange = ctx.last_exchange()
+    low = {r["id"] for r in records if must(r)}
+    high = {r["id"] for r in records if may(r)}
+    ctx.expect(
+        low <= got <= high,
+        f"conditions {conds} keep exactly the matching records",
+        expected=f"ids {sorted(low)}" + (f" (or up to {sorted(high)}, by collation)" if high != low else ""),
+        actual=f"ids {sorted(got)}",
+        exchange=exchange,
+    )
+
+
+@rule("list.like-ignores-case", layer=LAYER, retry=True)
+def like_ignores_case(ctx: SuiteContext) -> None:
+    """`like` and `not like` with a pattern in capitals keep exactly the names it matches in any
+    case (accents may count or not: collation)."""
+    records = ctx.records()
+    if not records and not ctx.read_only:
+        ctx.own_calendar()  # named by the run: a word to look for
+        records = ctx.records()
+    word = _like_word(records)
+    if word is None:
+        raise Skip("no calendar of the group has a name with a word of 4 letters to look for", why=NO_DATA)
+    pattern = f"%{word[1:4].upper()}%"
+
+    def must(r: Record) -> bool:
+        return textmatch.like_matches(r["name"], pattern, ignore_case=True)
+
+    def may(r: Record) -> bool:
+        return textmatch.like_matches(r["name"], pattern, ignore_case=True, loose=True)
+
+    _expect_kept(ctx, records, [("name", "like", pattern)], must, may)
+    _expect_kept(ctx, records, [("name", "not like", pattern)], lambda r: not may(r), lambda r: not must(r))
 
 
 def _negations_complement(ctx: SuiteContext, records: list[Record]) -> None:
