@@ -74,3 +74,23 @@ def ascii_words(text: Any, length: int = 4) -> list[str]:
     if not isinstance(text, str):
         return []
     return [word for word in re.findall(r"[A-Za-z]+", text) if len(word) >= length]
+
+
+def case_telling_parts(names: Sequence[Any], count: int = 1) -> list[tuple[str, str]]:
+    """Up to `count` (part, sent) pairs: three letters of an ASCII word of a name, and the same
+    letters in the other case, such that the names holding `sent` ignoring case are not those
+    holding it case by case (a `like` with it tells whether case is ignored). Distinct parts."""
+    texts = [name for name in names if isinstance(name, str)]
+    picks: list[tuple[str, str]] = []
+    for name in texts:
+        for word in ascii_words(name, 4):
+            part = word[1:4]
+            sent = part.swapcase()
+            ignoring = {index for index, text in enumerate(texts) if sent.casefold() in text.casefold()}
+            exactly = {index for index, text in enumerate(texts) if sent in text}
+            if ignoring != exactly and all(part.casefold() != other.casefold() for other, _ in picks):
+                picks.append((part, sent))
+                break
+        if len(picks) == count:
+            break
+    return picks

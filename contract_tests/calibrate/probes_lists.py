@@ -138,19 +138,13 @@ def like_case(session: Session) -> list[Reading]:
     find their record)."""
     population = session.population()
     records = population.records
-    picks: list[tuple[int, str, str, dict[str, set[int]]]] = []
     named = _named(records)
-    for record in records:
-        for word in textmatch.ascii_words(record.get("name"), 4):
-            part = word[1:4]
-            sent = part.swapcase()
-            expected = {"ignored": {r["id"] for r in named if sent.casefold() in r["name"].casefold()},
-                        "sensitive": {r["id"] for r in named if sent in r["name"]}}
-            if expected["ignored"] != expected["sensitive"] and all(part != pick[1] for pick in picks):
-                picks.append((record["id"], part, sent, expected))
-                break
-        if len(picks) == 2:
-            break
+    picks = []
+    for part, sent in textmatch.case_telling_parts([r["name"] for r in named], 2):
+        holder = next(r["id"] for r in named if part in r["name"])
+        expected = {"ignored": {r["id"] for r in named if sent.casefold() in r["name"].casefold()},
+                    "sensitive": {r["id"] for r in named if sent in r["name"]}}
+        picks.append((holder, part, sent, expected))
     if not picks:
         raise Unsettled(f"needs a calendar named with an ASCII word of 4 letters; {population.what}")
     readings = []

@@ -4,7 +4,7 @@ Expected sets are computed from the group's own `results=all` list. Integer fiel
 answers; on strings the case and accent sensitivity of `=` (left open) and of `like` are
 bounded: the answer must hold what the narrowest reading matches and nothing the widest reading
 would not. That `like` ignores case is an assumption with a rule of its own
-(list.like-ignores-case, ASM: checked at strict only, with a pattern in capitals).
+(list.like-ignores-case, ASM: checked at strict only, with letters of a name in the other case).
 """
 
 from __future__ import annotations
@@ -212,16 +212,17 @@ def _expect_kept(ctx: SuiteContext, records: list[Record], conds: list[tuple[str
 
 @rule("list.like-ignores-case", layer=LAYER, retry=True)
 def like_ignores_case(ctx: SuiteContext) -> None:
-    """`like` and `not like` with a pattern in capitals keep exactly the names it matches in any
-    case (accents may count or not: collation)."""
+    """`like` and `not like` with letters of a name in the other case keep exactly the names they
+    match in any case (accents may count or not: collation)."""
     records = ctx.records()
     if not records and not ctx.read_only:
         ctx.own_calendar()  # named by the run: a word to look for
         records = ctx.records()
-    word = _like_word(records)
-    if word is None:
-        raise Skip("no calendar of the group has a name with a word of 4 letters to look for", why=NO_DATA)
-    pattern = f"%{word[1:4].upper()}%"
+    picks = textmatch.case_telling_parts([r.get("name") for r in records])
+    if not picks:
+        raise Skip("no calendar of the group has a name with an ASCII word of 4 letters whose letters "
+                   "in the other case another name lacks", why=NO_DATA)
+    pattern = f"%{picks[0][1]}%"  # three letters of a name, each in the other case
 
     def must(r: Record) -> bool:
         return textmatch.like_matches(r["name"], pattern, ignore_case=True)
