@@ -35,6 +35,8 @@ def rule_for(check: str, case: Any, status: int | None, failure: Any = None) -> 
         if status in STATUSES and status is not None and 200 <= status < 300:
             return STATUS_RULES[operation_id]  # e.g. POST answering 200
         return "transport.status-set"
+    if check == "negative_data_rejection" and _parameters_only(case):
+        return "invalid.parameters-refused"
     return {
         # A valid request answered 5xx (or refused) breaks the rule of what that operation answers.
         "not_a_server_error": "invalid.rejected" if negative else STATUS_RULES[operation_id],
@@ -87,6 +89,16 @@ def credited_rule(check: str, case: Any, status: int | None) -> str | None:
         "contract_refusal_changes_nothing": status == 400,
     }.get(check, True)
     return rule_for(check, case, status) if applies else None
+
+
+def _parameters_only(case: Any) -> bool:
+    """Whether what makes a negative case invalid is only in its query or path: how a deployment
+    answers such values (refused, or read some way, Rails' `to_i`) is undocumented (ASM)."""
+    meta = getattr(case, "meta", None)
+    components = getattr(meta, "components", None) or {}
+    invalid = {str(getattr(location, "value", location)) for location, info in components.items()
+               if getattr(getattr(info, "mode", None), "is_negative", False)}
+    return bool(invalid) and invalid <= {"query", "path"}
 
 
 def is_negative(case: Any) -> bool:

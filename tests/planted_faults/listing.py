@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask
 
@@ -240,6 +240,23 @@ def condition_like_case_sensitive(app: Flask) -> None:
     """`like` compares case by case ("%ART%" no longer finds "Dr Martin"): the mock's
     `like_case: sensitive` answer, which breaks an assumption, not what the docs state."""
     mock_of(app).configure(like_case="sensitive")
+
+
+@fault("invalid.parameters-refused", layer="semantic",
+       probe=lambda api: api.list(("results", "abc")).status)
+def bad_results_read_as_default(app: Flask) -> None:
+    """A `results` that is not a positive integer or `all` is ignored (the default page of 25)
+    instead of refused, as a Rails `to_i` with a fallback would."""
+
+    def drop_bad_results(environ, start_response):
+        pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        kept = [(key, value) for key, value in pairs
+                if key != "results" or value == "all" or (value.isdigit() and int(value) >= 1)]
+        if len(kept) != len(pairs) and CALENDAR_PATH.match(environ.get("PATH_INFO", "")):
+            environ["QUERY_STRING"] = urlencode(kept)
+        return None
+
+    wrap_wsgi(app, drop_bad_results)
 
 
 @fault("list.paging-defaults", layer="semantic", probe=lambda api: api.list().body["pageSize"])

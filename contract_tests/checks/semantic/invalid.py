@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from calendar_spec.walk import merged
+
 from ...client import calendar_path, collection_path
 from ...context import SuiteContext
 from ...registry import rule
+from ...spec_facts import OPERATIONS, SPEC
 from ...unchanged import expect_unchanged, snapshot
 
 LAYER = "semantic"
@@ -105,6 +108,37 @@ def odd_conditions(ctx: SuiteContext) -> None:
                    "or many such entries or malformed keys, are refused or ignored, not a server error",
                    expected="4xx, or 2xx with the entry ignored", actual=f"{exchange.status}",
                    exchange=exchange)
+
+
+def _bad_values(schema: dict[str, Any]) -> list[str]:
+    """Query values the parameter's schema refuses: below an integer's minimum, not a number,
+    not one of an enum's choices. None for a free string."""
+    kinds = [merged(SPEC, branch) for branch in schema.get("anyOf", [schema])]
+    bad = []
+    for kind in kinds:
+        kind = merged(SPEC, kind.get("items", kind)) if kind.get("type") == "array" else kind
+        if kind.get("type") == "integer":
+            bad += ([str(kind["minimum"] - 1)] if "minimum" in kind else []) + ["abc"]
+        elif "enum" in kind:
+            bad.append("zz-not-a-choice")
+    return [value for value in dict.fromkeys(bad)
+            if not any(value == branch.get("const") for branch in kinds)]
+
+
+BAD_LIST_PARAMETERS = [(merged(SPEC, parameter)["name"], value)
+                       for parameter in OPERATIONS["listCalendars"][2]["parameters"]
+                       if merged(SPEC, parameter)["in"] == "query"
+                       for value in _bad_values(merged(SPEC, merged(SPEC, parameter)["schema"]))]
+
+
+@rule("invalid.parameters-refused", layer=LAYER)
+def bad_parameters(ctx: SuiteContext) -> None:
+    """A list parameter with a value its schema refuses, alone on the request, is refused (4xx):
+    not read as the default, as 0 or as nothing (how is undocumented: ASM)."""
+    for name, value in BAD_LIST_PARAMETERS:
+        exchange = ctx.api.list([(name, value)])
+        ctx.expect(400 <= exchange.status < 500, f"{name}={value!r} is refused",
+                   expected="a 4xx", actual=exchange.summary(), exchange=exchange)
 
 
 @rule("invalid.strict-types", layer=LAYER, writes=True)
