@@ -1,0 +1,26 @@
+"""The contract suite against a server written apart from the kit that answers eight other
+assumptions of ours otherwise (tests/independent/other_assumptions_server.md): `search` in names
+only, records by `sort` without a sort asked, an omitted sort as 0, DELETE answering `{}`, a PUT of
+deleted true refused, read-only keys in a body refused, unknown keys in `calendar` ignored, `like`
+case by case. Documented passes; strict fails those assumptions' rules, each by its own rule, and
+no other. (Its own file: the test runner spreads files over the cores.)"""
+
+from __future__ import annotations
+
+import pytest
+from independent_servers import run_against
+from suite_runs import describe, failed_rules
+
+pytestmark = [pytest.mark.http, pytest.mark.slow]
+ANSWERED_OTHERWISE = {"list.search-meaning", "list.default-order", "create.sort-assigned", "delete.body",
+                      "restore.put-deleted-true", "invalid.integral-float", "invalid.rules",
+                      "list.like-ignores-case"}
+
+
+def test_documented_passes_and_strict_fails_exactly_the_assumptions_answered_otherwise(serve):
+    base_url = serve("other_assumptions_server.py")
+    documented = run_against(base_url, "documented")
+    assert documented.passed, describe(documented)
+    strict = run_against(base_url, "strict")
+    assert failed_rules(strict) == ANSWERED_OTHERWISE, describe(strict)
+    assert {failure.tag for failure in strict.failures} == {"ASM"}
