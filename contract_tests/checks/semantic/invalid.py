@@ -112,7 +112,7 @@ def odd_conditions(ctx: SuiteContext) -> None:
 
 def _bad_values(schema: dict[str, Any]) -> list[str]:
     """Query values the parameter's schema refuses: below an integer's minimum, not a number,
-    not one of an enum's choices. None for a free string."""
+    not one of an enum's choices; nothing for a free string."""
     kinds = [merged(SPEC, branch) for branch in schema.get("anyOf", [schema])]
     bad = []
     for kind in kinds:
