@@ -17,13 +17,16 @@ HELP = ("with --base-url, if left out: from the environment ("
         + "), off the command line")
 
 
-def fill(args: argparse.Namespace, prefix: str = "") -> None:
-    """Set each credential option of `args` that is absent from its variable, when it has one.
-    `prefix`: the options of another side (diff's `against_`), read from the same variables
-    when that side has a base URL."""
-    if not getattr(args, f"{prefix}base_url", None):
+def value_of(option: str) -> str | None:
+    """The environment's value for a credential option (`apikey`...), or None."""
+    variable = VARIABLES.get(option)
+    return (os.environ.get(variable) or None) if variable else None
+
+
+def fill(args: argparse.Namespace) -> None:
+    """Set each credential option of `args` that is absent from its variable, when it has one."""
+    if not getattr(args, "base_url", None):
         return
-    for option, variable in VARIABLES.items():
-        name = f"{prefix}{option}"
-        if hasattr(args, name) and getattr(args, name) is None and os.environ.get(variable):
-            setattr(args, name, os.environ[variable])
+    for option in VARIABLES:
+        if hasattr(args, option) and getattr(args, option) is None:
+            setattr(args, option, value_of(option))

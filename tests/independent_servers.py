@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from suite_runs import options
+from suite_runs import describe, failed_rules, options
 
 from contract_tests.model import NOT_SERVED
 from contract_tests.report import SuiteResult
@@ -69,3 +69,12 @@ def run_against(base_url: str, level: str, **extra: Any) -> SuiteResult:
 
 def not_served(result: SuiteResult) -> set[str]:
     return {row.rule_id for row in result.rule_table() if row.why == NOT_SERVED}
+
+
+def expect_only_assumptions_fail(base_url: str, answered_otherwise: set[str]) -> None:
+    """Documented passes; strict fails exactly the ASM rules in `answered_otherwise`."""
+    documented = run_against(base_url, "documented")
+    assert documented.passed, describe(documented)
+    strict = run_against(base_url, "strict")
+    assert failed_rules(strict) == answered_otherwise, describe(strict)
+    assert {failure.tag for failure in strict.failures} == {"ASM"}

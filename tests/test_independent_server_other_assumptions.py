@@ -8,8 +8,7 @@ no other. (Its own file: the test runner spreads files over the cores.)"""
 from __future__ import annotations
 
 import pytest
-from independent_servers import run_against
-from suite_runs import describe, failed_rules
+from independent_servers import expect_only_assumptions_fail
 
 pytestmark = [pytest.mark.http, pytest.mark.slow]
 ANSWERED_OTHERWISE = {"list.search-meaning", "list.default-order", "create.sort-assigned", "delete.body",
@@ -18,9 +17,4 @@ ANSWERED_OTHERWISE = {"list.search-meaning", "list.default-order", "create.sort-
 
 
 def test_documented_passes_and_strict_fails_exactly_the_assumptions_answered_otherwise(serve):
-    base_url = serve("other_assumptions_server.py")
-    documented = run_against(base_url, "documented")
-    assert documented.passed, describe(documented)
-    strict = run_against(base_url, "strict")
-    assert failed_rules(strict) == ANSWERED_OTHERWISE, describe(strict)
-    assert {failure.tag for failure in strict.failures} == {"ASM"}
+    expect_only_assumptions_fail(serve("other_assumptions_server.py"), ANSWERED_OTHERWISE)

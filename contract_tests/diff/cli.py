@@ -55,12 +55,9 @@ def main(args: argparse.Namespace) -> int:
     a = SideOptions(base_url=args.base_url, profile=args.profile,
                     **{key: getattr(args, key) for key in CREDENTIALS})
     b_values = {key: getattr(args, f"against_{key}") for key in CREDENTIALS}
-    if args.against_base_url:  # a deployment: what is not given for B is A's
-        b_values = {key: getattr(args, key) if value is None else value for key, value in b_values.items()}
-        for key, value in b_values.items():  # A the kit's mock: B's from the environment
-            setattr(args, f"against_{key}", value)
-        credentials_env.fill(args, prefix="against_")
-        b_values = {key: getattr(args, f"against_{key}") for key in CREDENTIALS}
+    if args.against_base_url:  # a deployment: what is not given for B is A's, else the environment's
+        b_values = {key: next((v for v in (value, getattr(args, key), credentials_env.value_of(key))
+                               if v is not None), None) for key, value in b_values.items()}
     b = SideOptions(base_url=args.against_base_url, profile=args.against_profile, **b_values)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     steps = DEFAULT_STEPS if args.steps is None else args.steps
