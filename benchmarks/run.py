@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
 import time
@@ -242,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         _draw_charts()
         return 0
     machine.MAX_WAIT_S, machine.WAIT_BUDGET_S = args.quiet_wait, args.wait_budget
-    tools.ensure_all(node=bool({"cold", "load"} & set(args.sections)))  # Prism and json-server
+    # Prism and json-server; the proxy section compares with Prism's proxy when npm is there
+    tools.ensure_all(node=bool({"cold", "load"} & set(args.sections))
+                     or ("proxy" in args.sections and shutil.which("npm") is not None))
     results: dict = json.loads(RAW.read_text()) if RAW.exists() and args.sections != list(SECTIONS) else {}
     results["environment"] = tools.environment()
     previous = results.get("settings", {})
