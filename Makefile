@@ -87,9 +87,9 @@ profiles-http: $(STAMP)
 	PROFILE_HTTP=1 PROFILE_EXAMPLES=$(PROFILES) PROFILE_LAYERS=conformance,stateful,semantic,auth \
 		PROFILE_RANDOM=1 $(BIN)/python -m pytest -q tests/test_suite_under_profiles.py
 
-# The suite against 52 faults someone else planted in a server someone else wrote
-# (tests/independent/strict_server_faults.py): what each run failed, and how many were caught.
-# About 40 minutes on 2 cores; not part of `make test`.
+# The suite against faults others planted in servers others wrote (52 in strict_server.py, 50 in
+# busy_staging_server.py: tests/independent/*_faults.py): what each run failed, how many were
+# caught. About an hour on 2 cores; not part of `make test`.
 independent-faults: $(STAMP)
 	$(BIN)/python mutation/independent_faults.py
 

@@ -1,15 +1,18 @@
-"""Faults someone else planted in a server someone else wrote: the 52 faulty copies of
-tests/independent/strict_server.py (tests/independent/strict_server_faults.py, each breaking one
-rule of CONTRACT.md), and the contract suite run against each by URL as QA runs it (--seed 1,
-the default --max-examples). Strict for every variant; documented too for those the writer
-tagged DOC or INF. Prints what each run failed and the detection figures.
+"""Faults someone else planted in servers someone else wrote, and the contract suite run against
+each faulty copy by URL as QA runs it (--seed 1, the default --max-examples). Two sets, each from
+its own hand: the faulty copies of tests/independent/strict_server.py
+(strict_server_faults.py) and those of tests/independent/busy_staging_server.py
+(busy_staging_server_faults.py, which serves interventions and calendarsets and rate-limits).
+Each variant breaks one rule of CONTRACT.md. Strict for every variant; documented too for those
+the writer tagged DOC or INF. Prints what each run failed and the detection figures.
 
-    make independent-faults            (about 40 minutes on 2 cores)
-    python mutation/independent_faults.py NAME ...   (some variants only)
+    make independent-faults                          (both sets; about an hour on 2 cores)
+    python mutation/independent_faults.py --set busy [NAME ...]   (one set, some variants only)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import socket
 import subprocess
@@ -25,6 +28,8 @@ CREDENTIALS = ["--apikey", "indep-key-7", "--user", "qa@indep.test", "--password
                "--group-id", "40", "--other-user", "other@indep.test", "--other-password", "other-pass-2",
                "--other-group-id", "77"]
 RUN_TIMEOUT_S = 900
+# Each set: the script that writes the faulty copies (`script OUT`: OUT/<name>.py, OUT/index.json).
+SETS = {"strict": "strict_server_faults.py", "busy": "busy_staging_server_faults.py"}
 
 
 def _free_port() -> int:
@@ -61,10 +66,12 @@ def _run(server: Path, level: str, report: Path) -> list[str]:
         process.wait(timeout=10)
 
 
-def main(names: list[str]) -> int:
+def run_set(fault_set: str, names: list[str]) -> tuple[int, int, int, int]:
+    """Runs the suite against the set's variants (`names`: some only) and prints the table;
+    returns (caught at strict, variants, caught at documented, variants tagged DOC or INF)."""
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)
-        subprocess.run([sys.executable, str(SERVERS / "strict_server_faults.py"), str(out)], check=True,
+        subprocess.run([sys.executable, str(SERVERS / SETS[fault_set]), str(out)], check=True,
                        capture_output=True)
         index = json.loads((out / "index.json").read_text(encoding="utf-8"))
         variants = [v for v in index if not names or v["name"] in names]
@@ -74,7 +81,7 @@ def main(names: list[str]) -> int:
             found = list(pool.map(lambda job: _run(out / f"{job[0]['name']}.py", job[1],
                                                    out / f"{job[0]['name']}-{job[1]}.json"), jobs))
     failed = {(v["name"], level): rules for (v, level), rules in zip(jobs, found, strict=True)}
-    print(f"{'variant':<36} {'tag':<4} {'documented':<40} strict")
+    print(f"\n== {SETS[fault_set]}\n{'variant':<36} {'tag':<4} {'documented':<40} strict")
     for v in variants:
         documented = failed.get((v["name"], "documented"))
         cells = ["-" if documented is None else ", ".join(documented) or "MISSED",
@@ -83,8 +90,21 @@ def main(names: list[str]) -> int:
     strict_caught = sum(bool(failed[(v["name"], "strict")]) for v in variants)
     tagged = [v for v in variants if (v["name"], "documented") in failed]
     documented_caught = sum(bool(failed[(v["name"], "documented")]) for v in tagged)
-    print(f"\ncaught at strict: {strict_caught}/{len(variants)}; at documented: {documented_caught}/"
-          f"{len(tagged)} of the variants their writer tagged DOC or INF")
+    print(f"caught at strict: {strict_caught}/{len(variants)}; at documented: {documented_caught}/"
+          f"{len(tagged)} of the variants their writer tagged DOC or INF", flush=True)
+    return strict_caught, len(variants), documented_caught, len(tagged)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", choices=[*SETS, "all"], default="all", dest="fault_set")
+    parser.add_argument("names", nargs="*", help="variants to run (default: every one of the set)")
+    args = parser.parse_args(argv)
+    totals = [run_set(fault_set, args.names)
+              for fault_set in (SETS if args.fault_set == "all" else [args.fault_set])]
+    if len(totals) > 1:
+        strict, variants, documented, tagged = (sum(column) for column in zip(*totals, strict=True))
+        print(f"\nboth sets: caught at strict {strict}/{variants}; at documented {documented}/{tagged}")
     return 0
 
 
