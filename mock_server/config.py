@@ -15,6 +15,9 @@ from .calendars.clock import Clock, utc_now
 Seed = dict[str, Any] | str | Path | None
 ProfileSource = profiles.Profile | Mapping[str, Any] | str | Path
 CONTROL_PREFIX = "/_mock"  # where the control plane lives, outside the API's paths
+# The largest body any request may bring (a control-plane seed; the spec bounds API bodies far
+# lower): the HTTP servers read no further, so no body takes more memory or disk than this.
+MAX_SEED_BYTES = 16 * 1024 * 1024
 MOCK_ENVIRON_KEY = "calendar_mock.state"  # how a mock's stack hands itself to the control plane
 
 

@@ -12,11 +12,12 @@ import contextlib
 import functools
 import logging
 
+from calendar_spec import profiles
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 
-from .config import CONTROL_PREFIX
+from .config import CONTROL_PREFIX, MAX_SEED_BYTES
 from .control_io import current_mock as _mock
 from .control_io import json_object as _json_object
 from .control_io import reply as _reply
@@ -26,8 +27,6 @@ from .control_pages import pages
 from .errors import ApiError, BadRequest, InternalError, MethodNotAllowed, NotFound, error_reply
 from .traffic.patterns import RequestPattern
 
-# Seed data may be far larger than an API body (whose limit the spec sets).
-MAX_SEED_BYTES = 16 * 1024 * 1024
 # Every method reaches the catch-all view, so an unserved one gets a JSON 405, not Flask's.
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "QUERY"]
 log = logging.getLogger(__name__)
@@ -144,6 +143,10 @@ def put_profile() -> Response:
     """A profile document as the body, or `?builtin=default|contrarian`; every question it
     leaves out goes back to the default."""
     builtin = request.args.get("builtin")
+    if builtin is not None and builtin not in profiles.BUILTIN:
+        # a name, never a path: files are the command line's (--profile), not a request's to open
+        raise BadRequest.field("builtin", f"{builtin[:64]!r} is not a built-in profile; built in: "
+                                          f"{', '.join(profiles.BUILTIN)}")
     source = builtin if builtin is not None else _json_object()
     if source is None:
         raise BadRequest.field("profile", "missing: send a profile as a JSON object, "

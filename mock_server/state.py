@@ -71,9 +71,11 @@ class MockState:
         data = seed if isinstance(seed, dict) else _read(seed, self._key_sharing)
         if not isinstance(data, dict):
             raise SeedError("seed data must be a JSON object")
+        problems = field_problems(self.contract.seed_validator.iter_errors(data), "seed",
+                                  nested_in_root=False)
+        if problems:
+            raise SeedError(summary(problems))
         calendars = data.get("calendars", [])
-        if not isinstance(calendars, list):
-            raise SeedError("calendars must be a list of calendars")
         completed = with_create_defaults(
             calendars, defaults=self.contract.defaults, maximums=self.contract.maximums,
             now=self.config.clock().strftime(TIMESTAMP_FORMAT))

@@ -4,12 +4,14 @@ bounded in number, reset and dropped one by one."""
 
 from __future__ import annotations
 
+import json
 import re
+import socket
 import threading
 
 import pytest
 import requests
-from spec_validation import DEMO_APIKEY, PRO, calendar_path, calendars_path
+from spec_validation import DEMO_APIKEY, PRO, basic, calendar_path, calendars_path
 from test_mock_cli import read_banner, serving
 
 from mock_server import create_app
@@ -159,3 +161,24 @@ def test_namespaces_under_granian(tmp_path):
         assert requests.get(url, params=auth, auth=PRO, timeout=10).status_code == 200
         refused = requests.get(url, params=auth, auth=PRO, headers={HEADER: "b"}, timeout=10)
         assert refused.status_code == 400 and "at most 1" in refused.json()["error"]
+
+
+def test_a_namespace_header_granian_cannot_read_is_refused_not_dropped(tmp_path):
+    """granian gives no value for a header that is not visible ASCII: the write must not land in
+    the default namespace as if no header had been sent."""
+    with serving() as process:
+        base = re.search(r"listening on (http://\S+)", read_banner(process))[1]
+        host, port = base.removeprefix("http://").split(":")
+        before = requests.get(f"{base}/_mock/namespaces", timeout=10).json()
+        body = b'{"calendar":{"name":"meant for another namespace"}}'
+        head = (f"POST {calendars_path()}?apikey={DEMO_APIKEY} HTTP/1.1\r\nHost: x\r\n"
+                f"Authorization: {basic(PRO)}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n").encode()
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(head + b"X-Mock-Namespace: caf\xc3\xa9\r\n\r\n" + body)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+        assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["errors"].keys() == {HEADER}
+        assert requests.get(f"{base}/_mock/namespaces", timeout=10).json() == before

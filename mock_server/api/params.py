@@ -21,7 +21,8 @@ _OVERLONG_INTEGER = re.compile(rf"[+-]?[0-9]{{{MAX_DIGITS + 1},}}")
 # A query integer written as an integral decimal (`results=25.0`): the integer, as JSON Schema
 # reads 25.0 (and as a Rails deployment's to_i does); a client serialising a float sends it so.
 _INTEGRAL_DECIMAL = re.compile(rf"([+-]?[0-9]{{1,{MAX_DIGITS}}})\.0{{1,16}}")
-_CONDITION_KEY = re.compile(r"conditions\[([0-9]{1,6})\]\[(field|op|value)\]")
+# No leading zeros: `conditions[00]` read as index 0 would replace a part of `conditions[0]` unseen.
+_CONDITION_KEY = re.compile(r"conditions\[(0|[1-9][0-9]{0,5})\]\[(field|op|value)\]")
 _ITEM_SUFFIX = re.compile(r"\[[0-9]+\]$")
 _BOOLEAN_WORDS = {"true": True, "1": True, "false": False, "0": False}
 
@@ -144,7 +145,8 @@ def conditions(
             continue
         match = _CONDITION_KEY.fullmatch(key)
         if match is None:
-            problems.add({key: ["is not of the form conditions[i][field|op|value]"]})
+            problems.add({key: ["is not of the form conditions[i][field|op|value] (i: 0, 1, 2 ..., "
+                                "no leading zero)"]})
         elif len(given) > 1:
             problems.add({key: ["is given more than once"]})
         else:

@@ -16,6 +16,7 @@ from ..errors import ClockError
 Clock = Callable[[], datetime]
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 EXAMPLE = '"2024-01-15 09:00:00"'
+FIRST_YEAR = 1000  # the API writes dates as YYYY-MM-DD: earlier years would lose a digit
 MAX_ADVANCE_S = 100 * 366 * 24 * 3600  # a century at once: far enough, and no datetime overflow
 
 
@@ -35,7 +36,13 @@ def parse_time(value: Any, field: str = "frozen_at") -> datetime:
             raise ClockError(field, f"must be a time such as {EXAMPLE}, not {value!r}") from None
     else:
         raise ClockError(field, f"must be a time such as {EXAMPLE}")
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # the offset moves it out of years 1..9999
+        moment = datetime.min.replace(tzinfo=UTC)
+    if moment.year < FIRST_YEAR:  # the API's dates have four-digit years
+        raise ClockError(field, f"must lie within the years {FIRST_YEAR}..9999 in UTC, not {value!r}")
+    return moment
 
 
 def checked_seconds(value: Any, field: str = "advance_seconds") -> float:

@@ -68,14 +68,18 @@ def data_from_seed(seed: dict[str, Any], fields: tuple[str, ...], key_sharing: K
     data = CalendarData(key_sharing)
     try:
         data.apikeys = tuple(str(entry["key"]) for entry in seed.get("apikeys", ()))
+        _unique("group", (g["id"] for g in seed.get("groups", ())))
         data.groups = {int(g["id"]): copy.deepcopy(g) for g in seed.get("groups", ())}
         data.seed_users = tuple(copy.deepcopy(list(seed.get("users", ()))))
+        _unique("user email", (str(raw["email"]).lower() for raw in seed.get("users", ())))
         for raw in seed.get("users", ()):
             user = _user(raw)
             unknown = user.group_ids - set(data.groups)
             if unknown:
                 raise SeedError(f"user {user.email} may access unknown groups {sorted(unknown)}")
             data.users[user.email.lower()] = user
+        _unique("calendarset", (item["id"] for item in seed.get("calendarsets", ())))
+        _unique("intervention", (item["id"] for item in seed.get("interventions", ())))
         for item in seed.get("calendarsets", ()):
             data.calendarsets[int(item["id"])] = _in_group(item, data.groups, "calendarset")
         # Equal strings (cities, zip codes, dates) are stored once: seeds repeat them a lot.
@@ -114,6 +118,15 @@ def data_from_seed(seed: dict[str, Any], fields: tuple[str, ...], key_sharing: K
             raise
         raise SeedError(f"seed data is malformed: {exc!r}") from None
     return data
+
+
+def _unique(kind: str, keys: Any) -> None:
+    """A second record of the same id (or email) would silently replace the first."""
+    seen: set[Any] = set()
+    for key in keys:
+        if key in seen:
+            raise SeedError(f"two records have the {kind} {key!r}")
+        seen.add(key)
 
 
 def _user(raw: dict[str, Any]) -> User:

@@ -21,6 +21,7 @@ from calendar_spec.walk import HTTP_METHODS, escape_token, merged, path_pattern,
 
 from ..errors import MethodNotAllowed, NoSuchPath
 from .schema_check import SchemaCheck
+from .seed_shape import seed_schema
 
 SPEC_URI = "urn:calendar-contract-kit:spec"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -119,11 +120,20 @@ class Contract:
     # -- schema access -----------------------------------------------------------------
     def validator_for(self, pointer: str) -> SchemaCheck:
         pointer = quote(pointer, safe="#/~")  # path templates put braces into pointers
-        fast = jsonschema_rs.validator_for({"$ref": SPEC_URI + pointer}, registry=self.registry)
-        return SchemaCheck(fast, lambda: self._explainer_for(pointer))
+        return self.validator_of({"$ref": SPEC_URI + pointer})
 
-    def _explainer_for(self, pointer: str) -> Any:
-        """jsonschema's validator for `pointer`: imported and built only to explain a refusal."""
+    @functools.cached_property
+    def seed_validator(self) -> SchemaCheck:
+        """A seed's records besides its calendars (built when a seed is first checked)."""
+        return self.validator_of(seed_schema(self.spec, SPEC_URI))
+
+    def validator_of(self, schema: dict[str, Any]) -> SchemaCheck:
+        """A schema that may refer to the spec's (`$ref` under SPEC_URI)."""
+        fast = jsonschema_rs.validator_for(schema, registry=self.registry)
+        return SchemaCheck(fast, lambda: self._explainer_for(schema))
+
+    def _explainer_for(self, schema: dict[str, Any]) -> Any:
+        """jsonschema's validator for `schema`: imported and built only to explain a refusal."""
         from jsonschema import Draft202012Validator
 
         if self._python_registry is None:
@@ -132,7 +142,7 @@ class Contract:
 
             resource = Resource.from_contents(self.spec, default_specification=DRAFT202012)
             self._python_registry = Registry().with_resource(SPEC_URI, resource)
-        return Draft202012Validator({"$ref": SPEC_URI + pointer}, registry=self._python_registry)
+        return Draft202012Validator(schema, registry=self._python_registry)
 
     def merged(self, schema: dict[str, Any]) -> dict[str, Any]:
         """The schema with its `$ref` and `allOf` members folded in (shallow keywords)."""

@@ -22,19 +22,18 @@ def field_problems(
     errors: Iterable[ValidationError], root: str, *, nested_in_root: bool = True
 ) -> dict[str, list[str]]:
     """Problems keyed by field path (`calendar.name`, `ids[][2]`); `root` names the whole value.
-    At most MAX_PROBLEMS errors are explained (`errors` is read no further).
+    At most MAX_PROBLEMS errors are explained (`errors` is read no further), and at most
+    MAX_PROBLEMS fields listed: one error may name thousands (unknown keys), the rest counted.
 
     With `nested_in_root` false, paths inside the value leave the root out (a body's fields
     are `calendar.name`, not `body.calendar.name`).
     """
-    problems: dict[str, list[str]] = {}
+    problems = Problems()
     explained = itertools.islice(errors, MAX_PROBLEMS)
     for error in sorted(explained, key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))):
         for field, problem in _explain(error, root, nested_in_root):
-            bucket = problems.setdefault(field, [])
-            if problem not in bucket:
-                bucket.append(problem)
-    return problems
+            problems.add({field: [problem]})
+    return problems.listed()
 
 
 def summary(problems: dict[str, list[str]]) -> str:

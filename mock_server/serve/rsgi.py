@@ -20,18 +20,21 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..config import CONTROL_PREFIX
+from ..config import CONTROL_PREFIX, MAX_SEED_BYTES
 from ..namespaces import STATE, NamespaceRouter
 from ..replies import JSON_TYPE
 from ..traffic.connection import OWN_SOCKETS
 from ..traffic.faults import PICKED_FAULT, ConnectionCut, FaultMiddleware, Paced, WsgiApp
 from ..wsgi import BODY_INCOMPLETE, content_length
 
-# Control-plane seeds may be 16 MiB (control.MAX_SEED_BYTES); a body is never read further.
-MAX_READ_BYTES = 16 * 1024 * 1024 + 1
+MAX_READ_BYTES = MAX_SEED_BYTES + 1  # a body is never read further: the app refuses it then
 BODY_TIMEOUT_S = 30
 CUT, CLOSED = "cut", "closed"  # how a fault ended the answer (call_wsgi)
 SPECIAL_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+# granian lists a header whose value is not visible ASCII among the names but gives no value for
+# it: the app gets this (U+FFFD's UTF-8 read as latin-1, as WSGI passes bytes) so that the header
+# is refused as unreadable instead of being missed (a namespace or credentials silently dropped).
+UNREADABLE = "\ufffd".encode().decode("latin-1")
 
 
 # What may take milliseconds rather than microseconds: a list that filters, searches, sorts
@@ -176,15 +179,23 @@ def wsgi_environ(scope: Any, body: bytes) -> dict[str, Any]:
         "wsgi.run_once": False,
         OWN_SOCKETS: True,  # granian's embedded server: its connections are this process' sockets
     }
-    for name, value in scope.headers.items():
-        value = value.encode().decode("latin-1")
-        key = SPECIAL_HEADERS.get(name) or "HTTP_" + name.upper().replace("-", "_")
-        if key in environ:  # a repeated header: one value, as a proxy would fold it
-            value = environ[key] + ("; " if key == "HTTP_COOKIE" else ", ") + value
-        environ[key] = value
+    items = scope.headers.items()
+    for name, value in items:
+        _header(environ, name, value.encode().decode("latin-1"))
+    names = scope.headers.keys()
+    if len(names) != len(items):
+        for name in set(names).difference(name for name, _ in items):
+            _header(environ, name, UNREADABLE)
     if "CONTENT_LENGTH" not in environ or len(body) >= MAX_READ_BYTES:
         environ["CONTENT_LENGTH"] = str(len(body))
     return environ
+
+
+def _header(environ: dict[str, Any], name: str, value: str) -> None:
+    key = SPECIAL_HEADERS.get(name) or "HTTP_" + name.upper().replace("-", "_")
+    if key in environ:  # a repeated header: one value, as a proxy would fold it
+        value = environ[key] + ("; " if key == "HTTP_COOKIE" else ", ") + value
+    environ[key] = value
 
 
 def call_wsgi(app: WsgiApp, environ: dict[str, Any]

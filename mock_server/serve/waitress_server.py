@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..config import MAX_SEED_BYTES
 from ..traffic.faults import ConnectionCut
 from .banner import base_url
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 DEFAULT_THREADS = 8
+CONNECTION_LIMIT = 1024  # open connections at once, idle kept-alive ones included
 
 
 @dataclass
@@ -71,6 +73,9 @@ def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int
     return create_server(
         CutConnections(app), map=sockets, host=host, port=port, threads=threads, ident="calendar-mock",
         clear_untrusted_proxy_headers=True, channel_timeout=30,
+        # waitress' defaults: 100 connections (a pool of idle kept-alive clients would shut
+        # everyone else out) and bodies of 1 GiB spooled to disk before the app may refuse them
+        connection_limit=CONNECTION_LIMIT, max_request_body_size=MAX_SEED_BYTES + 1,
     )
 
 

@@ -9,6 +9,7 @@ The proxy (mock_server.proxy) keeps its exchanges in the same ring: an entry is 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -19,6 +20,10 @@ from ..wsgi import query_pairs
 MASK = "***"
 SECRET_KEYS = frozenset({"apikey", "pro[password]", "password", "_session_id"})
 MAX_BODY_CHARS = 4096
+# A query is kept up to this many characters: a long filter list fits, a 250 KB query (which a
+# server may accept) would make a full journal take gigabytes across namespaces.
+MAX_QUERY_CHARS = 8192
+CUT = "…"  # the key of the last query pair of a query kept in part: its value counts the rest
 
 
 def mask_pairs(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
@@ -35,12 +40,27 @@ def mask_body(body: Any) -> Any:
     return body
 
 
+# A secret in a body shown cut (no longer JSON or pairs to read): its value as JSON (a string,
+# perhaps cut, or a bare value) or in a form (percent-encoded brackets too), up to what ends it.
+_SECRET_NAME = r"(?:apikey|password|pro(?:\[|%5B)password(?:\]|%5D)|_session_id)"
+_SECRET_IN_TEXT = re.compile(
+    rf'("{_SECRET_NAME}"\s*:\s*)(?:"(?:[^"\\]|\\.)*"?|[^,}}\]\s]*)|((?:^|[&;\s]){_SECRET_NAME}=)[^&;\s]*',
+    re.IGNORECASE)
+
+
+def mask_text(text: str) -> str:
+    """`text` with the values of secret keys masked, whatever is cut off around them."""
+    return _SECRET_IN_TEXT.sub(
+        lambda found: f'{found[1]}"{MASK}"' if found[1] is not None else f"{found[2]}{MASK}", text)
+
+
 def render_body(raw: bytes | None, mimetype: str) -> Any:
-    """What the journal shows of a body: JSON decoded, a form as pairs, else text; masked."""
+    """What the journal shows of a body: JSON decoded, a form as pairs, else text; masked.
+    A body over MAX_BODY_CHARS is shown cut, as text, its secrets masked all the same."""
     if not raw:
         return None
     if len(raw) > MAX_BODY_CHARS:
-        return raw[:MAX_BODY_CHARS].decode("utf-8", "replace") + "…"
+        return mask_text(raw[:MAX_BODY_CHARS].decode("utf-8", "replace")) + "…"
     try:
         return mask_body(json.loads(raw))
     except (ValueError, RecursionError):
@@ -64,6 +84,18 @@ class Entry(NamedTuple):
     fault: dict[str, Any] | None = None
     violations: tuple[Any, ...] = ()  # the mock answers as it says: it has none
     refusal: dict[str, Any] | None = None  # why the API refused it: status, message, errors
+
+    def bounded(self) -> Entry:
+        """The entry as the journal keeps it: a body only as far as it is shown (its JSON read
+        whole below MAX_BODY_CHARS, cut beyond), a query as far as MAX_QUERY_CHARS."""
+        query, body = self.query_string, self.body
+        if len(query) <= MAX_QUERY_CHARS and (body is None or len(body) <= MAX_BODY_CHARS):
+            return self
+        if len(query) > MAX_QUERY_CHARS:
+            query = f"{query[:MAX_QUERY_CHARS]}&{CUT}={len(query) - MAX_QUERY_CHARS}+more+characters"
+        if body is not None and len(body) > MAX_BODY_CHARS:
+            body = body[:MAX_BODY_CHARS + 1]  # still over the limit: rendered cut, with its mark
+        return self._replace(query_string=query, body=body)
 
     def render(self, seq: int) -> dict[str, Any]:
         rendered = {
@@ -96,6 +128,8 @@ class Journal:
         return self._entries.maxlen or 0
 
     def record(self, entry: Entry) -> None:
+        if isinstance(entry, Entry):
+            entry = entry.bounded()
         with self._lock:
             self._sequence += 1
             self._entries.append((self._sequence, entry))
