@@ -155,3 +155,23 @@ def test_waitress_serves_a_new_client_beside_hundreds_of_idle_kept_alive_ones(ca
     finally:
         for sock in idle:
             sock.close()
+
+
+@pytest.mark.parametrize("sent, stored", [("9223372036854775000.0", 9223372036854775000),
+                                          ("9007199254740993.0", 9007199254740993), ("1e2", 100)])
+def test_an_integer_written_with_a_fraction_or_exponent_is_stored_as_it_is(client, sent, stored):
+    created = client.post(calendars_path(), query_string={"apikey": DEMO_APIKEY},
+                          data='{"calendar": {"name": "n", "sort": ' + sent + '}}',
+                          headers={**AUTH, "Content-Type": "application/json"})
+    assert created.status_code == 201 and created.get_json()["sort"] == stored
+
+
+@pytest.mark.parametrize("sent", ["12345678901234567.5", "1e-400", "4.0000000000000001", "1" * 5000])
+def test_a_number_a_float_would_round_to_an_integer_is_refused(client, sent):
+    before = state(client)
+    refused = client.post(calendars_path(), query_string={"apikey": DEMO_APIKEY},
+                          data='{"calendar": {"name": "n", "sort": ' + sent + '}}',
+                          headers={**AUTH, "Content-Type": "application/json"})
+    assert refused.status_code == 400 and "body" in refused.get_json()["errors"]
+    assert "sys." not in refused.get_json()["error"]  # no word of Python's own limits
+    assert state(client) == before

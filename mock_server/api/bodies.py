@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
 from ..contract import Contract, Operation
@@ -23,11 +24,31 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _finite(text: str) -> float:
+# Longer integers are beyond every field's bounds; Python would refuse 4,300 digits with a
+# message about its own settings.
+MAX_INTEGER_DIGITS = 100
+
+
+def _number(text: str) -> float | int:
+    """A number with a fraction or an exponent, as its value is (JSON Schema reads 1.0 as an
+    integer): a float, unless the float lost what the text says - an integer too long for a
+    float's 53 bits is read exactly, and a fraction a float would round away is refused."""
     value = float(text)
     if not math.isfinite(value):
         raise ValueError(f"the number {text} is too large")
+    if value.is_integer():
+        exact = Decimal(text)
+        if exact != value:
+            if exact != exact.to_integral_value():
+                raise ValueError(f"the number {text[:40]} has a fraction too fine to hold")
+            return int(exact)
     return value
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise ValueError(f"an integer of {len(text.lstrip('-')):,} digits is beyond any field's bounds")
+    return int(text)
 
 
 def _no_constants(text: str) -> Any:
@@ -46,7 +67,8 @@ def decode_json(raw: bytes) -> Any:
         value = json.loads(
             text,
             object_pairs_hook=_no_duplicate_keys,
-            parse_float=_finite,
+            parse_float=_number,
+            parse_int=_integer,
             parse_constant=_no_constants,
         )
         _reject_lone_surrogates(value)
