@@ -43,4 +43,14 @@ def encode_json(body: Any) -> bytes:
     try:
         return orjson.dumps(body)
     except orjson.JSONEncodeError:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        return json_bytes(body, separators=(",", ":"))
+
+
+def json_bytes(body: Any, **options: Any) -> bytes:
+    """UTF-8 JSON of anything `json` encodes: a lone surrogate a client sent (JSON may spell
+    `\\ud800`; no UTF-8 holds it) is written back as that escape, not an encoding error."""
+    text = json.dumps(body, ensure_ascii=False, **options)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(body, ensure_ascii=True, **options).encode()

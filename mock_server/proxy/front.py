@@ -11,8 +11,8 @@ A connection answers its requests in order (pipelined ones wait their turn); a b
 it comes and is read by the handler, with reading paused while more than HIGH_WATER bytes wait.
 Bounds, so that no client can hold the proxy: a head of MAX_HEAD_BYTES and MAX_HEADERS at most
 (431 beyond), HEAD_TIMEOUT_S to send a head once begun, KEEP_ALIVE_S idle between requests;
-HTTP that llhttp refuses is answered 400 and the connection closed; an Upgrade is answered as a
-plain request, and the connection closed.
+HTTP that llhttp refuses is answered 400 and the connection closed; an Upgrade offer is declined:
+the request (its body too) answered as a plain one, and the connection read on.
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ class ClientConnection(WriteFlow):
         self._eof = False
         self.refused = False
         self._refusal: bytes | None = None  # the answer owed to what could not be read
+        self._owed = 0  # body bytes of a request with an Upgrade offer, which llhttp leaves unread
 
     # -- asyncio.Protocol ------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -135,11 +136,24 @@ class ClientConnection(WriteFlow):
         self.seen = self.front.tick
         if self.refused:
             return
+        if self._owed:
+            data = self._feed_owed(data)
+            if not data:
+                return
         try:
             self.parser.feed_data(data)
-        except httptools.HttpParserUpgrade:  # answered as a plain request (as RFC 9110 allows), then closed
-            self._stop_reading()
-            self._after_refusal()
+        except httptools.HttpParserUpgrade as upgrade:
+            # The offer is declined (RFC 9110 allows it) and the request answered as a plain one:
+            # its body, which llhttp leaves to the new protocol, is read here, then the next
+            # requests by a fresh parser. A chunked body there cannot be told from the new
+            # protocol's bytes: answered, then the connection closed.
+            if not self._owed and self.queue and self.queue[-1].chunked:
+                self._stop_reading()
+                self._after_refusal()
+                return
+            self.parser = httptools.HttpRequestParser(self)
+            offset = upgrade.args[0] if upgrade.args and isinstance(upgrade.args[0], int) else len(data)
+            self.data_received(data[offset:])
         except httptools.HttpParserError as error:
             if not self.refused:
                 self._refuse(400, f"the request is not valid HTTP/1.1 ({error})")
@@ -232,8 +246,21 @@ class ClientConnection(WriteFlow):
 
     def on_message_complete(self) -> None:
         if self._current is not None:
+            if self.parser.should_upgrade() and self._current.content_length:
+                self._owed = self._current.content_length  # llhttp ends the message at the head: read on
+                return
             self._current.body.end()
             self._current = None
+
+    def _feed_owed(self, data: bytes) -> bytes:
+        """The part of `data` that is the upgrade-offering request's body, fed to it; the rest."""
+        taken, rest = data[:self._owed], data[self._owed:]
+        self._owed -= len(taken)
+        self.on_body(taken)
+        if not self._owed and self._current is not None:
+            self._current.body.end()
+            self._current = None
+        return rest
 
     # -- flow control, for Body --------------------------------------------------------------
     def consumed(self, size: int) -> None:

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ..traffic.journal import MASK, SECRET_KEYS, mask_body
+from ..replies import json_bytes
+from ..traffic.journal import MASK, is_secret, mask_body, mask_text
 from ..wsgi import query_pairs
 
 HAR_VERSION = "1.2"
@@ -57,7 +58,7 @@ def mask_url(url: str) -> str:
     pieces = []
     for piece in parts.query.split("&"):
         name = query_pairs(piece)[0][0] if piece else ""
-        pieces.append(f"{piece.partition('=')[0]}={MASK}" if name in SECRET_KEYS else piece)
+        pieces.append(f"{piece.partition('=')[0]}={MASK}" if is_secret(name) else piece)
     return urlunsplit(parts._replace(query="&".join(pieces)))
 
 
@@ -75,11 +76,9 @@ def body_text(raw: bytes | None, mimetype: str) -> tuple[str, str | None]:
         except (ValueError, RecursionError):
             pass
     if mimetype.endswith("x-www-form-urlencoded"):
-        return "&".join(f"{name}={MASK if name in SECRET_KEYS else value}"
+        return "&".join(f"{name}={MASK if is_secret(name) else value}"
                         for name, value in query_pairs(text)), comment
-    for key in SECRET_KEYS:  # a body of another type: mask what looks like "key": "value"
-        text = re.sub(rf'("{re.escape(key)}"\s*:\s*)"[^"]*"', rf'\1"{MASK}"', text)
-    return text, comment
+    return mask_text(text), comment  # a body of another type, or cut: its secrets found as text
 
 
 def _pairs(headers: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
@@ -95,7 +94,7 @@ def _cookies(headers: Iterable[tuple[str, str]], header: str) -> list[dict[str, 
         for part in parts:
             key, _, rest = part.split(";", 1)[0].strip().partition("=")
             if key:
-                found.append({"name": key, "value": MASK if key in SECRET_KEYS else rest})
+                found.append({"name": key, "value": MASK if is_secret(key) else rest})
     return found
 
 
@@ -113,7 +112,7 @@ def har_entry(*, started: float, duration_ms: float, method: str, url: str,
     request: dict[str, Any] = {
         "method": method, "url": mask_url(url), "httpVersion": http_version,
         "headers": _pairs(request_headers), "cookies": _cookies(request_headers, "cookie"),
-        "queryString": [{"name": name, "value": MASK if name in SECRET_KEYS else value}
+        "queryString": [{"name": name, "value": MASK if is_secret(name) else value}
                         for name, value in query_pairs(urlsplit(url).query)],
         "headersSize": -1, "bodySize": request_size,
     }
@@ -162,7 +161,7 @@ class HarWriter:
         self._file.flush()
 
     def add(self, entry: dict[str, Any]) -> None:
-        encoded = json.dumps(entry, ensure_ascii=False).encode()
+        encoded = json_bytes(entry)
         with self._lock:
             self._pending.append(encoded)
             if len(self._pending) >= self.flush_every:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -24,6 +25,16 @@ JUNIT_FILE = "contract-proxy.junit.xml"
 NDJSON_FILE = "contract-proxy.ndjson"
 MESSAGES_KEPT = 5  # per rule: the first messages are enough to act on; the rest are counted
 UPSTREAM_CASE = "upstream.answers"  # not a contract rule: whether the upstream answered at all
+
+
+# Characters XML 1.0 cannot hold, even escaped: a path's %00 or %1b, decoded, would make the whole
+# report unreadable to CI.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` with what XML cannot hold written as its Python escape (`\\x1b`)."""
+    return _NOT_IN_XML.sub(lambda found: repr(found[0])[1:-1], text)
 
 
 @dataclass
@@ -51,7 +62,7 @@ class Report:
         self._lines: IO[str] | None = None
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
-            self._lines = (directory / NDJSON_FILE).open("w", encoding="utf-8")
+            self._lines = (directory / NDJSON_FILE).open("w", encoding="utf-8", errors="backslashreplace")
 
     def record(self, exchange: Exchange) -> None:
         line = json.dumps(exchange.summary_line(), ensure_ascii=False) + "\n" if self._lines else ""
@@ -124,20 +135,20 @@ class Report:
         for name, value in (("level", self.level.name), ("view", self.level.view),
                             ("upstream", self.upstream), ("exchanges", str(self.exchanges)),
                             ("blocked", str(self.blocked))):
-            ET.SubElement(properties, "property", name=name, value=value)
+            ET.SubElement(properties, "property", name=name, value=xml_text(value))
         for rule, tally in cases:
             case = ET.SubElement(suite, "testcase", classname=f"contract.{tally.tag or 'rule'}", name=rule,
                                  time="0", assertions=str(tally.checked))
             if tally.violated:
                 failure = ET.SubElement(case, "failure", type=rule,
                                         message=f"{tally.violated} of {tally.checked} exchanges break {rule}")
-                failure.text = "\n".join(self._with_rest(tally))
+                failure.text = xml_text("\n".join(self._with_rest(tally)))
         upstream = ET.SubElement(suite, "testcase", classname="proxy", name=UPSTREAM_CASE, time="0",
                                  assertions=str(self.upstream_errors.checked))
         if self.upstream_errors.violated:
             error = ET.SubElement(upstream, "error", type="upstream",
                                   message=f"{self.upstream_errors.violated} requests got no answer upstream")
-            error.text = "\n".join(self._with_rest(self.upstream_errors))
+            error.text = xml_text("\n".join(self._with_rest(self.upstream_errors)))
         return ET.ElementTree(suites)
 
     @staticmethod

@@ -14,6 +14,7 @@ answer to them is the server's violation (mock_server.proxy.rules).
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,7 +80,9 @@ class RequestVerdict:
     def add(self, problem: RequestProblem, refusal: ApiError | None = None) -> None:
         self.problems.append(problem)
         if self.refusal is None and refusal is not None:
-            self.refusal = refusal
+            # kept without its traceback: its frames would hold the exchange (the answer's body
+            # too) for as long as the verdict is shared
+            self.refusal = refusal.with_traceback(None)
 
 
 class RequestChecker:
@@ -146,11 +149,14 @@ class RequestChecker:
         """Whether the request carries an apikey (query, JSON body, form) and, where the
         operation identifies a user, Basic credentials or the session cookie."""
         name = self.contract.apikey_name
-        in_body = isinstance(verdict.body, dict) and isinstance(verdict.body.get(name), str)
-        verdict.has_apikey = bool(verdict.args.get(name) or in_body or (form or {}).get(name))
-        authorization = headers.get("authorization", "")
+        # Only a value counts: `?apikey=` or `Basic Og==` (":") is no credential, and a deployment
+        # that answers data to one breaks the contract as surely as to none.
+        given = [*verdict.args.get(name, ()), *(form or {}).get(name, ())]
+        if isinstance(verdict.body, dict):
+            given.append(verdict.body.get(name))
+        verdict.has_apikey = any(isinstance(value, str) and value.strip() for value in given)
         cookie = headers.get("cookie")
-        verdict.has_identity = authorization[:6].lower() == "basic " or bool(
+        verdict.has_identity = basic_user(headers.get("authorization", "")) or bool(
             cookie and cookie_value(cookie, "_session_id"))
         if not verdict.has_credentials:
             missing = "an apikey" if not verdict.has_apikey else "Basic credentials or the _session_id cookie"
@@ -197,3 +203,15 @@ def body_rule(error: Any, operation: Operation) -> str:
 def _query_rule(name: str) -> str:
     base = "conditions" if name.startswith("conditions") else _ITEM.sub("", name)
     return QUERY_RULES.get(base, "invalid.rejected")
+
+
+def basic_user(authorization: str) -> bool:
+    """Whether the header holds Basic credentials with a user: base64 of `user:password`."""
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        user, colon, _ = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return bool(colon and user.strip())

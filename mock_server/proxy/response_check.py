@@ -11,6 +11,7 @@ or show.assumed-representation when only an assumption of ours is broken.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import orjson
@@ -18,12 +19,13 @@ from calendar_spec import load_spec
 from calendar_spec.walk import HTTP_METHODS, escape_token
 
 from ..contract import Contract
+from ..contract.problems import MAX_PROBLEMS
 from ..contract.schema_check import SchemaCheck
 from . import rules
 from .answer import NOT_JSON, UNREAD, Answer, Defaults
 from .findings import Findings, Level
 from .recent import Recent
-from .request_check import RequestChecker, RequestVerdict
+from .request_check import RequestChecker, RequestVerdict, basic_user
 
 JSON_MEDIA_TYPE = "application/json"
 SHARED_ENTRIES = 512  # verdicts, and findings, kept for requests seen again
@@ -82,8 +84,9 @@ class ExchangeJudge:
         alone: a request without a body that was judged lately shares that verdict."""
         if body != b"":
             return self.requests.check(method, path, query_string, headers, body)
-        key = (method, path, query_string, headers.get("content-type"), headers.get("authorization", "")[:6],
-               headers.get("cookie"))
+        authorization = headers.get("authorization", "")
+        key = (method, path, query_string, headers.get("content-type"), authorization[:6],
+               basic_user(authorization), headers.get("cookie"))
         verdict = self._verdicts.get(key)
         if verdict is None:
             verdict = self.requests.check(method, path, query_string, headers, body)
@@ -165,8 +168,10 @@ class ExchangeJudge:
                     findings.expect("transport.date-format", True, "")
                     findings.expect("show.assumed-representation", True, "")
             return
-        first = min(validator.iter_errors(answer.json), key=lambda e: list(map(str, e.absolute_path)),
-                    default=None)
+        # The first few errors only: explaining one costs ~0.5 ms, and an answer of 20,000 bad
+        # records would hold every other client of the loop for seconds.
+        explained = itertools.islice(validator.iter_errors(answer.json), MAX_PROBLEMS)
+        first = min(explained, key=lambda e: list(map(str, e.absolute_path)), default=None)
         path = list(first.absolute_path) if first is not None else []
         where = "body" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
         message = f"the body breaks the {self.level.view} schema: {first.message if first else 'invalid'}"

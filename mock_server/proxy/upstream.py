@@ -72,6 +72,10 @@ class AsyncUpstream:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"--upstream must be an http:// or https:// URL, not {url!r}")
+        if parts.username is not None or parts.password is not None:
+            # never sent (each request's own credentials are), and every 502 would show them
+            raise ValueError("--upstream must not hold credentials (user:password@): the proxy passes "
+                             "on each request's own")
         self.url = url.rstrip("/")
         self.host, self.port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
         self.host_header = parts.netloc.rsplit("@", 1)[-1]
@@ -131,8 +135,8 @@ class AsyncUpstream:
 
     def _head(self, method: str, target: str, headers: list[tuple[str, str]], body: Body,
               length: int | None) -> bytes:
-        lines = [f"{method} {self.route.target_prefix}{self.prefix}{target} HTTP/1.1",
-                 f"Host: {self.host_header}"]
+        request_line = f"{method} {self.route.target_prefix}{self.prefix}{target} HTTP/1.1\r\n"
+        lines = [f"Host: {self.host_header}"]
         if self.route.target_prefix and self.route.authorization:
             lines.append(f"Proxy-Authorization: {self.route.authorization}")
         lines += [f"{name}: {value}" for name, value in headers if name.lower() != "content-length"]
@@ -140,7 +144,10 @@ class AsyncUpstream:
             lines.append(f"Content-Length: {len(body)}")
         elif body is not None:
             lines.append(f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
+        # the target as the client's bytes (read as UTF-8, undecodable ones kept), the headers as
+        # theirs (read as latin-1: any byte): each sent on exactly as it came
+        return request_line.encode("utf-8", "surrogateescape") + \
+            ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
 
     async def _exchange(self, method: str, head: bytes, body: Body, chunked: bool, keep: int,
                         while_waiting: Callable[[], None] | None, deadline: float) -> UpstreamAnswer:
@@ -243,8 +250,10 @@ class AsyncUpstream:
         else:
             length = int(declared)
         reader = BodyReader(link, length, chunked)
+        # Not after a HEAD: an upstream that writes the body anyway, a moment later, would have
+        # those bytes read as the head of the next request's answer, another client's.
         keep_alive = found[1] == b"1.1" and "close" not in lowered.get("connection", "").lower() \
-            and (length is not None or chunked)
+            and (length is not None or chunked) and method != "HEAD"
         answer = UpstreamAnswer(status, (found[3] or b"").decode("latin-1"), end_to_end(headers), None)
         parts: list[bytes] = []
         size = 0

@@ -26,13 +26,19 @@ MAX_QUERY_CHARS = 8192
 CUT = "…"  # the key of the last query pair of a query kept in part: its value counts the rest
 
 
+def is_secret(key: str) -> bool:
+    """A key that holds a secret, however it is spelt (`APIKEY`, `apikey[]`, ` apikey`): a
+    deployment may read it so, and masking too much costs nothing."""
+    return key.strip().lower().removesuffix("[]") in SECRET_KEYS
+
+
 def mask_pairs(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
-    return [[key, MASK if key in SECRET_KEYS else value] for key, value in pairs]
+    return [[key, MASK if is_secret(key) else value] for key, value in pairs]
 
 
 def mask_body(body: Any) -> Any:
     if isinstance(body, dict):
-        return {key: MASK if key in SECRET_KEYS else mask_body(value) for key, value in body.items()}
+        return {key: MASK if is_secret(key) else mask_body(value) for key, value in body.items()}
     if isinstance(body, list):
         return [mask_body(item) for item in body]
     if isinstance(body, str) and len(body) > MAX_BODY_CHARS:
@@ -42,7 +48,7 @@ def mask_body(body: Any) -> Any:
 
 # A secret in a body shown cut (no longer JSON or pairs to read): its value as JSON (a string,
 # perhaps cut, or a bare value) or in a form (percent-encoded brackets too), up to what ends it.
-_SECRET_NAME = r"(?:apikey|password|pro(?:\[|%5B)password(?:\]|%5D)|_session_id)"
+_SECRET_NAME = r"\s*(?:apikey|password|pro(?:\[|%5B)password(?:\]|%5D)|_session_id)(?:\[\]|%5B%5D)?"
 _SECRET_IN_TEXT = re.compile(
     rf'("{_SECRET_NAME}"\s*:\s*)(?:"(?:[^"\\]|\\.)*"?|[^,}}\]\s]*)|((?:^|[&;\s]){_SECRET_NAME}=)[^&;\s]*',
     re.IGNORECASE)
@@ -67,7 +73,7 @@ def render_body(raw: bytes | None, mimetype: str) -> Any:
         text = raw.decode("utf-8", "replace")
         if mimetype.endswith("form-urlencoded"):
             return dict(mask_pairs(query_pairs(text)))
-        return mask_body(text)
+        return mask_text(text)  # not JSON (broken, or another type): its secrets found as text
 
 
 class Entry(NamedTuple):
