@@ -153,13 +153,15 @@ class Api:
         return self.request("POST", collection_path(self._group(group)), json_body=payload, **kw)
 
     def update(
-        self, calendar_id: Any, fields: Any, *, group: Any = None, wrap: bool = True, **kw: Any
+        self, calendar_id: Any, fields: Any, *, group: Any = None, wrap: bool = True, suffix: str = "",
+        **kw: Any
     ) -> Exchange:
         payload = {"calendar": fields} if wrap else fields
-        return self.request("PUT", calendar_path(self._group(group), calendar_id), json_body=payload, **kw)
+        return self.request("PUT", calendar_path(self._group(group), calendar_id, suffix), json_body=payload,
+                            **kw)
 
-    def delete(self, calendar_id: Any, *, group: Any = None, **kw: Any) -> Exchange:
-        return self.request("DELETE", calendar_path(self._group(group), calendar_id), **kw)
+    def delete(self, calendar_id: Any, *, group: Any = None, suffix: str = "", **kw: Any) -> Exchange:
+        return self.request("DELETE", calendar_path(self._group(group), calendar_id, suffix), **kw)
 
     def soft_delete_left(self, calendar_id: Any, *, group: Any = None, free_name: str | None = None
                          ) -> str | None:

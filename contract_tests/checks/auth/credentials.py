@@ -52,6 +52,8 @@ def _variants(ctx: SuiteContext) -> dict[str, dict[str, Any]]:
         "an unknown apikey": {"apikey": f"contract-kit-unknown-{secrets.token_hex(4)}"},
         "no user credentials": {"auth": None},
         "a wrong password": {"auth": (ctx.identity.user, ctx.identity.password + "-wrong")},
+        # a check that only compares passwords when one is given lets an empty one in
+        "an empty password": {"auth": (ctx.identity.user, "")},
         "an unknown email": {"auth": (f"{ctx.prefix}@unknown.invalid", "not-a-password")},
         "an unknown session cookie": {"auth": None, "cookie": f"_session_id={secrets.token_hex(16)}"},
     }
@@ -184,7 +186,7 @@ def _session_cookie(ctx: SuiteContext) -> None:
 
 
 # -- refused -----------------------------------------------------------------------------------------
-WRONG = ["a wrong password", "an unknown email"]
+WRONG = ["a wrong password", "an empty password", "an unknown email"]
 # A _session_id the deployment never issued identifies no one: the request carries no user
 # credentials (CONTRACT.md: the cookie "set by POST /sessions/login"), so it gets no data either.
 NO_DATA = ["no apikey", "an unknown apikey", "no user credentials", "an unknown session cookie"]

@@ -153,6 +153,34 @@ def paging(ctx: SuiteContext) -> None:
         _walks(ctx, base, ids, reading)
 
 
+def _filters_keeping_some(ctx: SuiteContext) -> list[list[tuple[str, Any]]]:
+    """Queries that keep part of the group: a search for a word of one name, a condition on one
+    name, each calendarset."""
+    names = sorted({r["name"] for r in ctx.records() if isinstance(r.get("name"), str) and r["name"].strip()})
+    filters: list[list[tuple[str, Any]]] = []
+    if names:
+        filters.append([("search", names[0].split()[0][:12])])
+        filters.append([("conditions[0][field]", "name"), ("conditions[0][op]", "="),
+                        ("conditions[0][value]", names[-1])])
+    filters += [[("calendarset_ids[]", calendarset)] for calendarset in ctx.calendarsets[:2]]
+    return filters
+
+
+@rule("list.paging", layer=LAYER, retry=True)
+def total_counts_matches(ctx: SuiteContext) -> None:
+    """`totalRecords` counts the records a filtered list keeps, not the group's (CONTRACT.md:
+    it "counts all matches"): counted before a filter, it looks right on unfiltered lists only."""
+    for filters in _filters_keeping_some(ctx):
+        records, total = ctx.records_and_total([*filters, ("sort", "id")])
+        ctx.expect(
+            total == len(records),
+            f"totalRecords counts the calendars {dict(filters)} keeps",
+            expected=f"totalRecords {len(records)} (the records listed)",
+            actual=f"totalRecords {total}",
+            exchange=ctx.last_exchange(),
+        )
+
+
 @rule("list.paging-defaults", layer=LAYER, retry=True)
 def paging_defaults(ctx: SuiteContext) -> None:
     body, exchange = ctx.list_page([])

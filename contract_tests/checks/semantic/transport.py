@@ -42,6 +42,24 @@ def json_suffix_reads(ctx: SuiteContext) -> None:
     )
 
 
+@rule("transport.json-suffix", layer=LAYER, writes=True)
+def json_suffix_writes(ctx: SuiteContext) -> None:
+    """PUT and DELETE of `{id}.json` act on the calendar as the bare path does (a deployment may
+    route the suffix for reads only)."""
+    calendar = ctx.new_calendar("json-suffix")
+    for suffix in ("", ".json"):
+        value = ctx.name(f"publicname{suffix or '-bare'}")
+        exchange = ctx.api.update(calendar["id"], {"publicname": value}, suffix=suffix)
+        ctx.expect_2xx(exchange, f"PUT .../calendars/{{id}}{suffix} of our calendar succeeds")
+        ctx.expect(ctx.show_body(calendar["id"]).get("publicname") == value,
+                   f"PUT .../calendars/{{id}}{suffix} changes the calendar", expected=f"publicname {value!r}",
+                   exchange=exchange)
+    deleted = ctx.api.delete(calendar["id"], suffix=".json")
+    ctx.expect_2xx(deleted, "DELETE .../calendars/{id}.json of our calendar succeeds")
+    ctx.expect_deleted(ctx.api.show(calendar["id"]), True,
+                       "after DELETE .../calendars/{id}.json the calendar shows deleted true")
+
+
 @rule("transport.json-suffix", layer=LAYER)
 def json_suffix_login(ctx: SuiteContext) -> None:
     # The same user: each login's cookie, used before the next login (which may end the session
