@@ -242,6 +242,25 @@ def condition_like_case_sensitive(app: Flask) -> None:
     mock_of(app).configure(like_case="sensitive")
 
 
+@fault("list.like-wildcards", layer="semantic",
+       probe=lambda api: api.ids(*_conditions("name", "like", "art")))
+def condition_like_unanchored(app: Flask) -> None:
+    """A `like` pattern matches anywhere in a value, as if wrapped in `%` ("art" finds "Dr
+    Martin"): a search box wired to `like`, which breaks an assumption, not what the docs state."""
+
+    def wrap_like_patterns(environ, start_response):
+        pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        ops = {key.removesuffix("[op]"): value for key, value in pairs if key.endswith("[op]")}
+        changed = [(key, f"%{value}%" if key.endswith("[value]")
+                    and ops.get(key.removesuffix("[value]")) in ("like", "not like") else value)
+                   for key, value in pairs]
+        if changed != pairs and CALENDAR_PATH.match(environ.get("PATH_INFO", "")):
+            environ["QUERY_STRING"] = urlencode(changed)
+        return None
+
+    wrap_wsgi(app, wrap_like_patterns)
+
+
 @fault("invalid.parameters-refused", layer="semantic",
        probe=lambda api: api.list(("results", "abc")).status)
 def bad_results_read_as_default(app: Flask) -> None:

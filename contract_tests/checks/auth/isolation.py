@@ -56,6 +56,35 @@ def other_group_reads(ctx: SuiteContext) -> None:
             )
 
 
+@rule("isolation.other-group-404", layer=LAYER)
+def session_of_its_own_user(ctx: SuiteContext) -> None:
+    """A session cookie stays its own user's, whoever logged in since: a deployment that looks
+    sessions up wrongly (the latest login's user) would let one user read another's group."""
+    other = _other(ctx)
+    with ctx.one_session():
+        login = ctx.api.login()
+        ctx.expect_status(login, 200, what="login with the right credentials answers 200")
+        cookie = ctx.expect_session_cookie(login)
+        ctx.expect_2xx(other.login(), "the second identity's login succeeds")
+        theirs = ctx.api.list(group=other.group_id, auth=None, cookie=cookie)
+        own = ctx.api.list(auth=None, cookie=cookie)
+    # 401: a deployment may end a session when another begins; never the other group's data
+    ctx.expect(
+        theirs.status in (401, 404),
+        f"after user {other.identity.user} logged in, {ctx.identity.user}'s cookie still may not read "
+        f"group {other.group_id}",
+        expected="404 (or 401, the session ended)",
+        exchange=theirs,
+    )
+    ctx.expect(
+        own.status in (200, 401),
+        f"after user {other.identity.user} logged in, {ctx.identity.user}'s cookie still reads "
+        f"group {ctx.group_id}",
+        expected="200 (or 401, the session ended)",
+        exchange=own,
+    )
+
+
 @rule("isolation.other-group-404", layer=LAYER, writes=True)
 def other_group_writes(ctx: SuiteContext) -> None:
     other = _other(ctx)

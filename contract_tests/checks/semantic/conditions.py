@@ -4,7 +4,8 @@ Expected sets are computed from the group's own `results=all` list. Integer fiel
 answers; on strings the case and accent sensitivity of `=` (left open) and of `like` are
 bounded: the answer must hold what the narrowest reading matches and nothing the widest reading
 would not. That `like` ignores case is an assumption with a rule of its own
-(list.like-ignores-case, ASM: checked at strict only, with letters of a name in the other case).
+(list.like-ignores-case, ASM: checked at strict only, with letters of a name in the other case),
+and so is that a pattern matches a whole value (list.like-wildcards, ASM).
 """
 
 from __future__ import annotations
@@ -232,6 +233,30 @@ def like_ignores_case(ctx: SuiteContext) -> None:
 
     _expect_kept(ctx, records, [("name", "like", pattern)], must, may)
     _expect_kept(ctx, records, [("name", "not like", pattern)], lambda r: not may(r), lambda r: not must(r))
+
+
+@rule("list.like-wildcards", layer=LAYER, retry=True)
+def like_wildcards(ctx: SuiteContext) -> None:
+    """A `like` pattern matches a whole name (`%` and `_` its only wildcards): three inner letters
+    of a name alone, or followed by `%`, keep only the names equal to them, or beginning with
+    them, not every name that contains them. Sent in the stored case: case is its own rule."""
+    records = ctx.records()
+    if not records and not ctx.read_only:
+        ctx.own_calendar()  # named by the run: a word to look for
+        records = ctx.records()
+    word = _like_word(records)
+    if word is None:
+        raise Skip("no calendar of the group has a name with an ASCII word of 4 letters", why=NO_DATA)
+    for pattern in (word[1:4], f"{word[1:4]}%"):
+        def must(r: Record, p: str = pattern) -> bool:
+            return textmatch.like_matches(r["name"], p, ignore_case=False)
+
+        def may(r: Record, p: str = pattern) -> bool:
+            return textmatch.like_matches(r["name"], p, ignore_case=True, loose=True)
+
+        _expect_kept(ctx, records, [("name", "like", pattern)], must, may)
+        _expect_kept(ctx, records, [("name", "not like", pattern)], lambda r, m=may: not m(r),
+                     lambda r, m=must: not m(r))
 
 
 def _negations_complement(ctx: SuiteContext, records: list[Record]) -> None:
