@@ -45,7 +45,8 @@ def seed_schema(spec: dict[str, Any], uri: str) -> dict[str, Any]:
             "calendarsets": _records(["id", "group_id"], fields_of("Calendarset")),
             "interventions": _records(["id", "group_id"], fields_of(
                 "Intervention", calendar_ids={"type": "array", "items": ref})),
-            "calendars": {"type": "array", "items": {"type": "object", "properties": {
+            # each calendar is checked whole against the spec's Calendar, naming its place and id
+            "calendars": {"type": "array", "items": {"properties": {
                 "id": {"type": "integer", "maximum": MAX_SEED_CALENDAR_ID}}}},
         },
     }

@@ -48,7 +48,7 @@ def mask_body(body: Any) -> Any:
 
 # A secret in a body shown cut (no longer JSON or pairs to read): its value as JSON (a string,
 # perhaps cut, or a bare value) or in a form (percent-encoded brackets too), up to what ends it.
-_SECRET_NAME = r"\s*(?:apikey|password|pro(?:\[|%5B)password(?:\]|%5D)|_session_id)(?:\[\]|%5B%5D)?"
+_SECRET_NAME = r"(?:apikey|password|pro(?:\[|%5B)password(?:\]|%5D)|_session_id)(?:\[\]|%5B%5D)?"
 _SECRET_IN_TEXT = re.compile(
     rf'("{_SECRET_NAME}"\s*:\s*)(?:"(?:[^"\\]|\\.)*"?|[^,}}\]\s]*)|((?:^|[&;\s]){_SECRET_NAME}=)[^&;\s]*',
     re.IGNORECASE)
