@@ -12,6 +12,8 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from mock_server.xml_text import make_writable
+
 from . import report_rules
 from .model import LAYERS
 from .registry import rule_tag
@@ -72,6 +74,7 @@ def write_junit(result: SuiteResult, path: str | Path) -> None:
     if result.cut_short:
         _stopped_suite(root, result)
     _rules_suite(root, result, table)
+    make_writable(root)  # a deployment's answers are quoted: CI must still read the file
     tree = ET.ElementTree(root)
     ET.indent(tree)
     target = Path(path)

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from calendar_spec import rule_ids
+from flask import Response
 from planted_faults import CATALOGUE
+from planted_faults.plumbing import before_request
 from suite_runs import describe, options
 
 from contract_tests import cli
@@ -26,6 +28,7 @@ from contract_tests.report_rules import CHECKED, FAILED, NOT_CHECKED
 from contract_tests.runner import run_suite
 from contract_tests.schemathesis_layers import checks as schemathesis_checks
 from contract_tests.schemathesis_layers.rules import NO_CREDIT, credited_rule
+from mock_server import create_app
 
 WRITE_ONLY = {"create.created", "create.defaults", "update.partial", "delete.soft", "invalid.rejected",
               "transport.json-body", "method.405", "restore.put-deleted-false"}
@@ -151,3 +154,24 @@ def test_the_suites_own_checks_skip_what_is_not_their_business():
                  "contract_success_media_type", "contract_unserved_method",
                  "contract_refusal_changes_nothing", "contract_documented_response_schema"):
         assert getattr(schemathesis_checks, name)(None, response, foreign) is schemathesis_checks.SKIP
+
+
+def test_a_deployment_answering_control_characters_leaves_the_junit_file_readable(tmp_path):
+    """A deployment's answer quoted in a failure (here a terminal-coloured error with a NUL, as a
+    framework's debug page may send) holds characters XML 1.0 cannot: CI must still read the file."""
+    app = create_app()
+
+    @before_request(app)
+    def coloured_refusal(request):
+        if "search" in request.args:
+            return Response('{"error": "\x1b[31msearch\x00 not supported\x1b[0m"}', status=400,
+                            mimetype="application/json")
+        return None
+
+    junit = tmp_path / "run.xml"
+    result = run_suite(options(app, layers=("semantic",), junit_xml=str(junit)))
+    assert _rows(result)["list.search"].status == FAILED
+    written = ET.parse(junit).getroot()  # raised "not well-formed" before
+    failures = [element for element in written.iter("failure") if element.get("type") == "list.search"]
+    quoted = "".join((element.text or "") + element.get("message", "") for element in failures)
+    assert "\\x1b[31msearch\\x00 not supported" in quoted, quoted

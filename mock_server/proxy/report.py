@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from ..xml_text import xml_text
 from .exchange import Exchange
 from .findings import Level
 
@@ -25,16 +25,6 @@ JUNIT_FILE = "contract-proxy.junit.xml"
 NDJSON_FILE = "contract-proxy.ndjson"
 MESSAGES_KEPT = 5  # per rule: the first messages are enough to act on; the rest are counted
 UPSTREAM_CASE = "upstream.answers"  # not a contract rule: whether the upstream answered at all
-
-
-# Characters XML 1.0 cannot hold, even escaped: a path's %00 or %1b, decoded, would make the whole
-# report unreadable to CI.
-_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_text(text: str) -> str:
-    """`text` with what XML cannot hold written as its Python escape (`\\x1b`)."""
-    return _NOT_IN_XML.sub(lambda found: repr(found[0])[1:-1], text)
 
 
 @dataclass

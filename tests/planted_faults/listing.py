@@ -79,6 +79,22 @@ def intervention_filter_ignored(app: Flask) -> None:
         group_id, dataclasses.replace(query, intervention_ids=())))
 
 
+@fault("list.intervention-filter", layer="semantic",
+       probe=lambda api: api.ids(("intervention_ids[]", 31)))
+def intervention_filter_crosses_groups(app: Flask) -> None:
+    """intervention_ids[] reads the intervention's calendars without the group: the other group's
+    intervention 31 lists its calendars 9 and 12 in group 4 (whose own interventions behave)."""
+
+    def change(original, group_id: int, query: ListQuery) -> Page:
+        if not query.intervention_ids:
+            return original(group_id, query)
+        other = OTHER_GROUP if group_id == GROUP else GROUP
+        merged = all_matches(original, group_id, query) + all_matches(original, other, query)
+        return paginate(sorted(merged, key=lambda record: record["id"]), query)
+
+    wrap_list(app, change)
+
+
 @fault("list.paging", layer="semantic",
        probe=lambda api: [r["id"] for r in api.list(("results", 3)).body["records"]])
 def paging_off_by_one(app: Flask) -> None:
