@@ -9,6 +9,11 @@ Each fault of tests/planted_faults/ breaks one behaviour of a fresh mock. For ea
 - when the fault breaks a documented rule, the suite fails it at documented level too, naming
   that rule and no ASM rule; when it breaks assumptions of ours only, the documented run passes.
 A control run per layer and level shows the suite passes the healthy mock with the same options.
+And checks side by side change nothing a run concludes: the strict run of every fault, and the
+healthy mock's runs, are made again at --concurrency 8 (the others run at 1, the in-process
+default) and must give the same verdict and the same findings. A finding is (rule id, layer,
+operation, message) with the run's own numbers (ids of the calendars it made, their names' run
+stamp) masked: those differ between any two runs.
 
 The contract runs go to worker processes (one per core, at most 4) as soon as the first one
 is needed; with 74 faults the file takes a few minutes on 2 cores (8 to 9 with 2 workers on
@@ -23,6 +28,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -97,15 +103,22 @@ STRICT_TEST, DOCUMENTED_TEST, ASSUMED_TEST, CONTROL_TEST = (
     "test_suite_lets_assumed_fault_pass_at_documented_level",
     "test_suite_passes_the_healthy_mock",
 )
-RunKey = tuple[str | None, str, tuple[str, ...]]  # fault name (None: healthy), level, layers
+SAME_FINDINGS_TEST, SAME_VERDICT_TEST = (
+    "test_planted_fault_same_findings_at_any_concurrency",
+    "test_healthy_mock_same_verdict_at_any_concurrency",
+)
+SIDE_BY_SIDE = 8  # the concurrency compared with 1
+OWN_LAYERS, ENGINE_LAYERS = ("semantic", "auth"), ("conformance", "stateful")
+# fault name (None: healthy), level, layers, concurrency
+RunKey = tuple[str | None, str, tuple[str, ...], int]
 
 
-def _fault_key(fault: Fault, level: str) -> RunKey:
-    return fault.name, level, (fault.layer,)
+def _fault_key(fault: Fault, level: str, concurrency: int = 1) -> RunKey:
+    return fault.name, level, (fault.layer,), concurrency
 
 
 def _control_key(level: str, layer: str) -> RunKey:
-    return None, level, (layer,)
+    return None, level, (layer,), 1
 
 
 def _planned(items: list[pytest.Item]) -> list[RunKey]:
@@ -121,6 +134,10 @@ def _planned(items: list[pytest.Item]) -> list[RunKey]:
             keys.append(_fault_key(params.params["fault"], "documented"))
         elif name == CONTROL_TEST:
             keys.append(_control_key(params.params["level"], params.params["layer"]))
+        elif name == SAME_FINDINGS_TEST:
+            keys += [_fault_key(params.params["fault"], "strict", c) for c in (1, SIDE_BY_SIDE)]
+        elif name == SAME_VERDICT_TEST:
+            keys += [(None, params.params["level"], params.params["layers"], c) for c in (1, SIDE_BY_SIDE)]
     # the slow schemathesis layers first, so the workers finish together
     return sorted(dict.fromkeys(keys), key=lambda key: key[2][0] not in ("conformance", "stateful"))
 
@@ -131,7 +148,7 @@ def suite_runs(request: pytest.FixtureRequest) -> Iterator[dict[RunKey, Future]]
     pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"))
     try:
         yield {
-            key: pool.submit(run_case, key[0], key[1], key[2], MAX_EXAMPLES[key[2][0]], SEED)
+            key: pool.submit(run_case, key[0], key[1], key[2], MAX_EXAMPLES[key[2][0]], SEED, key[3])
             for key in _planned(request.session.items)
         }
     finally:
@@ -232,3 +249,44 @@ def test_suite_passes_the_healthy_mock(level: str, layer: str, suite_runs):
 if __name__ == "__main__":  # a quick listing of the catalogue
     print(json.dumps([{"name": f.name, "rule": f.rule, "documented_rule": f.documented_rule, "layer": f.layer}
                       for f in FAULTS], indent=1))
+
+
+# -- the same conclusions side by side ---------------------------------------------------------
+_NUMBERS = re.compile(r"contract-kit-[0-9]+-[0-9a-f]+|[0-9]+")
+
+
+def _finding(failure: dict[str, Any]) -> tuple[str, str, str, str]:
+    return (failure["rule_id"], failure["layer"], _NUMBERS.sub("#", failure["operation"]),
+            _NUMBERS.sub("#", failure["message"]))
+
+
+def _verdict(run: dict[str, Any]) -> tuple[bool, list[tuple[str, str, str, str]]]:
+    return run["passed"], sorted({_finding(failure) for failure in run["failures"]})
+
+
+@pytest.mark.parametrize("layers", [OWN_LAYERS, ENGINE_LAYERS], ids="+".join)
+@pytest.mark.parametrize("level", ["strict", "documented"])
+def test_healthy_mock_same_verdict_at_any_concurrency(level: str, layers: tuple[str, ...], suite_runs):
+    one, many = (suite_runs[(None, level, layers, c)].result() for c in (1, SIDE_BY_SIDE))
+    # (How many `expect`s ran may differ: a refused write's snapshot compares every calendar
+    # the run has made so far, and side by side more of them exist by then.)
+    assert one["passed"] and many["passed"], (one["failures"], many["failures"])
+
+
+@pytest.mark.parametrize("fault", [f for f in FAULTS if f.layer in OWN_LAYERS + ENGINE_LAYERS], ids=_ids)
+def test_planted_fault_same_findings_at_any_concurrency(fault: Fault, suite_runs):
+    one, many = (suite_runs[_fault_key(fault, "strict", c)].result() for c in (1, SIDE_BY_SIDE))
+    assert not one["passed"], f"{fault.name} is not caught at concurrency 1"
+    assert _verdict(one) == _verdict(many)
+
+
+def test_no_check_takes_its_evidence_from_the_shared_journal():
+    """Side by side, the journal's last exchange may be another check's: a finding's evidence is
+    the check's own (`ctx.last_exchange()`), or it changes with the concurrency."""
+    from pathlib import Path
+    checks = Path(__file__).resolve().parent.parent / "contract_tests" / "checks"
+    offenders = [f"{path.relative_to(checks)}:{number}"
+                 for path in sorted(checks.rglob("*.py"))
+                 for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if "journal[-1]" in line]
+    assert not offenders, offenders
