@@ -116,6 +116,13 @@ class OwnPool:
             group.reused += 1
             return group.free.pop(0)
 
+    def give_back(self, group_id: int, calendar_ids: Iterable[int]) -> None:
+        """Calendars this run is done with, to reuse again (restored by PUT when taken)."""
+        with self._lock:
+            group = self._groups.get(group_id)
+            if group is not None:
+                group.free.extend(c for c in calendar_ids if c not in group.free)
+
     def recount(self, group_id: int, records: Iterable[dict[str, Any]]) -> None:
         """The group's calendars of ours as the list shows them now, added to those it showed
         before: runs going on at the same time create too, and the bound is theirs as much as

@@ -43,7 +43,7 @@ def rules_answered_otherwise(profile: profiles.Profile) -> set[str]:
             for rule in questions[qid].get("rules", ())}
 
 
-def check(options: Any, profile: profiles.Profile) -> list[Outcome]:
+def check(options: Any, profile: profiles.Profile, run_id: str | None = None) -> list[Outcome]:
     """One outcome per question the profile answers: calibrate's probe, against the profile."""
     from .calibrate import CalibrateError, CalibrateOptions, calibrate
     from .calibrate.registry import ANSWERED_OTHERWISE
@@ -53,7 +53,8 @@ def check(options: Any, profile: profiles.Profile) -> list[Outcome]:
         calibration = calibrate(CalibrateOptions(
             base_url=options.base_url, app=options.app, apikey=options.apikey, user=options.user,
             password=options.password, group_id=options.group_id, read_only=options.read_only,
-            intervention_ids=options.intervention_ids))
+            intervention_ids=options.intervention_ids, max_own_calendars=options.max_own_calendars,
+            run_id=run_id))
     except CalibrateError as error:
         raise SuiteUsageError(f"--level profile: {error}") from None
     seconds = (time.monotonic() - started) / max(1, len(profile.answers))

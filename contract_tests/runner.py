@@ -216,7 +216,7 @@ def _run_checks(ctx: SuiteContext, options: SuiteOptions, result: SuiteResult, p
             ctx.api.list([("results", 1)])
     if options.profile is not None and profile_level.LAYER in options.layers:
         progress.layer(profile_level.LAYER)
-        for outcome in profile_level.check(options, options.profile):
+        for outcome in profile_level.check(options, options.profile, ctx.run_id):
             result.outcomes.append(outcome)
             progress.outcome(outcome)
 

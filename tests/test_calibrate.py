@@ -80,7 +80,33 @@ def test_calibrate_recovers_the_builtin_profiles_and_touches_only_its_own_calend
         for calendar_id in itertools.count(max(seeded) + 1):
             made.append(store.get_calendar(4, calendar_id))
     assert len(made) > 20
-    assert all(c["name"].startswith("contract-kit-calibrate-") and c["deleted"] is True for c in made)
+    assert all(re.match(r"contract-kit-\d{14}-[0-9a-f]{4}-calibrate-", c["name"]) and c["deleted"] is True
+               for c in made)
+
+
+def test_repeated_calibrations_reuse_the_kits_calendars_within_the_bound():
+    """Calibrate in CI (`--level profile`, nightly) must not add calendars run after run: with a
+    bound, each run reuses what the earlier ones let go of, creates only for the probes that
+    judge a create's own answer, and stops there - those questions unknown, saying why."""
+    app = create_app(clock=TickingClock())
+    seeded = {calendar["id"] for calendar in load_fixtures()["calendars"]}
+    store = mock_of(app).store
+    bound, counts, results = 20, [], []
+    for _ in range(4):
+        results.append(run(app, max_own_calendars=bound))
+        ours = [c for c in store.dump()["calendars"] if c["id"] not in seeded]
+        counts.append(len(ours))
+        assert all(c["name"].startswith("contract-kit-free-") and c["deleted"] is True for c in ours)
+    assert counts[-1] <= bound and counts[-1] == counts[-2], counts
+    first, last = results[0], results[-1]
+    assert first.unknown == {} and first.answers == profiles.builtin("default").complete()
+    # once the bound is reached, only the questions whose probes must create go unknown
+    assert set(last.unknown) and all("--max-own-calendars 20" in why for why in last.unknown.values())
+    assert set(last.unknown) <= {"omitted_sort", "omitted_texts", "group_id_mismatch",
+                                 "unknown_calendarset", "top_level_keys", "unknown_calendar_keys",
+                                 "string_integers", "error_precedence"}, last.unknown
+    assert {q: a for q, a in last.answers.items()} == {
+        q: a for q, a in first.answers.items() if q not in last.unknown}
 
 
 @pytest.mark.parametrize("suffix", [".json", ".yaml"])

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .. import credentials_env
+from ..model import DEFAULT_MAX_OWN_CALENDARS
 from .engine import CalibrateError, CalibrateOptions, calibrate
 
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE = 0, 1, 2
@@ -31,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", help="the profile's name (default: calibrated-<host>-<time>)")
     parser.add_argument("--intervention-id", type=int, action="append", dest="intervention_ids",
                         help="an intervention in use in the group (repeatable; default: try ids 1..100)")
+    parser.add_argument("--max-own-calendars", type=int, metavar="N",
+                        help="calendars the kit (calibrate and the suite's runs together) ever creates in "
+                        f"the group: it reuses its own before it creates (default with --base-url "
+                        f"{DEFAULT_MAX_OWN_CALENDARS}; 0: no bound); a probe that must create beyond it "
+                        "leaves its question unknown")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,10 +44,15 @@ def run(args: argparse.Namespace) -> int:
         print("calendar-contract: with --base-url, give --apikey, --user, --password and --group-id",
               file=sys.stderr)
         return EXIT_USAGE
+    if args.max_own_calendars is not None and args.max_own_calendars < 0:
+        print("calendar-contract: --max-own-calendars must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
+    bound = args.max_own_calendars if args.max_own_calendars is not None else (
+        DEFAULT_MAX_OWN_CALENDARS if args.base_url else None)
     options = CalibrateOptions(base_url=args.base_url, profile=args.profile, apikey=args.apikey,
                                user=args.user, password=args.password, group_id=args.group_id,
                                read_only=args.read_only, name=args.name,
-                               intervention_ids=args.intervention_ids)
+                               intervention_ids=args.intervention_ids, max_own_calendars=bound or None)
     try:
         result = calibrate(options)
     except CalibrateError as error:

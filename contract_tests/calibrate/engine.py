@@ -55,6 +55,10 @@ class CalibrateOptions:
     name: str | None = None
     intervention_ids: Sequence[int] | None = None
     intervention_probes: int = 100
+    # Calendars the kit ever creates in the group (footprint.py); None or 0: no bound (the CLI
+    # bounds a deployment by default, as `run` does)
+    max_own_calendars: int | None = None
+    run_id: str | None = None  # a suite run's when it calibrates (--level profile): its calendars reusable
     journal: list[Exchange] = field(default_factory=list)  # every exchange calibrate sent, filled in
 
 
@@ -88,19 +92,26 @@ def calibrate(options: CalibrateOptions) -> Calibration:
     transport, identity, target = _target(options)
     api = Api(transport, identity, options.journal)
     session = Session(api, read_only=options.read_only, intervention_ids=options.intervention_ids,
-                      intervention_probes=options.intervention_probes)
+                      intervention_probes=options.intervention_probes,
+                      max_own_calendars=options.max_own_calendars, run_id=options.run_id)
     verdicts: list[Verdict] = []
     notes: list[str] = []
     stopped: str | None = None
     try:
         try:
             _check_access(session)
+            if not session.read_only:
+                try:
+                    session.claim()
+                except Unsettled as unsettled:
+                    notes.append(f"the kit's calendars of earlier runs were not claimed: {unsettled.reason}")
             for question, facts in questions().items():
                 if stopped:
                     verdicts.append(Verdict(question, unknown=NOT_PROBED))
                     continue
                 try:
                     verdicts.append(_settle(session, question, facts["answers"]))
+                    session.release()
                 except Unreachable as error:  # what was settled before still holds: keep it
                     stopped = f"the deployment stopped answering: {error}"
                     verdicts.append(Verdict(question, unknown=NOT_PROBED))

@@ -34,7 +34,7 @@ def group_id_mismatch(session: Session) -> list[Reading]:
     """A body group_id other than the path's (a group that does not exist, so that a deployment
     that takes it writes nowhere): in a POST, and in a PUT of a calendar of ours."""
     refusals = {403: "403", 400: "400"}
-    created = session.api.create({"name": session.name("group-mismatch"), "group_id": UNKNOWN_ID})
+    created = session.probe_create({"name": session.name("group-mismatch"), "group_id": UNKNOWN_ID})
     own = session.create("group-mismatch")
     updated = session.api.update(own["id"], {"group_id": UNKNOWN_ID})
     return [_refused_or(created, f"POST with calendar.group_id {UNKNOWN_ID}", refusals, None),
@@ -47,7 +47,7 @@ def unknown_calendarset(session: Session) -> list[Reading]:
     (404, or another 4xx), or stored as sent."""
     refusals = {404: "refused", 400: "refused", 403: "refused"}
     readings = []
-    created = session.api.create({"name": session.name("calendarset"), "calendarset_id": UNKNOWN_ID})
+    created = session.probe_create({"name": session.name("calendarset"), "calendarset_id": UNKNOWN_ID})
     own = session.create("calendarset")
     updated = session.api.update(own["id"], {"calendarset_id": UNKNOWN_ID})
     for exchange, what in ((created, "POST"), (updated, "PUT")):
@@ -74,7 +74,7 @@ def blank_name(session: Session) -> list[Reading]:
 def top_level_keys(session: Session) -> list[Reading]:
     """An unknown key next to `calendar`, in a POST and in a PUT of a calendar of ours."""
     name = session.name("top-level")
-    created = session.api.create({"calendar": {"name": name}, "calibrate_note": "x"}, wrap=False)
+    created = session.probe_create({"calendar": {"name": name}, "calibrate_note": "x"}, wrap=False)
     own = session.create("top-level")
     updated = session.api.update(own["id"], {"calendar": {"publicname": "calibrate"}, "calibrate_note": "x"},
                                  wrap=False)
@@ -130,7 +130,7 @@ def unknown_calendar_keys(session: Session) -> list[Reading]:
     calendar of ours: 400, or ignored (not answered back; a POST taken is a calendar of ours)."""
     key = "calibrate_colour"
     name = session.name("unknown-key")
-    created = session.api.create({"name": name, key: "blue"})
+    created = session.probe_create({"name": name, key: "blue"})
     own = session.create("unknown-key")
     updated = session.api.update(own["id"], {"publicname": "calibrate", key: "blue"})
     return [
@@ -146,7 +146,7 @@ def string_integers(session: Session) -> list[Reading]:
     """A digit string for an integer field: PUT generate_interval "30", POST mintime_rdv "7"."""
     own = session.create("string-integers")
     updated = session.api.update(own["id"], {"generate_interval": "30"})
-    created = session.api.create({"name": session.name("string-integers"), "mintime_rdv": "7"})
+    created = session.probe_create({"name": session.name("string-integers"), "mintime_rdv": "7"})
     return [
         _refused_or(updated, 'PUT generate_interval "30"', {400: "refused"}, "coerced",
                     _body(updated).get("generate_interval") == 30,
@@ -164,7 +164,7 @@ def error_precedence(session: Session) -> list[Reading]:
     identity = session.api.identity
     bad_body = {"name": 12}
     own = session.create("precedence")
-    created = session.api.create(bad_body, auth=(identity.user, identity.password + "-not-it"))
+    created = session.probe_create(bad_body, auth=(identity.user, identity.password + "-not-it"))
     updated = session.api.update(own["id"], bad_body, apikey="calibrate-not-an-apikey")
     # A wrong apikey is refused with 401 or 403 (`credentials_refusal`): either is auth first.
     refusals = {401: "auth_first", 403: "auth_first", 400: "body_first"}

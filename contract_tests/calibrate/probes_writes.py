@@ -25,13 +25,13 @@ def omitted_sort(session: Session) -> list[Reading]:
     an explicit sort 5 above it (a count or an id would not follow it). The new sort: that
     calendar's + 1, or 0."""
     readings = []
-    before = session.create("omitted-sort")
-    after = session.create("omitted-sort")
+    before = session.create("omitted-sort", fresh=True)
+    after = session.create("omitted-sort", fresh=True)
     readings.append(_next_sort(before, after, "a create without sort, after another"))
     if not _int(after.get("sort")):
         raise Unsettled(f"a calendar created without sort answered sort {after.get('sort')!r}")
-    explicit = session.create("omitted-sort", {"sort": after["sort"] + 5})
-    readings.append(_next_sort(explicit, session.create("omitted-sort"),
+    explicit = session.create("omitted-sort", {"sort": after["sort"] + 5}, fresh=True)
+    readings.append(_next_sort(explicit, session.create("omitted-sort", fresh=True),
                                "a create without sort, after one created with a sort"))
     return readings
 
@@ -50,7 +50,7 @@ def omitted_texts(session: Session) -> list[Reading]:
     was not sent, all null or all empty strings."""
     readings = []
     for given in ({}, {"city": "Calib-Ville"}):
-        created = session.create("omitted-texts", given)
+        created = session.create("omitted-texts", given, fresh=True)
         values = {name: created.get(name, "<missing>") for name in OMITTED_TEXTS if name not in given}
         answer = ("null" if all(v is None for v in values.values())
                   else "empty_string" if all(v == "" for v in values.values()) else None)
