@@ -142,8 +142,10 @@ def _conformance_with_one_slow_answer(delay_ms: int, **overrides) -> list[str]:
 def test_generated_requests_wait_as_long_as_the_suites_own():
     """One --timeout for both clients: schemathesis' own default (10 s) made an 11 s answer, which
     the suite's client waits for, a case it 'could not test' - a FAILED run for a slow staging."""
-    assert _conformance_with_one_slow_answer(2000, timeout=1.0) == [
-        "schemathesis could not test this: Network Error: Read timed out after 1.0 seconds"]
+    messages = _conformance_with_one_slow_answer(2000, timeout=1.0)
+    assert "schemathesis could not test this: Network Error: Read timed out after 1.0 seconds" in messages
+    # (on a loaded machine another read may pass the second too: it is told as a timeout as well)
+    assert all("timed out" in message and "1.0" in message for message in messages), messages
     assert _conformance_with_one_slow_answer(2000, timeout=3.0) == []
 
 

@@ -14,5 +14,7 @@ def test_browser_problems_names_a_4xx_and_a_console_error(calendar_mock, browser
     problems = browser_problems()
     assert f"404 for {calendar_mock.url('/_mock/no-such-page')}" in problems
     assert any("console SEVERE" in problem and "planted" in problem for problem in problems), problems
-    assert browser_problems() == []  # each problem is told once
+    # each problem is told once (a late one may still come: Chromium asks for /favicon.ico
+    # whenever it likes, and the 404 page names none)
+    assert not set(browser_problems()) & set(problems)
     assert screenshot("page").read_bytes().startswith(b"\x89PNG")
