@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 from independent_servers import BEYOND_CALENDARS, not_served, run_against
-from suite_runs import describe, failed_rules
+from suite_runs import describe, failed_rules, options
+
+from contract_tests.runner import run_suite
 
 pytestmark = [pytest.mark.http, pytest.mark.slow]
 
@@ -26,3 +28,17 @@ def test_pages_counted_and_capped_otherwise_pass_documented_and_fail_strict_on_o
     assert not_served(documented) == BEYOND_CALENDARS["documented"]
     strict = run_against(base_url, "strict", **interventions)
     assert failed_rules(strict) == {"invalid.strict-types"}, describe(strict)
+
+
+def test_random_ids_pages_of_fifty_and_options_served_pass_documented(serve):
+    """sixth_server.py: ids at random up to 2^31 (the isolation probes once listed every id between
+    them: 18 GB), startIndex as a page number with pages of 50, OPTIONS and HEAD served, errors as
+    RFC 7807, every answer chunked; and two assumptions of ours answered otherwise."""
+    base_url = serve("sixth_server.py")
+    six = dict(apikey="six-key-2f9c", user="qa6@indep.test", password="six-pass-6!", group_id=271828,
+               other_user="rival6@indep.test", other_password="rival-pass-6?", other_group_id=161803)
+    documented = run_suite(options(base_url=base_url, level="documented", max_examples=2, concurrency=8,
+                                   **six))
+    assert documented.passed, describe(documented)
+    strict = run_suite(options(base_url=base_url, level="strict", max_examples=2, concurrency=8, **six))
+    assert failed_rules(strict) == {"invalid.rules", "create.group-id-match"}, describe(strict)

@@ -4,16 +4,18 @@ a write) in pages, side by side up to --concurrency, and gets what one-by-one re
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from urllib.parse import parse_qs
 
 import pytest
 from planted_faults.probe_client import APIKEY, GROUP, PASSWORD, USER
+from suite_runs import options
 
 from contract_tests.context import SuiteContext
 from contract_tests.http import WsgiTransport
-from contract_tests.runner import SuiteOptions, resolve_options
+from contract_tests.runner import SuiteOptions, resolve_options, run_suite
 from mock_server import create_app
 
 CAPPED = {"answers": {"page_cap": "5"}}
@@ -78,3 +80,40 @@ def test_read_side_by_side_or_one_by_one_the_group_is_the_same():
     one_by_one, total_one, last_one, most = _read_whole_group(concurrency=1, calendars=23)
     assert most == 1
     assert (side_by_side, total, last_side_by_side) == (one_by_one, total_one, last_one)
+
+
+class TotalThatLies:
+    """WSGI middleware: every list answer says totalRecords `total`, whatever it holds."""
+
+    def __init__(self, inner, total: int) -> None:
+        self.inner, self.total = inner, total
+
+    def __call__(self, environ, start_response):
+        captured = {}
+
+        def keep(status, headers, exc_info=None):
+            captured.update(status=status, headers=headers)
+
+        body = b"".join(self.inner(environ, keep))
+        with contextlib.suppress(ValueError):
+            answer = json.loads(body)
+            if isinstance(answer, dict) and "totalRecords" in answer:
+                answer["totalRecords"] = self.total
+                body = json.dumps(answer).encode()
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        start_response(captured["status"], [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+
+@pytest.mark.parametrize("total", [100_000, 10**9])
+def test_a_total_no_page_bears_out_costs_a_batch_not_the_totals_pages(total):
+    """totalRecords 100,000 over 12 calendars in pages of 5 once sent 86,889 page reads in five
+    minutes (and 10^9 planned 200 million reads up front, 6 GB): the pages stop at the first
+    empty one, and list.paging names the total."""
+    app = create_app(profile=CAPPED)
+    app.wsgi_app = TotalThatLies(app.wsgi_app, total)
+    started = time.monotonic()
+    result = run_suite(options(app, level="documented", layers=("semantic",), concurrency=4))
+    assert "list.paging" in {failure.rule_id for failure in result.failures}, result.summary()
+    assert result.requests < 3000 and time.monotonic() - started < 120, (result.requests,
+                                                                          time.monotonic() - started)

@@ -129,9 +129,11 @@ def _probe_ids(ctx: SuiteContext, own: list[int]) -> tuple[list[int], set[int]]:
     candidates: list[int] = sorted(foreign)[:10]
     if own:
         low, high = min(own), max(own)
-        gaps = [i for i in range(low, high) if i not in known]
-        step = max(1, len(gaps) // 15)
-        candidates += gaps[::step][:15]
+        # Ids between ours, spread evenly: sampled, never enumerated (ids handed out at random
+        # up to 2^31 put billions between the lowest and the highest).
+        spread = (low + (high - low) * k // 64 for k in range(1, 64))
+        gaps = [i for i in dict.fromkeys(spread) if i not in known]
+        candidates += gaps[::max(1, len(gaps) // 15)][:15]
         candidates += list(range(high + 1, high + 11))
         candidates += [i for i in range(max(1, low - 5), low)]
     for calendar_id in ctx.created:
