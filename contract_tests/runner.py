@@ -25,7 +25,7 @@ from .client import Api
 from .context import SuiteContext
 from .discovery import discover
 from .footprint import CLAIM_SETTLE_S, FREE_PREFIX, OwnPool, claim_name
-from .http import HttpTransport, Transport, Unreachable, WsgiTransport
+from .http import HttpTransport, Transport, Unreachable, UnusableAnswer, WsgiTransport
 from .model import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_OWN_CALENDARS,
@@ -148,8 +148,12 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
     except Unreachable as error:
         # No verdict, but CI still gets its reports: what was checked until then, and why the
         # rest was not (the run then raises SuiteUsageError).
-        result.stopped = (str(error) if isinstance(error, StayedBusy) else
-                          f"the server {'stopped answering' if ctx.journal else 'is unreachable'}: {error}")
+        if isinstance(error, StayedBusy):
+            result.stopped = str(error)
+        elif isinstance(error, UnusableAnswer):
+            result.stopped = f"the server's answer could not be used: {error}"
+        else:
+            result.stopped = f"the server {'stopped answering' if ctx.journal else 'is unreachable'}: {error}"
         result.stopped_why = RUN_STOPPED
         result.notes.append(f"{result.stopped}; the rules not checked by then are reported not checked")
     finally:

@@ -5,11 +5,19 @@ memory."""
 
 from __future__ import annotations
 
+import contextlib
 import random
+import socket
+import time
+from collections.abc import Callable
 
+import pytest
 from calendar_fixtures import load_fixtures
+from raw_tcp import tcp_server
 from suite_runs import describe, options
 
+from contract_tests.http import HttpTransport, Unreachable, UnusableAnswer
+from contract_tests.model import SuiteUsageError
 from contract_tests.runner import run_suite
 from mock_server import create_app
 
@@ -30,3 +38,88 @@ def test_calendar_ids_spread_up_to_2_31_are_probed_by_sampling():
     app = create_app(_spread_ids_seed(random.Random(6)))
     result = run_suite(options(app, level="strict", layers=("auth",)))
     assert result.passed, describe(result)
+
+
+# -- answers the suite's client must bound -----------------------------------------------------------
+def _answering(write: Callable[[socket.socket], None]) -> Callable[[socket.socket], None]:
+    """A connection handler: reads one request head, then lets `write` answer (and closes)."""
+
+    def serve(connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(10)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                data = connection.recv(65536)
+                if not data:
+                    return
+                head += data
+            with contextlib.suppress(OSError):
+                write(connection)
+
+    return serve
+
+
+def _slow_bytes(connection: socket.socket) -> None:
+    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+    for _ in range(100):  # one byte each 0.1 s: 10 s in all, each wait well within a socket timeout
+        connection.sendall(b" ")
+        time.sleep(0.1)
+
+
+def _endless_chunks(connection: socket.socket) -> None:
+    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                       b"Transfer-Encoding: chunked\r\n\r\n")
+    chunk = b"%x\r\n%s\r\n" % (1 << 20, b" " * (1 << 20))
+    for _ in range(200):  # 200 MiB at most, then the server gives up
+        connection.sendall(chunk)
+
+
+def _cut_off(connection: socket.socket) -> None:
+    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+                       b'{"records": [')
+
+
+def _bad_gzip(connection: socket.socket) -> None:
+    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                       b"Content-Length: 20\r\n\r\n" + b"not gzip at all, no!")
+
+
+def _huge_length(connection: socket.socket) -> None:
+    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: 2147483648\r\n\r\n")
+    time.sleep(1)
+
+
+def _header_storm(connection: socket.socket) -> None:
+    cookies = b"".join(b"Set-Cookie: c%d=x\r\n" % n for n in range(500))
+    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + cookies
+                       + b"Content-Length: 2\r\n\r\n{}")
+
+
+@pytest.mark.parametrize(("write", "kind", "told"), [
+    (_slow_bytes, Unreachable, "no whole answer within --timeout 1 s"),
+    (_endless_chunks, UnusableAnswer, "goes on past 67,108,864 bytes"),
+    (_huge_length, UnusableAnswer, "2,147,483,648 bytes (Content-Length)"),
+    (_cut_off, UnusableAnswer, "could not be read whole"),
+    (_bad_gzip, UnusableAnswer, "could not be read whole"),
+    (_header_storm, UnusableAnswer, "HTTP/1.1 clients refuse"),
+], ids=["one-byte-a-tenth", "endless-chunks", "2-GiB-length", "cut-off", "bad-gzip", "500-headers"])
+def test_an_answer_that_would_hang_or_fill_the_machine_is_refused_in_bounded_time(write, kind, told):
+    """Each once hung the run past its --timeout, grew it past 6 GB, or crashed it with a
+    traceback and no report: now the request fails, saying why, the apikey masked."""
+    with tcp_server(_answering(write)) as base_url:
+        transport = HttpTransport(base_url, timeout=1.0)
+        started = time.monotonic()
+        with pytest.raises(Unreachable) as raised:
+            transport.send("GET", "/api/v1/groups/4/calendars", "apikey=secret-key-1&results=all", {}, None)
+        transport.close()
+    assert type(raised.value) is kind and told in str(raised.value), raised.value
+    assert "secret-key-1" not in str(raised.value) and time.monotonic() - started < 8
+
+
+def test_a_deployment_that_cuts_its_answers_stops_the_run_with_its_reports(tmp_path):
+    with tcp_server(_answering(_cut_off)) as base_url:
+        junit = tmp_path / "run.xml"
+        with pytest.raises(SuiteUsageError, match="answer could not be used"):
+            run_suite(options(base_url=base_url, layers=("semantic",), junit_xml=str(junit), timeout=2))
+    assert "could not be read whole" in junit.read_text(encoding="utf-8")
