@@ -109,20 +109,13 @@ class Exchange:
     def json(self) -> Any:
         """The decoded body, or None when it is not JSON."""
         if self._json is _NO_JSON:
-            try:
-                self._json = json.loads(self.content.decode("utf-8")) if self.content.strip() else None
-            except (ValueError, UnicodeDecodeError):
+            self._json = strict_json(self.content) if self.content.strip() else None
+            if self._json is _NO_JSON:
                 self._json = None
         return self._json
 
     def is_json(self) -> bool:
-        if not self.content.strip():
-            return False
-        try:
-            json.loads(self.content.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            return False
-        return True
+        return bool(self.content.strip()) and strict_json(self.content) is not _NO_JSON
 
     def body_text(self, limit: int = 300) -> str:
         text = self.content.decode("utf-8", "replace")
@@ -138,6 +131,28 @@ class Exchange:
 
     def curl(self) -> str:
         return curl_line(self)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def strict_json(content: bytes) -> Any:
+    """`content` as JSON (RFC 8259), or _NO_JSON: Python's reader also takes NaN and Infinity,
+    which JSON has not and browsers' JSON.parse refuses, and recurses as deep as a body nests
+    (100,000 levels raised RecursionError through the whole run)."""
+    return _NO_JSON if json_problem(content) else json.loads(content.decode("utf-8"))
+
+
+def json_problem(content: bytes) -> str:
+    """Why `content` is not JSON (RFC 8259), or "" when it is."""
+    try:
+        json.loads(content.decode("utf-8"), parse_constant=_not_json)
+    except RecursionError:
+        return "nested deeper than the suite reads"
+    except (ValueError, UnicodeDecodeError) as error:
+        return str(error)[:200]
+    return ""
 
 
 def _masked_query(query: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import pytest
 from calendar_fixtures import load_fixtures
+from planted_faults.plumbing import after_request, rewrite_json
 from raw_tcp import tcp_server
 from suite_runs import describe, options
 
@@ -123,3 +124,28 @@ def test_a_deployment_that_cuts_its_answers_stops_the_run_with_its_reports(tmp_p
         with pytest.raises(SuiteUsageError, match="answer could not be used"):
             run_suite(options(base_url=base_url, layers=("semantic",), junit_xml=str(junit), timeout=2))
     assert "could not be read whole" in junit.read_text(encoding="utf-8")
+
+
+# -- bodies that are not JSON, though Python's reader takes them -------------------------------------
+def test_nan_in_an_answer_is_not_json():
+    """`"x_extra": NaN` passed every rule, transport.json-responses too: RFC 8259 has no NaN, and
+    JSON.parse refuses the body."""
+    app = create_app()
+    rewrite_json(app, lambda body: {**body, "x_extra": float("nan")} if isinstance(body, dict) else body)
+    result = run_suite(options(app, level="documented", layers=("semantic",)))
+    assert not result.passed, describe(result)
+    assert any("not JSON (NaN is not JSON)" in f.actual for f in result.failures), describe(result)
+
+
+def test_an_answer_nested_100000_deep_is_judged_not_json_without_a_crash():
+    app = create_app()
+    deep = b"[" * 100_000 + b"]" * 100_000
+
+    @after_request(app)
+    def nested(request, response):
+        if request.path.endswith("/calendars") and request.method == "GET":
+            response.set_data(deep)
+        return response
+
+    result = run_suite(options(app, level="documented", layers=("semantic",)))
+    assert not result.passed and "list.envelope" in {f.rule_id for f in result.failures}, describe(result)
