@@ -299,8 +299,35 @@ class _Deadline:
                 connection.sock.shutdown(socket.SHUT_RDWR)
 
 
+class BadBaseUrl(ValueError):
+    """A base URL no request can go to: a mistake in the options, not a deployment's fault."""
+
+
+def check_base_url(base_url: str) -> None:
+    """BadBaseUrl, naming the problem, for what is not `http(s)://host[:port][/prefix]`. The
+    message never repeats the URL's user information (a password there would reach CI logs)."""
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port  # ValueError for a port out of range or not a number
+    except ValueError as error:
+        raise BadBaseUrl(f"--base-url is not a URL ({error})") from None
+    shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+    if parts.scheme not in ("http", "https"):
+        raise BadBaseUrl(f"--base-url {shown}: must start with http:// or https:// "
+                         "(e.g. https://sandbox.clicrdv.com)")
+    if not parts.hostname or port == 0 or any(c.isspace() for c in base_url):
+        raise BadBaseUrl(f"--base-url {shown}: names no host to reach")
+    if parts.username is not None or parts.password is not None:
+        raise BadBaseUrl("--base-url holds credentials (user:password@): give them as --user and --password, "
+                         "which the reports mask")
+    if parts.query or parts.fragment:
+        raise BadBaseUrl(f"--base-url {shown.split('?')[0].split('#')[0]}: give it without a query or "
+                         "fragment (the apikey goes in --apikey)")
+
+
 class HttpTransport(Transport):
     def __init__(self, base_url: str, timeout: float = 30.0, pool_size: int = 10) -> None:
+        check_base_url(base_url)
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.pool_size = pool_size

@@ -25,7 +25,15 @@ from .client import Api
 from .context import SuiteContext
 from .discovery import discover
 from .footprint import CLAIM_SETTLE_S, FREE_PREFIX, OwnPool, claim_name
-from .http import HttpTransport, Transport, Unreachable, UnusableAnswer, WsgiTransport
+from .http import (
+    BadBaseUrl,
+    HttpTransport,
+    Transport,
+    Unreachable,
+    UnusableAnswer,
+    WsgiTransport,
+    check_base_url,
+)
 from .model import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_OWN_CALENDARS,
@@ -66,6 +74,11 @@ def resolve_options(options: SuiteOptions) -> SuiteOptions:
     values = dict(options.__dict__, layers=layers)
     if options.base_url and options.app is not None:
         raise SuiteUsageError("give either base_url (real HTTP) or app (in-process), not both")
+    if options.base_url:
+        try:
+            check_base_url(options.base_url)
+        except BadBaseUrl as error:
+            raise SuiteUsageError(str(error)) from None
     if options.base_url and urlsplit(options.base_url).path.rstrip("/").endswith("/api/v1"):
         raise SuiteUsageError(f"--base-url {options.base_url}: give the server's root (e.g. "
                               "https://sandbox.clicrdv.com); every path the suite sends starts with /api/v1")
@@ -85,13 +98,23 @@ def resolve_options(options: SuiteOptions) -> SuiteOptions:
             values["other_group_id"] = int(values["other_group_id"])
     except (TypeError, ValueError):
         raise SuiteUsageError("--group-id and --other-group-id must be integers") from None
+    for key in ("group_id", "other_group_id"):
+        if values.get(key) is not None and not 1 <= values[key] < 2**63:
+            raise SuiteUsageError(f"--{key.replace('_', '-')} {values[key]}: group ids are positive integers")
+    if values.get("other_group_id") is not None and (
+            values["other_group_id"] == values["group_id"] or values.get("other_user") == values["user"]):
+        # the isolation rules would read a group the user may access as "another group's"
+        raise SuiteUsageError("--other-user and --other-group-id name a second identity: another user, "
+                              "in a group the first cannot access (not --user or --group-id again)")
     if values.get("max_examples") is None:
         values["max_examples"] = DEFAULT_MAX_EXAMPLES
+    if int(values["max_examples"]) < 1:
+        raise SuiteUsageError("--max-examples must be 1 or more")
     if values.get("concurrency") is None:
         # In-process, no request waits on a network: threads would only take turns at the GIL
         # (benchmarks/RESULTS.md, 0 ms: 61 s at 1, 71 s at 8).
         values["concurrency"] = DEFAULT_CONCURRENCY if values.get("base_url") else 1
-    if int(values["concurrency"]) < 1 or (values.get("max_rate") is not None and values["max_rate"] <= 0):
+    if int(values["concurrency"]) < 1 or (values.get("max_rate") is not None and not values["max_rate"] > 0):
         raise SuiteUsageError("--concurrency must be 1 or more, --max-rate more than 0")
     if not 0 < float(values["timeout"]) <= MAX_TIMEOUT_S:
         raise SuiteUsageError(f"--timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} seconds")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from suite_runs import describe, options
 
 from contract_tests.http import HttpTransport, Unreachable, UnusableAnswer
 from contract_tests.model import SuiteUsageError
-from contract_tests.runner import run_suite
+from contract_tests.runner import resolve_options, run_suite
 from mock_server import create_app
 
 
@@ -149,3 +150,27 @@ def test_an_answer_nested_100000_deep_is_judged_not_json_without_a_crash():
 
     result = run_suite(options(app, level="documented", layers=("semantic",)))
     assert not result.passed and "list.envelope" in {f.rule_id for f in result.failures}, describe(result)
+
+
+# -- mistakes in the options are told as such, before any request ----------------------------------
+@pytest.mark.parametrize(("overrides", "told"), [
+    (dict(base_url="127.0.0.1:18000"), "must start with http:// or https://"),
+    (dict(base_url="ftp://127.0.0.1:18000"), "must start with http:// or https://"),
+    (dict(base_url="http://127.0.0.1:99999"), "is not a URL"),
+    (dict(base_url="http://h:1 /x"), "is not a URL"),
+    (dict(base_url="http:///calendars"), "names no host"),
+    (dict(base_url="http://evil:secretpw@127.0.0.1:18000"), "holds credentials"),
+    (dict(base_url="http://127.0.0.1:18000/?apikey=x"), "without a query"),
+    (dict(base_url="http://127.0.0.1:9", group_id=-4), "positive integers"),
+    (dict(base_url="http://127.0.0.1:9", other_group_id=4), "a second identity"),
+    (dict(base_url="http://127.0.0.1:9", max_examples=0), "--max-examples"),
+    (dict(base_url="http://127.0.0.1:9", max_rate=float("nan")), "--max-rate"),
+], ids=["no-scheme", "ftp", "port", "space", "no-host", "credentials", "query", "group", "same-group",
+        "examples", "rate-nan"])
+def test_option_mistakes_are_usage_errors_that_echo_no_secret(overrides, told):
+    """These once ran (a traceback with the apikey in clear, or a FAILED verdict: a 401, a false
+    isolation breach) where a QA lead made a typo."""
+    with pytest.raises(SuiteUsageError, match=re.escape(told)) as raised:
+        given = {**dict(apikey="key-not-shown", group_id=4, other_group_id=5), **overrides}
+        resolve_options(options(**given))
+    assert "key-not-shown" not in str(raised.value) and "secretpw" not in str(raised.value)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from calendar_spec.profiles import ProfileError, questions
 
 from ..client import Api, Identity
-from ..http import Exchange, Transport, Unreachable
+from ..http import BadBaseUrl, Exchange, Transport, Unreachable
 from ..target import open_transport, profile_name
 from . import (  # noqa: F401 - registration by import
     probes_answers,
@@ -70,6 +70,8 @@ def _target(options: CalibrateOptions) -> tuple[Transport, Identity, str]:
     values = {key: getattr(options, key) for key in ("apikey", "user", "password", "group_id")}
     try:
         transport, values, _ = open_transport(options.base_url, options.app, options.profile, values)
+    except BadBaseUrl as error:
+        raise CalibrateError(str(error)) from None
     except (ProfileError, ValueError) as error:
         raise CalibrateError(f"--profile: {error}") from None
     target = options.base_url or ("the kit's mock, in-process" + (

@@ -77,7 +77,7 @@ def open_side(label: str, options: SideOptions, prefix: str) -> Side:
     try:
         transport, values, started_mock = open_transport(options.base_url, options.app, options.profile,
                                                          values)
-    except ProfileError as error:
+    except (ProfileError, ValueError) as error:  # ValueError: a base URL no request can go to
         raise DiffUsageError(f"side {label}: {error}") from None
     if options.base_url:
         target = options.base_url
