@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections import Counter
@@ -22,6 +23,14 @@ MODES = ("auto", "bar", "lines", "units", "none")
 BAR_WIDTH = 24
 REDRAW_EVERY = 0.1  # seconds: schemathesis reports a scenario every few milliseconds
 MARKS = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}
+# What a terminal would act on rather than show (ESC, CR, BEL, C1): a deployment's answer quoted
+# in a failure could clear the screen or draw a line of its own ("PASSED").
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_text(text: str) -> str:
+    """`text` with what a terminal would act on written as its Python escape (`\\x1b`)."""
+    return _CONTROL.sub(lambda found: repr(found[0])[1:-1], text)
 
 
 def resolve(mode: str, stream: TextIO) -> str:
@@ -63,14 +72,14 @@ class Progress:
         if self.mode == "none":
             return
         self._clear()
-        self._write(text + "\n")
+        self._write(terminal_text(text) + "\n")
         self._draw(force=True)
 
     def summary(self, text: str) -> None:
         """The end-of-run summary: printed in every mode, unless quiet."""
         self.finish()
         if not self.quiet:
-            self._write(text + "\n")
+            self._write(terminal_text(text) + "\n")
 
     def layer(self, name: str, total: int | None = None) -> None:
         """A layer starts (`total`: its units, when known beforehand); the one before ends."""
@@ -91,8 +100,8 @@ class Progress:
             if outcome.failures:
                 extra += f" - {len(outcome.failures)} failure(s)"
             self._clear()
-            self._write(f"  {MARKS[outcome.status]} {outcome.testcase} ({outcome.checks} checks, "
-                        f"{outcome.seconds:.1f}s){extra}\n")
+            self._write(terminal_text(f"  {MARKS[outcome.status]} {outcome.testcase} ({outcome.checks} "
+                                      f"checks, {outcome.seconds:.1f}s){extra}") + "\n")
         self._draw(force=True)
 
     def cases(self, count: int) -> None:

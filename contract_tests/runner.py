@@ -15,6 +15,7 @@ import functools
 import itertools
 import time
 import traceback
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import calendar_spec
@@ -124,7 +125,26 @@ def resolve_options(options: SuiteOptions) -> SuiteOptions:
         raise SuiteUsageError("--max-own-calendars must be 0 (no bound) or more")
     if values.get("max_own_calendars") == 0:
         values["max_own_calendars"] = None
+    for key, option in (("junit_xml", "--junit-xml"), ("json_report", "--json"), ("html_report", "--html")):
+        if values.get(key):
+            _check_writable(Path(values[key]), option)
     return SuiteOptions(**values)
+
+
+def _check_writable(path: Path, option: str) -> None:
+    """A report that could not be written would be lost after the whole run (and its writes to
+    the group): refuse its path first. The directories are made as the report's writer makes them."""
+    if path.is_dir():
+        raise SuiteUsageError(f"{option} {path}: a directory, not a file")
+    existed = path.exists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as error:
+        raise SuiteUsageError(f"{option} {path}: cannot be written ({error.strerror or error})") from None
+    if not existed:
+        path.unlink(missing_ok=True)
 
 
 def make_transport(options: SuiteOptions) -> PacedTransport:

@@ -6,6 +6,7 @@ memory."""
 from __future__ import annotations
 
 import contextlib
+import io
 import random
 import re
 import socket
@@ -14,7 +15,8 @@ from collections.abc import Callable
 
 import pytest
 from calendar_fixtures import load_fixtures
-from planted_faults.plumbing import after_request, rewrite_json
+from flask import Response
+from planted_faults.plumbing import after_request, before_request, rewrite_json
 from raw_tcp import tcp_server
 from suite_runs import describe, options
 
@@ -174,3 +176,33 @@ def test_option_mistakes_are_usage_errors_that_echo_no_secret(overrides, told):
         given = {**dict(apikey="key-not-shown", group_id=4, other_group_id=5), **overrides}
         resolve_options(options(**given))
     assert "key-not-shown" not in str(raised.value) and "secretpw" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("option", "path"), [("junit_xml", "{tmp}"), ("html_report", "/proc/version"),
+                                              ("json_report", "/proc/no-such-dir/run.json")],
+                         ids=["a-directory", "unwritable", "no-parent"])
+def test_a_report_path_that_cannot_be_written_is_refused_before_the_run(tmp_path, option, path):
+    """The whole run (and its writes to the group) once went ahead, then ended in OSError, exit 1
+    and no verdict on stdout."""
+    with pytest.raises(SuiteUsageError, match="--"):
+        resolve_options(options(**{option: path.format(tmp=tmp_path)}))
+    assert list(tmp_path.iterdir()) == []
+
+
+
+def test_a_deployments_control_characters_never_reach_the_terminal_raw():
+    """An error body with ESC[2J (clear screen), a carriage return and BEL was printed as it came:
+    a deployment could wipe the summary or draw a "PASSED" line of its own."""
+    app = create_app()
+
+    @before_request(app)
+    def hostile(request):
+        if "search" in request.args:
+            return Response("\x1b[2J\rPASSED\x07\x9b", status=400, mimetype="text/plain")
+        return None
+
+    printed = io.StringIO()
+    result = run_suite(options(app, layers=("semantic",), quiet=False, progress="units", stream=printed))
+    assert not result.passed
+    text = printed.getvalue()
+    assert "\\x1b[2J\\rPASSED\\x07\\x9b" in text and not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)

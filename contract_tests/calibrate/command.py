@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .. import credentials_env
 from ..model import DEFAULT_MAX_OWN_CALENDARS
+from ..progress import terminal_text
 from .engine import CalibrateError, CalibrateOptions, calibrate
 
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE = 0, 1, 2
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     written = [result.write(args.out)] if args.out else []
     if args.report:
         Path(args.report).write_text(report, encoding="utf-8")
-    print(report, end="")
+    print(terminal_text(report), end="")
     for path in written:
         print(f"profile written to {path}: calendar-mock serve --profile {path} answers like it")
     if result.stopped:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import credentials_env
+from ..progress import terminal_text
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
 CREDENTIALS = ("apikey", "user", "password", "group_id")
@@ -76,7 +77,7 @@ def run_and_report(command: str, run: Callable[[], Any], usage_error: type[Excep
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    print(text(result))
+    print(terminal_text(text(result)))
     if report_json:
         try:
             write_json(result, report_json)
