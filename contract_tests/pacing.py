@@ -18,6 +18,7 @@ read, at most `--max-rate` per second, and patient with a deployment that answer
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import time
 from collections import Counter
@@ -217,7 +218,7 @@ class PacedTransport(Transport):
             if attempt == self.max_tries:
                 self._give_up(f"the deployment still answered {status} after {attempt} tries over "
                               f"{waited:.1f} s of back-off")
-            pause = wait if told is None else told
+            pause = wait if told is None else max(told, FIRST_WAIT_S)  # "0": not at once, either
             self._sleep(pause)
             waited += pause
             wait *= 2
@@ -259,7 +260,10 @@ def _retry_after(pairs: list[tuple[str, str]]) -> float | None:
     for name, value in pairs:
         if name == "retry-after":
             try:
-                return max(0.0, float(value))
-            except ValueError:
+                told = float(value)
+            except ValueError:  # an HTTP date: the suite's own back-off
                 return None
+            # Delta-seconds are a whole number >= 0 (RFC 9110): -5 or NaN once meant six sends
+            # with no wait at all; they count as not said.
+            return told if math.isfinite(told) and told >= 0 else None
     return None

@@ -380,3 +380,20 @@ def test_generated_requests_wait_out_busy_answers_too():
                                max_examples=3))
     assert result.passed, result.summary()
     assert any("answered busy" in note and "429" in note for note in result.notes), result.notes
+
+
+@pytest.mark.parametrize("told", ["-5", "nan", "inf", "0"])
+def test_a_retry_after_that_says_no_wait_is_not_a_storm(told):
+    """Retry-After -5 or NaN once meant six sends with 0.0 s between: those count as not said
+    (the suite's own doubling), and 0 as the shortest wait, not none."""
+    answers = iter([429, 429, 200])
+
+    def busy_then_fine(environ, start_response):
+        status = next(answers)
+        start_response(f"{status} X", [("Content-Type", "application/json"), ("Retry-After", told)])
+        return [b"{}"]
+
+    clock = FakeClock()
+    transport = PacedTransport(WsgiTransport(busy_then_fine), RateLimiter(None), sleep=clock.sleep)
+    assert transport.send("GET", LIST, QUERY, {}, None)[0] == 200
+    assert clock.slept == ([0.5, 0.5] if told == "0" else [0.5, 1.0])
