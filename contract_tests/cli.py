@@ -9,7 +9,9 @@ Without --base-url it starts the kit's mock in-process, with the demo credential
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from . import baseline, credentials_env
@@ -138,6 +140,17 @@ def _add_pacing_arguments(run: argparse.ArgumentParser) -> None:
         "no generated creates and its stateful layer is skipped; 0: no bound")
 
 
+def _interrupt_on_sigterm() -> None:
+    """A CI job's timeout sends SIGTERM: handled as Ctrl-C is (calendars cleaned up, reports
+    written, "interrupted"), not a silent death leaving the run's calendars live."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
@@ -204,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.quiet:
         options.quiet = True
+    _interrupt_on_sigterm()
     try:
         result = run_suite(options)
     except SuiteUsageError as error:

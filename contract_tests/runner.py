@@ -173,6 +173,7 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         f"calendar contract suite: level {options.level}, target {target}, run "
         f"{ctx.run_id}{' (read-only)' if options.read_only else ''}"
     )
+    interrupted = False
     try:
         try:
             result.notes.extend(discover(ctx))
@@ -188,6 +189,13 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
             progress.outcome(outcome)
         else:
             _run_checks(ctx, options, result, progress)
+    except KeyboardInterrupt:
+        # Ctrl-C, or the SIGTERM of a CI job's timeout (the CLI makes it one): cleaned up and
+        # reported as a stop without a verdict, then raised again.
+        interrupted = True
+        result.stopped = "the run was interrupted (Ctrl-C or SIGTERM) before its end"
+        result.stopped_why = RUN_STOPPED
+        result.notes.append(f"{result.stopped}; the rules not checked by then are reported not checked")
     except Unreachable as error:
         # No verdict, but CI still gets its reports: what was checked until then, and why the
         # rest was not (the run then raises SuiteUsageError).
@@ -221,6 +229,8 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
     if options.html_report:
         report_html.write_html(result, options.html_report)
     progress.summary(report.summary(result))
+    if interrupted:
+        raise KeyboardInterrupt
     if result.cut_short:
         raise SuiteUsageError(f"{result.stopped} (the reports say what was checked before)")
     return result
@@ -455,6 +465,7 @@ def _clean_up(ctx: SuiteContext) -> list[str]:
     if ctx.read_only:
         return []
     let_go = ctx.pool is not None  # the footprint is bounded: the calendars go back to the pool
+    _find_unanswered_creates(ctx)
     held = [(api, calendar_id, group)
             for api, created in ((ctx.api, ctx.created), (ctx.other_api, ctx.other_created))
             if api is not None
@@ -474,6 +485,23 @@ def _clean_up(ctx: SuiteContext) -> list[str]:
         notes.extend(_keep_findable(ctx, [(api, calendar_id, group) for (api, calendar_id, group), problem
                                           in zip(held, outcomes, strict=True) if problem is None]))
     return notes
+
+
+def _find_unanswered_creates(ctx: SuiteContext) -> None:
+    """Calendars named after this run that it never learnt it had made: a POST whose answer was
+    lost (the connection dropped after the deployment created it) is sent again, and the first
+    calendar would be left live. They are found by name and cleaned up with the rest."""
+    for api, created in ((ctx.api, ctx.created), (ctx.other_api, ctx.other_created)):
+        if api is None:
+            continue
+        try:
+            listed = ctx.records(api=api)
+        except CheckFailed:
+            continue
+        for record in listed:
+            name = record.get("name")
+            if isinstance(name, str) and name.startswith(f"{ctx.prefix}-") and record["id"] not in created:
+                ctx.remember_created(record["id"], api)
 
 
 def _keep_findable(ctx: SuiteContext, deleted: list[tuple[Api, int, int]]) -> list[str]:
