@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import http.client
 import http.cookiejar
 import json
 import os
@@ -244,10 +245,24 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
         return False
 
 
+class _FinalResponse(http.client.HTTPResponse):
+    """An answer read past informational ones: Python's reader skips a 100 Continue only, and a
+    103 Early Hints (nginx, CDNs) was taken for the answer itself - a correct deployment failed."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        while True:
+            version, status, reason = super()._read_status()
+            if status in (100, 101) or not 100 <= status < 200:  # a 100 begin() skips itself
+                return version, status, reason
+            http.client.parse_headers(self.fp)  # the informational answer's own headers
+
+
 class _Tracked:
     """A connection that tells the thread sending on it which it is, so that the request's
     deadline can close it (a socket timeout bounds each wait, not the whole answer: a server
     sending one byte a second would hold a read for ever)."""
+
+    response_class = _FinalResponse
 
     def request(self, *args: Any, **kw: Any) -> Any:
         sending = getattr(_SENDING, "connections", None)

@@ -258,3 +258,16 @@ def test_a_create_whose_answer_was_lost_is_still_cleaned_up():
     live = [c["name"] for c in mock_of(app).store.dump()["calendars"]
             if c["name"].startswith("contract-kit-") and not c["deleted"]]
     assert len(posts) >= 4 and live == [], (len(posts), live, describe(result))
+
+
+def test_an_early_hints_answer_before_the_answer_is_passed_over():
+    def early_hints(connection: socket.socket) -> None:
+        connection.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </app.css>; rel=preload\r\n\r\n"
+                           b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n"
+                           b'{"records":1}')
+
+    with tcp_server(_answering(early_hints)) as base_url:
+        transport = HttpTransport(base_url, timeout=2.0)
+        status, headers, body = transport.send("GET", "/api/v1/groups/4/calendars", "", {}, None)
+        transport.close()
+    assert (status, body) == (200, b'{"records":1}') and ("content-length", "13") in headers
