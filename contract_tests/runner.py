@@ -16,7 +16,7 @@ import itertools
 import time
 import traceback
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import calendar_spec
 
@@ -178,7 +178,11 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         try:
             result.notes.extend(discover(ctx))
         except CheckFailed as failed:
-            _refuse_a_redirect(failed)
+            redirect = _redirect(failed)
+            if redirect:  # a base URL to correct, not a contract to judge: no verdict, the reports written
+                result.stopped, result.stopped_why = redirect, RUN_STOPPED
+                result.notes.append(redirect)
+                raise _Stop from None
             rule_id = _discovery_rule(failed)
             outcome = Outcome("semantic", rule_id, status="failed", rules={rule_id})
             outcome.failures.append(_failure(rule_id, "semantic", failed))
@@ -189,6 +193,8 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
             progress.outcome(outcome)
         else:
             _run_checks(ctx, options, result, progress)
+    except _Stop:
+        pass
     except KeyboardInterrupt:
         # Ctrl-C, or the SIGTERM of a CI job's timeout (the CLI makes it one): cleaned up and
         # reported as a stop without a verdict, then raised again.
@@ -322,14 +328,22 @@ def _claimed_unused(ctx: SuiteContext, api: Api) -> dict[int, int]:
     return {calendar_id: api.group_id for calendar_id in ctx.pool.free_ids(api.group_id)} if ctx.pool else {}
 
 
-def _refuse_a_redirect(failed: CheckFailed) -> None:
+class _Stop(Exception):
+    """The run ends here without a verdict, `result.stopped` saying why."""
+
+
+def _redirect(failed: CheckFailed) -> str:
     """The API answers no redirect: a first read redirected is a base URL to correct (http for
-    https, a host that moved), not a contract to judge."""
+    https, a host that moved), not a contract to judge; what to say, or "" for no redirect."""
     exchange = failed.exchange
-    if exchange is not None and 300 <= exchange.status < 400 and exchange.headers.get("location"):
-        raise SuiteUsageError(f"{exchange.base_url} redirects ({exchange.status}) to "
-                              f"{exchange.headers['location'].split('?')[0]}: give the base URL it "
-                              "redirects to as --base-url") from None
+    if exchange is None or not 300 <= exchange.status < 400 or not exchange.headers.get("location"):
+        return ""
+    location = urljoin(exchange.url, exchange.headers["location"]).split("?")[0]
+    if location == exchange.url.split("?")[0]:
+        return (f"{exchange.base_url} redirects ({exchange.status}) to the same URL: a redirect loop, "
+                "no answer to judge")
+    return (f"{exchange.base_url} redirects ({exchange.status}) to {location}: give the base URL it "
+            "redirects to as --base-url")
 
 
 def _discovery_rule(failed: CheckFailed) -> str:

@@ -165,17 +165,23 @@ def test_cli_exits_2_when_the_server_is_unreachable(capsys):
 
 
 @pytest.mark.http
-def test_cli_exits_2_and_names_the_target_when_the_server_redirects(capsys):
-    """http:// for an https:// staging, or a host that moved: a base URL to correct, not a finding."""
+def test_cli_exits_2_and_names_the_target_when_the_server_redirects(capsys, tmp_path):
+    """http:// for an https:// staging, or a host that moved: a base URL to correct, not a finding;
+    CI still gets its reports, which say so."""
     def moved(environ, start_response):
         return redirect(f"https://staging.example.test{environ['PATH_INFO']}", 301)(environ, start_response)
 
-    with serve_in_thread(moved) as server:
-        code = cli.main(["run", "--base-url", server.base_url, "--apikey", "k", "--user", "u@example.com",
-                         "--password", "p", "--group-id", "4", "--quiet"])
-    assert code == 2
-    told = capsys.readouterr().err
-    assert "redirects (301) to https://staging.example.test/api/v1/groups/4/calendars" in told
+    def loop(environ, start_response):
+        return redirect(environ["PATH_INFO"] + "?" + environ["QUERY_STRING"], 302)(environ, start_response)
+
+    for app, said in ((moved, "redirects (301) to https://staging.example.test/api/v1/groups/4/calendars"),
+                      (loop, "redirects (302) to the same URL: a redirect loop")):
+        junit = tmp_path / "run.xml"
+        with serve_in_thread(app) as server:
+            code = cli.main(["run", "--base-url", server.base_url, "--apikey", "k", "--user", "u@example.com",
+                             "--password", "p", "--group-id", "4", "--quiet", "--junit-xml", str(junit)])
+        assert code == 2
+        assert said in capsys.readouterr().err and said in junit.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
