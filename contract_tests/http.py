@@ -377,8 +377,10 @@ class HttpTransport(Transport):
                 with response:
                     content = self._content(response)
             except requests.exceptions.SSLError as error:
-                raise Unreachable(masked_secrets(f"{method} {url}: {error} - for a certificate of your own "
-                                                 "CA, give its file in REQUESTS_CA_BUNDLE", query)) from error
+                plain = "WRONG_VERSION_NUMBER" in str(error)
+                hint = ("the port answers plain HTTP, not TLS: give http://" if plain
+                        else "for a certificate of your own CA, give its file in REQUESTS_CA_BUNDLE")
+                raise Unreachable(masked_secrets(f"{method} {url}: {error} - {hint}", query)) from error
             except (requests.RequestException, urllib3.exceptions.HTTPError, HTTPException, OSError) as error:
                 raise _failure(error, deadline, f"{method} {url}", query) from error
         pairs = [(name.lower(), value) for name, value in response.raw.headers.items()]
@@ -423,6 +425,8 @@ def _failure(error: BaseException, deadline: _Deadline, request: str, query: str
     """What a failed exchange tells the run, secrets masked: the server out of reach, or gone
     silent, or an answer it cannot use, and which."""
     def told(kind: type[Unreachable], text: str) -> Unreachable:
+        # (an HTTP/0.9 peer's whole body came back inside the error: a few hundred characters do)
+        text = text if len(text) <= 600 else text[:600] + "…"
         return kind(masked_secrets(f"{request}: {text}", query))
 
     if isinstance(error, UnusableAnswer):

@@ -271,3 +271,12 @@ def test_an_early_hints_answer_before_the_answer_is_passed_over():
         status, headers, body = transport.send("GET", "/api/v1/groups/4/calendars", "", {}, None)
         transport.close()
     assert (status, body) == (200, b'{"records":1}') and ("content-length", "13") in headers
+
+
+def test_https_to_a_plain_http_port_says_so():
+    """The hint was "give your CA in REQUESTS_CA_BUNDLE", which cannot help."""
+    with serve_in_thread(create_app()) as up:
+        transport = HttpTransport(up.base_url.replace("http://", "https://"), timeout=2.0)
+        with pytest.raises(Unreachable, match="answers plain HTTP, not TLS: give http://"):
+            transport.send("GET", "/api/v1/groups/4/calendars", "apikey=k", {}, None)
+        transport.close()
