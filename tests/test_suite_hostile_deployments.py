@@ -275,8 +275,12 @@ def test_an_early_hints_answer_before_the_answer_is_passed_over():
 
 def test_https_to_a_plain_http_port_says_so():
     """The hint was "give your CA in REQUESTS_CA_BUNDLE", which cannot help."""
-    with serve_in_thread(create_app()) as up:
-        transport = HttpTransport(up.base_url.replace("http://", "https://"), timeout=2.0)
+    def plain_http(connection: socket.socket) -> None:  # what an HTTP server says to a TLS hello
+        connection.recv(65536)
+        connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    with tcp_server(plain_http) as base_url:
+        transport = HttpTransport(base_url.replace("http://", "https://"), timeout=2.0)
         with pytest.raises(Unreachable, match="answers plain HTTP, not TLS: give http://"):
-            transport.send("GET", "/api/v1/groups/4/calendars", "apikey=k", {}, None)
+            transport.send("GET", "/api/v1/groups/4/calendars", "apikey=key-1", {}, None)
         transport.close()
