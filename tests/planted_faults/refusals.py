@@ -294,6 +294,20 @@ def integral_float_refused(app: Flask) -> None:
         return None
 
 
+@fault("invalid.integral-float", layer="semantic",
+       probe=lambda api: api.put(1, {"generate_interval": 0}).status)
+def zero_interval_refused(app: Flask) -> None:
+    """generate_interval 0 is refused with 400 ("must be positive"), though timing values may be 0."""
+
+    @before_request(app)
+    def refuse_zero(request: Request):
+        body = _refused_body(request) if request.method in ("POST", "PUT") else None
+        calendar = body.get("calendar") if isinstance(body, dict) else None
+        if isinstance(calendar, dict) and calendar.get("generate_interval") == 0:
+            return refusal(400, "generate_interval must be positive")
+        return None
+
+
 @fault("invalid.strict-types", layer="semantic",
        probe=lambda api: api.post({"name": "Nouveau", "sort": "12"}).status)
 def string_integers_coerced(app: Flask) -> None:

@@ -230,3 +230,13 @@ def integral_float(ctx: SuiteContext) -> None:
         expected=f"sort 7, id {target}",
         exchange=exchange,
     )
+    # the create sent 0 for three timing fields; generate_interval 0 too (a 0-minute interval
+    # refused as "must be positive" once went unseen)
+    exchange = ctx.api.update(target, {"generate_interval": 0})
+    ctx.expect_status(exchange, 200, what="PUT with generate_interval 0 (timing values may be 0) is accepted")
+    ctx.expect(
+        ctx.calendar_body(exchange).get("generate_interval") == 0,
+        "generate_interval 0 is stored as 0",
+        expected="generate_interval 0",
+        exchange=exchange,
+    )
