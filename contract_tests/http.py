@@ -8,15 +8,11 @@ a check that wants the session cookie sends it explicitly, so "no credentials" m
 from __future__ import annotations
 
 import base64
-import contextlib
-import http.client
 import http.cookiejar
 import json
 import os
 import re
 import shlex
-import socket
-import threading
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,11 +21,15 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit
 
 import requests
-import requests.adapters
-import urllib3.connection
-import urllib3.connectionpool
 import urllib3.exceptions
 
+from .bounded_http import (
+    AnswerTooLarge,
+    BoundedAdapter,
+    Unreachable,
+    UnusableAnswer,
+    WholeAnswerLate,
+)
 from .spec_facts import template_of
 
 MASK = "[Filtered]"
@@ -38,23 +38,6 @@ SECRET_BODY_KEYS = frozenset({"apikey", "password", "pro[password]"})
 WSGI_BASE_URL = "http://localhost"
 _NO_JSON = object()
 Params = Sequence[tuple[str, Any]] | Mapping[str, Any] | None
-
-class Unreachable(Exception):
-    """The server could not be reached at all (connection refused, DNS, timeout)."""
-
-
-class UnusableAnswer(Unreachable):
-    """The server answered, but nothing the suite can judge: cut off, undecodable, larger than
-    MAX_ANSWER_BYTES, or in a form HTTP clients refuse. Like a server gone, the run stops there
-    without a verdict, saying so (and writes its reports)."""
-
-
-# The largest answer the suite reads: a list of 50,000 calendars is about 25 MB. Beyond it, or a
-# body that never ends, the run stops rather than fill the machine.
-MAX_ANSWER_BYTES = 64 * 1024 * 1024
-_CHUNK = 64 * 1024
-_SENDING = threading.local()  # the connections the thread's request under way went out on
-
 
 def operation_label(method: str, path: str) -> str:
     """`METHOD template` of the spec's path a request went to (or its own path)."""
@@ -245,75 +228,6 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
         return False
 
 
-class _FinalResponse(http.client.HTTPResponse):
-    """An answer read past informational ones: Python's reader skips a 100 Continue only, and a
-    103 Early Hints (nginx, CDNs) was taken for the answer itself - a correct deployment failed."""
-
-    def _read_status(self) -> tuple[str, int, str]:
-        while True:
-            version, status, reason = super()._read_status()
-            if status in (100, 101) or not 100 <= status < 200:  # a 100 begin() skips itself
-                return version, status, reason
-            http.client.parse_headers(self.fp)  # the informational answer's own headers
-
-
-class _Tracked:
-    """A connection that tells the thread sending on it which it is, so that the request's
-    deadline can close it (a socket timeout bounds each wait, not the whole answer: a server
-    sending one byte a second would hold a read for ever)."""
-
-    response_class = _FinalResponse
-
-    def request(self, *args: Any, **kw: Any) -> Any:
-        sending = getattr(_SENDING, "connections", None)
-        if sending is not None:
-            sending.append(self)
-        return super().request(*args, **kw)  # type: ignore[misc]
-
-
-class _TrackedHTTPConnection(_Tracked, urllib3.connection.HTTPConnection):
-    pass
-
-
-class _TrackedHTTPSConnection(_Tracked, urllib3.connection.HTTPSConnection):
-    pass
-
-
-class _HTTPPool(urllib3.connectionpool.HTTPConnectionPool):
-    ConnectionCls = _TrackedHTTPConnection
-
-
-class _HTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
-    ConnectionCls = _TrackedHTTPSConnection
-
-
-class _Deadline:
-    """While open, the thread's request must have its whole answer within `seconds`: past
-    that, its connection is shut, which ends any read waiting on it."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.passed = False
-        self._connections: list[Any] = []
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Deadline:
-        _SENDING.connections = self._connections
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._timer.cancel()
-        _SENDING.connections = None
-
-    def _expire(self) -> None:
-        self.passed = True
-        for connection in list(self._connections):
-            with contextlib.suppress(OSError, AttributeError):
-                connection.sock.shutdown(socket.SHUT_RDWR)
-
-
 class BadBaseUrl(ValueError):
     """A base URL no request can go to: a mistake in the options, not a deployment's fault."""
 
@@ -348,8 +262,7 @@ class HttpTransport(Transport):
         self.pool_size = pool_size
         self.session = requests.Session()
         # Keep-alive connections, as many as requests may be in flight (--concurrency).
-        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1))
-        adapter.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        adapter = BoundedAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1))
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.cookies.set_policy(_NoCookies())
@@ -371,48 +284,28 @@ class HttpTransport(Transport):
         request = requests.Request(method, url, headers=headers, data=body)
         prepared = self.session.prepare_request(request)
         # requests adds no Content-Type by itself for bytes; keep exactly what the check chose.
-        with _Deadline(self.timeout) as deadline:
-            try:
-                response = self._send_resending_once(prepared, deadline)
-                with response:
-                    content = self._content(response)
-            except requests.exceptions.SSLError as error:
-                plain = "WRONG_VERSION_NUMBER" in str(error)
-                hint = ("the port answers plain HTTP, not TLS: give http://" if plain
-                        else "for a certificate of your own CA, give its file in REQUESTS_CA_BUNDLE")
-                raise Unreachable(masked_secrets(f"{method} {url}: {error} - {hint}", query)) from error
-            except (requests.RequestException, urllib3.exceptions.HTTPError, HTTPException, OSError) as error:
-                raise _failure(error, deadline, f"{method} {url}", query) from error
-        pairs = [(name.lower(), value) for name, value in response.raw.headers.items()]
-        return response.status_code, pairs, content
-
-    def _send_resending_once(self, prepared: requests.PreparedRequest, deadline: _Deadline
-                             ) -> requests.Response:
         try:
-            return self.session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True)
+            response = self._send_resending_once(prepared)
+        except requests.exceptions.SSLError as error:
+            plain = "WRONG_VERSION_NUMBER" in str(error)
+            hint = ("the port answers plain HTTP, not TLS: give http://" if plain
+                    else "for a certificate of your own CA, give its file in REQUESTS_CA_BUNDLE")
+            raise Unreachable(masked_secrets(f"{method} {url}: {error} - {hint}", query)) from error
+        except (requests.RequestException, urllib3.exceptions.HTTPError, HTTPException, OSError) as error:
+            raise _failure(error, f"{method} {url}", query) from error
+        pairs = [(name.lower(), value) for name, value in response.raw.headers.items()]
+        return response.status_code, pairs, response.content
+
+    def _send_resending_once(self, prepared: requests.PreparedRequest) -> requests.Response:
+        try:
+            return self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
         except requests.ConnectionError as error:
-            if deadline.passed or not _dropped_before_response(error):
+            if not _dropped_before_response(error):
                 raise
         # A deployment closes kept-alive connections it finds idle (2-5 s is common), and one may
         # close as a request goes out on it: like browsers and schemathesis, send it once more, on
         # a fresh connection (urllib3 left the dropped one out of the pool).
-        return self.session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True)
-
-    @staticmethod
-    def _content(response: requests.Response) -> bytes:
-        """The body, decoded, read to its end: UnusableAnswer past MAX_ANSWER_BYTES."""
-        length = response.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_ANSWER_BYTES:
-            raise UnusableAnswer(f"an answer of {int(length):,} bytes (Content-Length), more than the "
-                                 f"{MAX_ANSWER_BYTES:,} the suite reads")
-        parts, size = [], 0
-        for chunk in response.iter_content(_CHUNK):
-            size += len(chunk)
-            if size > MAX_ANSWER_BYTES:
-                raise UnusableAnswer(f"an answer that goes on past {MAX_ANSWER_BYTES:,} bytes (decoded): the "
-                                     "suite stops reading")
-            parts.append(chunk)
-        return b"".join(parts)
+        return self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
 
     def close(self) -> None:
         self.session.close()
@@ -421,7 +314,7 @@ class HttpTransport(Transport):
         return HttpTransport(self.base_url, self.timeout, self.pool_size)
 
 
-def _failure(error: BaseException, deadline: _Deadline, request: str, query: str) -> Unreachable:
+def _failure(error: BaseException, request: str, query: str) -> Unreachable:
     """What a failed exchange tells the run, secrets masked: the server out of reach, or gone
     silent, or an answer it cannot use, and which."""
     def told(kind: type[Unreachable], text: str) -> Unreachable:
@@ -429,11 +322,11 @@ def _failure(error: BaseException, deadline: _Deadline, request: str, query: str
         text = text if len(text) <= 600 else text[:600] + "…"
         return kind(masked_secrets(f"{request}: {text}", query))
 
-    if isinstance(error, UnusableAnswer):
+    if isinstance(error, AnswerTooLarge):
         return told(UnusableAnswer, str(error))
-    if deadline.passed:
-        return told(Unreachable, f"no whole answer within --timeout {deadline.seconds:g} s (the answer came "
-                                 "too slowly, or never ended)")
+    if isinstance(error, WholeAnswerLate):
+        return told(Unreachable, f"no whole answer within --timeout {error.seconds or 0:g} s (the answer "
+                                 "came too slowly, or never ended)")
     reason = error.args[0] if error.args else None
     cause = reason.args[1] if isinstance(reason, urllib3.exceptions.ProtocolError) and len(reason.args) == 2 \
         else None

@@ -74,6 +74,7 @@ def install() -> None:
     with _LOCK:
         _patch_wsgi_transport()
         _patch_patient_sends()
+        _patch_bounded_sessions()
         for hook in (before_call, after_call):
             if hook not in schemathesis.hooks.get_all_by_name(hook.__name__):
                 schemathesis.hook(hook)
@@ -382,6 +383,23 @@ def _patch_patient_sends() -> None:
 
         send._contract_kit_patient = True  # type: ignore[attr-defined]
         transport.send = send
+
+
+def _patch_bounded_sessions() -> None:
+    """A generated case's answer is bounded as the suite's own are (bounded_http.py: the whole
+    answer within --timeout, 64 MiB at most, past a 103): schemathesis makes a session per case
+    when given none, of this class."""
+    from schemathesis.transport import requests as over_http
+
+    from ..bounded_http import BoundedSession
+
+    if issubclass(over_http.SameHostRedirectsSession, BoundedSession):
+        return
+
+    class BoundedRedirectsSession(BoundedSession, over_http.SameHostRedirectsSession):
+        pass
+
+    over_http.SameHostRedirectsSession = BoundedRedirectsSession
 
 
 def _patch_wsgi_transport() -> None:

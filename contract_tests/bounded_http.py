@@ -1,0 +1,181 @@
+"""What a deployment's answer can cost, bounded for every request the suite makes (its own and
+schemathesis' generated ones): the whole answer within the timeout, MAX_ANSWER_BYTES of it at
+most, read past informational answers.
+
+A socket timeout bounds each wait, not the whole answer: a server sending one byte a second
+would hold a read for ever. So each request's connection is known to a deadline that shuts it
+when the time is up, which ends any read waiting on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import threading
+from typing import Any
+
+import requests
+import requests.adapters
+import urllib3.connection
+import urllib3.connectionpool
+import urllib3.exceptions
+
+# The largest answer read: a list of 50,000 calendars is about 25 MB. Beyond it, or a body that
+# never ends (or a gzip bomb), the request fails rather than fill the machine.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+_CHUNK = 64 * 1024
+_SENDING = threading.local()  # the connections the thread's request under way went out on
+
+
+class Unreachable(Exception):
+    """The server could not be reached at all (connection refused, DNS, timeout)."""
+
+
+class UnusableAnswer(Unreachable):
+    """The server answered, but nothing the suite can judge: cut off, undecodable, larger than
+    MAX_ANSWER_BYTES, or in a form HTTP clients refuse. Like a server gone, the run stops there
+    without a verdict, saying so (and writes its reports)."""
+
+
+class AnswerTooLarge(requests.exceptions.ContentDecodingError):
+    """More than MAX_ANSWER_BYTES (decoded)."""
+
+
+class WholeAnswerLate(requests.exceptions.ReadTimeout):
+    """The answer was not whole within the timeout (it came too slowly, or never ended)."""
+
+    seconds: float | None = None
+
+
+class _FinalResponse(http.client.HTTPResponse):
+    """An answer read past informational ones: Python's reader skips a 100 Continue only, and a
+    103 Early Hints (nginx, CDNs) was taken for the answer itself - a correct deployment failed."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        while True:
+            version, status, reason = super()._read_status()
+            if status in (100, 101) or not 100 <= status < 200:  # a 100 begin() skips itself
+                return version, status, reason
+            http.client.parse_headers(self.fp)  # the informational answer's own headers
+
+
+class _Tracked:
+    """A connection that tells the thread sending on it which it is (for the deadline)."""
+
+    response_class = _FinalResponse
+
+    def request(self, *args: Any, **kw: Any) -> Any:
+        sending = getattr(_SENDING, "connections", None)
+        if sending is not None:
+            sending.append(self)
+        return super().request(*args, **kw)  # type: ignore[misc]
+
+
+class _TrackedHTTPConnection(_Tracked, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _TrackedHTTPSConnection(_Tracked, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _TrackedHTTPConnection
+
+
+class _HTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _TrackedHTTPSConnection
+
+
+class _Deadline:
+    """While open, the thread's request must have its whole answer within `seconds` (None: no
+    deadline): past that, its connection is shut."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.passed = False
+        self._connections: list[Any] = []
+        self._timer = threading.Timer(seconds, self._expire) if seconds else None
+        if self._timer is not None:
+            self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        _SENDING.connections = self._connections
+        if self._timer is not None:
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        _SENDING.connections = None
+
+    def _expire(self) -> None:
+        self.passed = True
+        for connection in list(self._connections):
+            with contextlib.suppress(OSError, AttributeError):
+                connection.sock.shutdown(socket.SHUT_RDWR)
+
+
+def _seconds(timeout: Any) -> float | None:
+    """The read timeout of requests' `timeout` (a number, or a (connect, read) pair)."""
+    if isinstance(timeout, tuple):
+        timeout = timeout[1] if len(timeout) > 1 else None
+    return float(timeout) if isinstance(timeout, int | float) and timeout > 0 else None
+
+
+class BoundedAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter with the bounds above: `timeout` is a deadline for the whole answer,
+    whose body is read here (MAX_ANSWER_BYTES at most) unless the caller streams it."""
+
+    def init_poolmanager(self, *args: Any, **kw: Any) -> None:
+        super().init_poolmanager(*args, **kw)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             **kw: Any) -> requests.Response:
+        with _Deadline(_seconds(timeout)) as deadline:
+            try:
+                response = super().send(request, stream=True, timeout=timeout, **kw)
+                if not stream:
+                    response._content = _body(response)  # what requests' own read would do, bounded
+                    response._content_consumed = True
+                return response
+            except AnswerTooLarge:
+                raise
+            except (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException,
+                    OSError) as error:
+                if deadline.passed:
+                    late = WholeAnswerLate(f"no whole answer within {deadline.seconds:g} s (it came too "
+                                           "slowly, or never ended)", request=request)
+                    late.seconds = deadline.seconds
+                    raise late from error
+                raise
+
+
+def _body(response: requests.Response) -> bytes:
+    length = response.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_ANSWER_BYTES:
+        response.close()
+        raise AnswerTooLarge(f"an answer of {int(length):,} bytes (Content-Length), more than the "
+                             f"{MAX_ANSWER_BYTES:,} read")
+    parts, size = [], 0
+    for chunk in response.iter_content(_CHUNK):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            response.close()
+            raise AnswerTooLarge(f"an answer that goes on past {MAX_ANSWER_BYTES:,} bytes (decoded): "
+                                 "reading stopped there")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+class BoundedSession(requests.Session):
+    """A session whose requests are bounded as above (schemathesis' own, for generated cases)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        adapter = BoundedAdapter()
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
