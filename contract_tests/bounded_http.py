@@ -127,7 +127,8 @@ def _seconds(timeout: Any) -> float | None:
 
 class BoundedAdapter(requests.adapters.HTTPAdapter):
     """requests' adapter with the bounds above: `timeout` is a deadline for the whole answer,
-    whose body is read here (MAX_ANSWER_BYTES at most) unless the caller streams it."""
+    whose body is read here (MAX_ANSWER_BYTES at most) unless it is an event stream the caller
+    streams."""
 
     def init_poolmanager(self, *args: Any, **kw: Any) -> None:
         super().init_poolmanager(*args, **kw)
@@ -138,8 +139,10 @@ class BoundedAdapter(requests.adapters.HTTPAdapter):
         with _Deadline(_seconds(timeout)) as deadline:
             try:
                 response = super().send(request, stream=True, timeout=timeout, **kw)
-                if not stream:
-                    response._content = _body(response)  # what requests' own read would do, bounded
+                # Read here, bounded, even when the caller streams (schemathesis always asks to,
+                # then reads it whole) - but for an event stream, which the caller reads itself.
+                if not stream or "text/event-stream" not in response.headers.get("content-type", ""):
+                    response._content = _body(response)
                     response._content_consumed = True
                 return response
             except AnswerTooLarge:

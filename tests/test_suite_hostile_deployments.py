@@ -23,6 +23,7 @@ from planted_faults.plumbing import after_request, before_request, rewrite_json
 from raw_tcp import tcp_server
 from suite_runs import describe, options
 
+from contract_tests import bounded_http
 from contract_tests.http import HttpTransport, Unreachable, UnusableAnswer
 from contract_tests.model import DEMO, SuiteUsageError
 from contract_tests.runner import resolve_options, run_suite
@@ -284,3 +285,25 @@ def test_https_to_a_plain_http_port_says_so():
         with pytest.raises(Unreachable, match="answers plain HTTP, not TLS: give http://"):
             transport.send("GET", "/api/v1/groups/4/calendars", "apikey=key-1", {}, None)
         transport.close()
+
+
+def test_an_endless_answer_to_a_generated_case_fails_that_case_in_bounded_memory(monkeypatch):
+    """Schemathesis reads a generated case's answer whole, as the suite's client did: one that
+    never ends grew the run without bound. Now that case 'could not be tested', saying why.
+    (The bound lowered to 1 MiB here, for the test's speed.)"""
+    monkeypatch.setattr(bounded_http, "MAX_ANSWER_BYTES", 1 << 20)
+    app = create_app()
+    inner = app.wsgi_app
+
+    def endless_for_one_intervention(environ, start_response):
+        if environ["PATH_INFO"] != "/api/v1/groups/4/interventions/21":
+            return inner(environ, start_response)
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return (b" " * (1 << 20) for _ in range(200))  # 200 MiB, were it all read
+
+    app.wsgi_app = endless_for_one_intervention
+    with serve_in_thread(app) as up:
+        result = run_suite(options(base_url=up.base_url, level="documented", layers=("conformance",),
+                                   concurrency=4, max_examples=1))
+    told = [failure.message for failure in result.failures if failure.rule_id == "suite.error"]
+    assert told and all("1,048,576 bytes" in message for message in told), describe(result)

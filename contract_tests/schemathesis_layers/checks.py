@@ -387,19 +387,17 @@ def _patch_patient_sends() -> None:
 
 def _patch_bounded_sessions() -> None:
     """A generated case's answer is bounded as the suite's own are (bounded_http.py: the whole
-    answer within --timeout, 64 MiB at most, past a 103): schemathesis makes a session per case
-    when given none, of this class."""
+    answer within --timeout, 64 MiB at most, past a 103), in the sessions schemathesis makes."""
     from schemathesis.transport import requests as over_http
 
     from ..bounded_http import BoundedSession
 
-    if issubclass(over_http.SameHostRedirectsSession, BoundedSession):
-        return
-
-    class BoundedRedirectsSession(BoundedSession, over_http.SameHostRedirectsSession):
-        pass
-
-    over_http.SameHostRedirectsSession = BoundedRedirectsSession
+    # The engine's per-run sessions (ManagedCookiesSession) and those made per case
+    # (SameHostRedirectsSession) are both looked up in the module when made.
+    for name in ("SameHostRedirectsSession", "ManagedCookiesSession"):
+        made_by_schemathesis = getattr(over_http, name)
+        if not issubclass(made_by_schemathesis, BoundedSession):
+            setattr(over_http, name, type(name, (BoundedSession, made_by_schemathesis), {}))
 
 
 def _patch_wsgi_transport() -> None:
