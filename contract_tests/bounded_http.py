@@ -10,9 +10,12 @@ when the time is up, which ends any read waiting on it.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import http.client
+import itertools
 import socket
 import threading
+import time
 from typing import Any
 
 import requests
@@ -25,6 +28,7 @@ import urllib3.exceptions
 # never ends (or a gzip bomb), the request fails rather than fill the machine.
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
 _CHUNK = 64 * 1024
+GRACE_S = 1.0
 _SENDING = threading.local()  # the connections the thread's request under way went out on
 
 
@@ -42,8 +46,9 @@ class AnswerTooLarge(requests.exceptions.ContentDecodingError):
     """More than MAX_ANSWER_BYTES (decoded)."""
 
 
-class WholeAnswerLate(requests.exceptions.ReadTimeout):
-    """The answer was not whole within the timeout (it came too slowly, or never ended)."""
+class WholeAnswerLate(requests.exceptions.RequestException):
+    """The answer was not whole within the timeout (it came too slowly, or never ended). Not a
+    ReadTimeout: schemathesis reads urllib3's own message out of those."""
 
     seconds: float | None = None
 
@@ -88,6 +93,44 @@ class _HTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
     ConnectionCls = _TrackedHTTPSConnection
 
 
+class _Watchdog:
+    """One thread for every deadline of the process (a timer thread per request cost 0.2 ms and
+    a quarter of the client's throughput): a heap by expiry; an ended request's entry is
+    dropped when it comes up."""
+
+    def __init__(self) -> None:
+        self._wake = threading.Condition()
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: _Deadline) -> None:
+        with self._wake:
+            heapq.heappush(self._heap, (deadline.expiry, next(self._order), deadline))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="answer-deadlines", daemon=True)
+                self._thread.start()
+            if self._heap[0][2] is deadline:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                while self._heap and self._heap[0][2].ended:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._wake.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._wake.wait(wait)
+                    continue
+                heapq.heappop(self._heap)[2].expire()
+
+
+_WATCHDOG = _Watchdog()  # process-wide, as the threads sending requests are
+
+
 class _Deadline:
     """While open, the thread's request must have its whole answer within `seconds` (None: no
     deadline): past that, its connection is shut."""
@@ -95,23 +138,24 @@ class _Deadline:
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
         self.passed = False
+        self.ended = False
+        # a second's grace: a server that sends nothing at all is told by the read timeout, as before
+        self.expiry = time.monotonic() + seconds + GRACE_S if seconds else 0.0
         self._connections: list[Any] = []
-        self._timer = threading.Timer(seconds, self._expire) if seconds else None
-        if self._timer is not None:
-            self._timer.daemon = True
 
     def __enter__(self) -> _Deadline:
         _SENDING.connections = self._connections
-        if self._timer is not None:
-            self._timer.start()
+        if self.seconds:
+            _WATCHDOG.watch(self)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        self.ended = True
         _SENDING.connections = None
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
+        if self.ended:
+            return
         self.passed = True
         for connection in list(self._connections):
             with contextlib.suppress(OSError, AttributeError):
