@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from raw_tcp import read_head
+
 
 @dataclass
 class ForwardProxy:
@@ -31,12 +33,9 @@ def _pipe(source: socket.socket, sink: socket.socket) -> None:
 
 def _serve(client: socket.socket, state: ForwardProxy) -> None:
     with client:
-        head = b""
-        while b"\r\n\r\n" not in head:
-            data = client.recv(65536)
-            if not data:
-                return
-            head += data
+        head = read_head(client)
+        if not head:
+            return
         first, *lines = head.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
         state.requests.append(first)
         state.authorizations += [line.split(":", 1)[1].strip() for line in lines

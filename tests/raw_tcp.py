@@ -33,3 +33,15 @@ def tcp_server(serve_connection: Callable[[socket.socket], None]) -> Iterator[st
         stop.set()
         thread.join(2)
         listener.close()
+
+
+def read_head(connection: socket.socket) -> bytes:
+    """A request's bytes up to and including its blank line (and what came with them); b"" when
+    the peer closed first."""
+    head = b""
+    while b"\r\n\r\n" not in head:
+        data = connection.recv(65536)
+        if not data:
+            return b""
+        head += data
+    return head

@@ -20,7 +20,7 @@ import pytest
 from calendar_fixtures import load_fixtures
 from flask import Response
 from planted_faults.plumbing import after_request, before_request, rewrite_json
-from raw_tcp import tcp_server
+from raw_tcp import read_head, tcp_server
 from suite_runs import describe, options
 
 from contract_tests import bounded_http
@@ -57,12 +57,8 @@ def _answering(write: Callable[[socket.socket], None]) -> Callable[[socket.socke
     def serve(connection: socket.socket) -> None:
         with connection:
             connection.settimeout(10)
-            head = b""
-            while b"\r\n\r\n" not in head:
-                data = connection.recv(65536)
-                if not data:
-                    return
-                head += data
+            if not read_head(connection):
+                return
             with contextlib.suppress(OSError):
                 write(connection)
 
