@@ -23,33 +23,28 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from hypothesis.errors import HypothesisDeprecationWarning
+from hypothesis.strategies._internal import lazy as hypothesis_lazy
 
 
-class _SerialAstParse:
-    """CPython before 3.12 (gh-106905): `ast.parse` in several threads at once fails with "AST
-    constructor recursion depth mismatch", and Hypothesis parses lambdas' sources while it
-    generates. While engines run side by side, one parse at a time (counted, for nested runs)."""
+class _PatchWhileRunning:
+    """`owner.name` replaced by `make(original)` while engine runs hold it (counted: they overlap
+    and nest), and put back once none does: the process's other users keep the original."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()  # one parse at a time
+    def __init__(self, owner: Any, name: str, make: Callable[[Any], Any], wanted: bool = True) -> None:
+        self._owner, self._name, self._make, self._wanted = owner, name, make, wanted
         self._users_lock = threading.Lock()
         self._users = 0
-        self._original: Callable[..., Any] | None = None
+        self._original: Any = None
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
-        if sys.version_info >= (3, 12):
+        if not self._wanted:
             yield
             return
         with self._users_lock:
             if not self._users:
-                self._original = original = ast.parse
-
-                def parse(*args: Any, **kwargs: Any) -> Any:
-                    with self._lock:
-                        return original(*args, **kwargs)
-
-                ast.parse = parse
+                self._original = getattr(self._owner, self._name)
+                setattr(self._owner, self._name, self._make(self._original))
             self._users += 1
         try:
             yield
@@ -57,10 +52,35 @@ class _SerialAstParse:
             with self._users_lock:
                 self._users -= 1
                 if not self._users:
-                    ast.parse = self._original
+                    setattr(self._owner, self._name, self._original)
 
 
-SERIAL_AST_PARSE = _SerialAstParse()  # ast.parse is process-wide: so is its guard
+def _one_at_a_time(original: Callable[..., Any]) -> Callable[..., Any]:
+    lock = threading.Lock()
+
+    def parse(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(*args, **kwargs)
+
+    return parse
+
+
+def _lambdas_unnamed(original: Callable[[object], str]) -> Callable[[object], str]:
+    def describe(function: object) -> str:
+        return "lambda" if getattr(function, "__name__", None) == "<lambda>" else original(function)
+
+    return describe
+
+
+# CPython before 3.12 (gh-106905): `ast.parse` in several threads at once fails with "AST
+# constructor recursion depth mismatch", and Hypothesis parses lambdas' sources while it
+# generates. While engines run side by side, one parse at a time.
+SERIAL_AST_PARSE = _PatchWhileRunning(ast, "parse", _one_at_a_time, wanted=sys.version_info < (3, 12))
+# Each `.filter(lambda ...)` or `.map(lambda ...)` on a lazy strategy names itself by parsing and
+# compiling the lambda's source (a fifth of a conformance run's time), and schemathesis makes new
+# lambdas for every operation, so Hypothesis' cache never hits. The name only serves the
+# strategy's repr, which no run shows: the same cases, the same findings.
+SHORT_LAMBDA_NAMES = _PatchWhileRunning(hypothesis_lazy, "get_pretty_function_description", _lambdas_unnamed)
 
 # Schemathesis imports much of itself on first use, inside a function: in an engine run. Engines
 # starting in several threads at once import the same modules at once, and through circular
@@ -91,11 +111,12 @@ def run_engines(jobs: Sequence[Callable[[], list[Any]]], concurrency: int,
     """Each job's events, in `jobs` order; up to `concurrency` at once, started in `order` (the
     jobs' numbers, longest first: what starts last should end soon)."""
     if concurrency <= 1 or len(jobs) <= 1:
-        return [job() for job in jobs]
+        with SHORT_LAMBDA_NAMES.held():
+            return [job() for job in jobs]
     import_ahead()
     order = range(len(jobs)) if order is None else order
     lanes = min(concurrency, len(jobs))
-    with SERIAL_AST_PARSE.held(), warnings.catch_warnings(), \
+    with SHORT_LAMBDA_NAMES.held(), SERIAL_AST_PARSE.held(), warnings.catch_warnings(), \
             ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="contract-engine") as pool:
         # Hypothesis notes "Do not use the `random` module inside strategies" when the global
         # random state moved during a draw, and in threads another engine moving it is enough
