@@ -29,7 +29,7 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint browser screenshots contract bench profiles profiles-http independent-faults spec mutation clean
+.PHONY: serve test lint browser screenshots contract bench profiles profiles-http evidence independent-faults spec mutation clean
 
 $(STAMP): pyproject.toml
 	@if [ -e $(VENV) ] && [ "$$($(BIN)/python -c '$(PY_VERSION_CODE)' 2>/dev/null)" != "$(PYTHON_VERSION)" ]; then \
@@ -86,6 +86,14 @@ profiles: $(STAMP)
 profiles-http: $(STAMP)
 	PROFILE_HTTP=1 PROFILE_EXAMPLES=$(PROFILES) PROFILE_LAYERS=conformance,stateful,semantic,auth \
 		PROFILE_RANDOM=1 $(BIN)/python -m pytest -q tests/test_suite_under_profiles.py
+
+# More of what make test samples: the footprint over ten runs (there: three), every planted
+# fault compared at concurrency 1 and 8 (there: a sample), plain schemathesis with 200 examples
+# an operation against the served mock (there: 30).
+evidence: $(STAMP)
+	FOOTPRINT_RUNS=10 PLANTED_FAULTS_EQUIVALENCE=all MOCK_SCHEMATHESIS_EXAMPLES=200 \
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_footprint.py tests/test_planted_faults.py \
+		tests/test_mock_schemathesis.py
 
 # The suite against faults others planted in servers others wrote (52 in strict_server.py, 50 in
 # busy_staging_server.py: tests/independent/*_faults.py): what each run failed, how many were
