@@ -89,11 +89,12 @@ profiles-http: $(STAMP)
 
 # More of what make test samples: the footprint over ten runs (there: three), every planted
 # fault compared at concurrency 1 and 8 (there: a sample), plain schemathesis with 200 examples
-# an operation against the served mock (there: 30).
+# an operation against the served mock (there: 30), 1,000 instances for each validator pair
+# (there: 80).
 evidence: $(STAMP)
-	FOOTPRINT_RUNS=10 PLANTED_FAULTS_EQUIVALENCE=all MOCK_SCHEMATHESIS_EXAMPLES=200 \
+	FOOTPRINT_RUNS=10 PLANTED_FAULTS_EQUIVALENCE=all MOCK_SCHEMATHESIS_EXAMPLES=200 SCHEMA_VERDICT_EXAMPLES=1000 \
 		$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_footprint.py tests/test_planted_faults.py \
-		tests/test_mock_schemathesis.py
+		tests/test_mock_schemathesis.py tests/test_schema_verdicts.py
 
 # The suite against faults others planted in servers others wrote (52 in strict_server.py, 50 in
 # busy_staging_server.py: tests/independent/*_faults.py): what each run failed, how many were

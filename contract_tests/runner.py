@@ -427,10 +427,15 @@ def _run_rule(ctx: SuiteContext, layer: str, rule_id: str, checks: list[RuleChec
             continue
         ran += 1
         if failure is not None and check.retry:
-            # Shared data may have moved under us (a staging server in use): confirm once.
-            failure, skipped = _attempt(ctx, layer, rule_id, check, outcome)
-            if failure is None and skipped is None:
-                outcome.reason = "passed when re-run (the first attempt failed: data changed?)"
+            # Shared data may have moved under us (a staging server in use): confirm once. A re-run
+            # that could not run (the footprint bound reached, say) confirms nothing either way.
+            again, skipped = _attempt(ctx, layer, rule_id, check, outcome)
+            if skipped is None:
+                failure = again
+                if failure is None:
+                    outcome.reason = "passed when re-run (the first attempt failed: data changed?)"
+            else:
+                outcome.reason = f"not confirmed: the re-run could not run ({skipped[1]})"
         if failure is not None:
             outcome.failures.append(failure)
     outcome.seconds = time.monotonic() - started

@@ -169,36 +169,24 @@ def test_passes_a_deployment_that_answers_every_open_question_the_other_way(leve
 
 @pytest.mark.slow
 @pytest.mark.http
-def test_passes_the_other_answers_over_http_too():
-    """The same, through a real server: several Set-Cookie headers, capped pages over a socket."""
-    app = create_app(settings=other_answers("open"))
-    with serve_in_thread(app) as server:
-        result = run_suite(options(base_url=server.base_url, level="documented", max_examples=3))
-    assert result.passed, describe(result)
-
-
-@pytest.mark.slow
-@pytest.mark.http
 def test_passes_other_answers_to_everything_over_http_with_writes_side_by_side():
-    """What QA runs against a deployment (by URL: --concurrency 8, engines side by side) on one
-    that caps its pages and leaves deleted calendars out of its lists too: a generated DELETE
-    beside another engine's list read in pages once made that read skip a calendar, and the
-    documented run failed a correct server."""
+    """The same through a real server (several Set-Cookie headers, capped pages over a socket),
+    as QA runs a deployment (by URL: --concurrency 8, engines side by side), and one that leaves
+    deleted calendars out of its lists and answers our other assumptions otherwise too: a
+    generated DELETE beside another engine's list read in pages once made that read skip a
+    calendar, and the documented run failed a correct server."""
     app = create_app(settings={**other_answers("open"), **other_answers("assumed")})
     with serve_in_thread(app) as server:
-        result = run_suite(options(base_url=server.base_url, level="documented", max_examples=5,
-                                   layers=("semantic", "conformance")))
+        result = run_suite(options(base_url=server.base_url, level="documented", max_examples=5))
     assert result.passed, describe(result)
 
 
 @pytest.mark.slow
-def test_other_answers_to_our_assumptions_keep_the_documented_contract_and_fail_strict():
+def test_other_answers_to_our_assumptions_fail_strict_only_on_assumptions():
     """Answering our assumptions (ASM) otherwise - any-of interventions, hidden deleted
-    calendars, coerced "12", deleted as 0/1 - on top of every open question: documented passes;
-    strict fails, and only with ASM rules."""
+    calendars, coerced "12", deleted as 0/1 - on top of every open question: strict fails, and
+    only with ASM rules (documented passes: the test above)."""
     settings = {**other_answers("open"), **other_answers("assumed")}
-    documented = run_suite(options(create_app(settings=settings), level="documented"))
-    assert documented.passed, describe(documented)
     strict = run_suite(options(create_app(settings=settings), layers=("semantic", "auth")))
     assert not strict.passed
     assert {f.tag for f in strict.failures} == {"ASM"}, describe(strict)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -36,9 +38,12 @@ instances = st.one_of(
     st.lists(st.one_of(st.sampled_from(EDGE_NUMBERS), st.integers()), max_size=120),
 )
 
+# make test: 80 instances a validator; `make evidence`: 1,000.
+EXAMPLES = int(os.environ.get("SCHEMA_VERDICT_EXAMPLES") or 80)
+
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(instance=instances)
 def test_fast_and_explaining_validators_agree(name, instance):
     check = CHECKS[name]

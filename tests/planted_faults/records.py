@@ -12,7 +12,7 @@ from mock_server.errors import NotFound
 
 from .catalogue import fault
 from .plumbing import after_request, calendars_in, contract_with, data_of, rewrite_json, store_of
-from .probe_client import OTHER_GROUP, Api
+from .probe_client import OTHER_GROUP, OTHER_PASSWORD, OTHER_USER, Api
 
 
 def _probe_delete_then_show(api: Api) -> Any:
@@ -104,6 +104,20 @@ def largest_sort_never_lowered(app: Flask) -> None:
         return changed
 
     data.change = remembering_change
+
+
+def _probe_sort_beside_another_group(api: Api) -> Any:
+    other = Api(api.app, OTHER_USER, OTHER_PASSWORD)
+    other.post({"name": "Ailleurs", "sort": 5000}, group=OTHER_GROUP)
+    return api.post({"name": "Ici"}).body["sort"]
+
+
+@fault("create.sort-assigned", layer="semantic", probe=_probe_sort_beside_another_group)
+def create_sort_global_max(app: Flask) -> None:
+    """An omitted sort becomes the largest sort of every group + 1 (the group filter left out)."""
+    data = data_of(app)
+    data.max_sort = lambda group_id: max(
+        (value for value in data.group_max_sort.values() if value is not None), default=None)
 
 
 def _probe_create_then_show(api: Api) -> Any:

@@ -15,6 +15,7 @@ from ...unchanged import expect_unchanged, snapshot
 
 LAYER = "semantic"
 MAX_SORT = 2147483647
+ELSEWHERE_ABOVE = 100  # how far above this group's largest sort another group's is set
 
 
 @functools.cache
@@ -122,7 +123,7 @@ def _check_defaults(ctx: SuiteContext, wanted: dict[str, Any], what: str) -> Non
 def sort_assigned(ctx: SuiteContext) -> None:
     sorts = [r["sort"] for r in ctx.records() if isinstance(r.get("sort"), int)]
     largest = max(sorts, default=0)
-    if largest >= MAX_SORT - 11:
+    if largest >= MAX_SORT - ELSEWHERE_ABOVE:
         raise Skip(f"the group's largest sort is {largest}: +1 would leave the 32-bit range")
     created = [_create_without_sort(ctx, largest + step) for step in (1, 2)]
     # "Largest" is the group's largest now, not the largest ever seen: lowered, then raised by PUT.
@@ -132,6 +133,14 @@ def sort_assigned(ctx: SuiteContext) -> None:
     raised = ctx.api.update(created[0], {"sort": largest + 10})
     ctx.expect_2xx(raised, "PUT of a higher sort succeeds")
     _create_without_sort(ctx, largest + 11, "after a sort was raised by PUT")
+    if ctx.other_api is not None:
+        # "In the group": a larger sort in another group (one of ours there) counts for nothing.
+        elsewhere = ctx.new_calendar("sort-elsewhere", {"sort": largest + ELSEWHERE_ABOVE}, api=ctx.other_api)
+        ctx.expect(elsewhere.get("sort") == largest + ELSEWHERE_ABOVE,
+                   f"a calendar of group {ctx.other_api.group_id} takes the sort it was given",
+                   expected=f"sort {largest + ELSEWHERE_ABOVE}", actual=f"sort {elsewhere.get('sort')!r}")
+        _create_without_sort(ctx, largest + 12, f"with sort {largest + ELSEWHERE_ABOVE} in group "
+                                                f"{ctx.other_api.group_id}, which is not this group's")
 
 
 def _create_without_sort(ctx: SuiteContext, wanted: int, when: str = "") -> int:
