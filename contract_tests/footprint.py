@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -170,3 +171,21 @@ class OwnPool:
             return [f"footprint in group {gid}: {len(g.found)} calendar(s) of earlier or other runs "
                     f"({g.reused} reused), {len(g.created)} created now; bound {self.bound} "
                     "(--max-own-calendars)" for gid, g in sorted(self._groups.items())]
+
+
+def claim_free(pool: OwnPool, prefix: str, groups: Sequence[int],
+               rename: Callable[[list[tuple[int, int]]], None],
+               read: Callable[[int], list[dict[str, Any]]]) -> list[int]:
+    """The claim (module docstring): `rename` names every free calendar of `groups` (group,
+    calendar id) after this run, then, after the wait, `read` lists each group again and the pool
+    keeps those that still bear the name. Returns the ids asked for."""
+    wanted = [(group, calendar_id) for group in groups for calendar_id in pool.free_ids(group)]
+    if not wanted:
+        return []
+    started = time.monotonic()
+    rename(wanted)
+    time.sleep(max(CLAIM_SETTLE_S, 2 * (time.monotonic() - started)))
+    for group in groups:
+        pool.keep(group, [record["id"] for record in read(group)
+                          if record.get("name") == claim_name(prefix, record["id"])])
+    return [calendar_id for _, calendar_id in wanted]

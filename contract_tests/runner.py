@@ -25,7 +25,7 @@ from .checks import ALL as ALL_CHECKS
 from .client import Api
 from .context import SuiteContext
 from .discovery import discover
-from .footprint import CLAIM_SETTLE_S, FREE_PREFIX, OwnPool, claim_name
+from .footprint import FREE_PREFIX, OwnPool, claim_free, claim_name
 from .http import (
     BadBaseUrl,
     HttpTransport,
@@ -303,24 +303,20 @@ def _load_pool(ctx: SuiteContext) -> None:
 
 
 def _claim(ctx: SuiteContext, apis: list[Api]) -> None:
-    """Name every free calendar of ours after this run, wait, and keep those that still bear the
-    name: a run that started at the same moment and claimed one after us has it. The wait is
-    at least twice what the claims took, so that a claim of the other run that began before our
-    read-back has landed by then."""
-    pool = ctx.pool
-    assert pool is not None
-    wanted = [(api, calendar_id) for api in apis for calendar_id in pool.free_ids(api.group_id)]
-    if not wanted:
-        return
-    claims = [functools.partial(api.update, calendar_id, {"name": claim_name(ctx.prefix, calendar_id)})
-              for api, calendar_id in wanted]
-    started = time.monotonic()
-    with ctx.gate.opened():  # before any rule: nothing compares the group yet
-        schedule.run_all(claims, ctx.concurrency, side_by_side=True)
-    time.sleep(max(CLAIM_SETTLE_S, 2 * (time.monotonic() - started)))
-    for api in apis:
-        pool.keep(api.group_id, [record["id"] for record in ctx.records(api=api)
-                                 if record.get("name") == claim_name(ctx.prefix, record["id"])])
+    """Name every free calendar of ours after this run, side by side, wait, and keep those that
+    still bear the name (footprint.claim_free): a run that started at the same moment and
+    claimed one after us has it."""
+    assert ctx.pool is not None
+    api_of = {api.group_id: api for api in apis}
+
+    def rename(wanted: list[tuple[int, int]]) -> None:
+        claims = [functools.partial(api_of[group].update, calendar_id,
+                                    {"name": claim_name(ctx.prefix, calendar_id)})
+                  for group, calendar_id in wanted]
+        with ctx.gate.opened():  # before any rule: nothing compares the group yet
+            schedule.run_all(claims, ctx.concurrency, side_by_side=True)
+
+    claim_free(ctx.pool, ctx.prefix, list(api_of), rename, lambda group: ctx.records(api=api_of[group]))
 
 
 def _claimed_unused(ctx: SuiteContext, api: Api) -> dict[int, int]:

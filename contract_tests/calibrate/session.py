@@ -17,14 +17,13 @@ calendars are named `contract-kit-free-<id>` for later runs and soft-deleted.
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ..client import Api
-from ..footprint import CLAIM_SETTLE_S, FREE_PREFIX, KNOWN_STATE, OwnPool, claim_name
+from ..footprint import FREE_PREFIX, KNOWN_STATE, OwnPool, claim_free, claim_name
 from ..http import Exchange
 from ..spec_facts import path_values
 from .registry import Unsettled
@@ -191,18 +190,14 @@ class Session:
             return
         records, _ = self.read_all([])
         self.pool.load(self.group_id, records, self.run_id)
-        wanted = self.pool.free_ids(self.group_id)
-        if not wanted:
-            return
-        self.held.update(wanted)
-        started = time.monotonic()
-        for calendar_id in wanted:
-            self.api.update(calendar_id, {"name": claim_name(self.prefix, calendar_id)})
-        time.sleep(max(CLAIM_SETTLE_S, 2 * (time.monotonic() - started)))
-        records, _ = self.read_all([])
-        kept = [r["id"] for r in records if r.get("name") == claim_name(self.prefix, r["id"])]
-        self.pool.keep(self.group_id, kept)
-        self.held.intersection_update(kept)
+
+        def rename(wanted: list[tuple[int, int]]) -> None:
+            self.held.update(calendar_id for _, calendar_id in wanted)
+            for _, calendar_id in wanted:
+                self.api.update(calendar_id, {"name": claim_name(self.prefix, calendar_id)})
+
+        claim_free(self.pool, self.prefix, [self.group_id], rename, lambda _: self.read_all([])[0])
+        self.held.intersection_update(self.pool.free_ids(self.group_id))
 
     def create(self, label: str, fields: dict[str, Any] | None = None, *, fresh: bool = False
                ) -> dict[str, Any]:
