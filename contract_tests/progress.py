@@ -23,13 +23,16 @@ MODES = ("auto", "bar", "lines", "units", "none")
 BAR_WIDTH = 24
 REDRAW_EVERY = 0.1  # seconds: schemathesis reports a scenario every few milliseconds
 MARKS = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}
-# What a terminal would act on rather than show (ESC, CR, BEL, C1): a deployment's answer quoted
-# in a failure could clear the screen or draw a line of its own ("PASSED").
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What a terminal or a browser would act on rather than show: C0 and C1 controls but tab and
+# newline (ESC, CR, BEL: a deployment's answer quoted in a failure could clear the screen or draw
+# a line of its own, "PASSED"), and the bidirectional overrides and isolates, which reorder what
+# follows them on screen.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def terminal_text(text: str) -> str:
-    """`text` with what a terminal would act on written as its Python escape (`\\x1b`)."""
+    """`text` with what a terminal (or a browser) would act on written as its Python escape
+    (`\\x1b`, `\\u202e`)."""
     return _CONTROL.sub(lambda found: repr(found[0])[1:-1], text)
 
 

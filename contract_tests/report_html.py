@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import LAYERS, RUN_STOPPED
+from .progress import terminal_text
 from .report import SuiteResult
 from .report_html_assets import SCRIPT, STYLE
 
@@ -30,7 +31,7 @@ def write_html(result: SuiteResult, path: str | Path) -> None:
 
 
 def _e(value: Any) -> str:
-    return escape(str(value), quote=True)
+    return escape(terminal_text(str(value)), quote=True)
 
 
 def render(data: dict[str, Any]) -> str:

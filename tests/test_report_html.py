@@ -130,6 +130,20 @@ def test_rendering_escapes_every_field():
     assert page.scripts == 1 and not any(tag == "img" for tag, _ in page.tags)
 
 
+def test_control_characters_a_deployment_sent_are_shown_escaped():
+    """NUL is not allowed in HTML, ESC and BEL mean nothing there, and a right-to-left override
+    turns the text after it around ("FAILED" drawn as "DELIAF" or worse): each is shown as its
+    escape, as the terminal summary shows it."""
+    sent = "before\x00\x1b[2J\x07\u202eDELIAF\u2066after\x85"
+    data = run_suite(options(layers=("auth",))).as_dict()
+    data["failures"] = [{"rule_id": "auth.basic", "tag": "DOC", "layer": "auth", "operation": "GET",
+                         "message": sent, "expected": "", "actual": sent, "curl": "", "occurrences": 1,
+                         "key": "k", "known": False}]
+    page_text = render(data)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", page_text)
+    assert "before\\x00\\x1b[2J\\x07\\u202eDELIAF\\u2066after\\x85" in page_text
+
+
 def test_cli_writes_the_page(tmp_path, capsys):
     html_file = tmp_path / "out" / "run.html"
     code = cli.main(["run", "--layers", "auth", "--read-only", "--level", "documented",
