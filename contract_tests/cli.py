@@ -23,6 +23,7 @@ from .replay import cli as replay_cli
 from .runner import DEFAULT_MAX_EXAMPLES, SuiteOptions, run_suite
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as a shell reports them
 
 
 def _level(text: str) -> str:
@@ -147,8 +148,12 @@ def _interrupt_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, _interrupt)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, stopping the run as Ctrl-C does; the exit status says which (143, not 130)."""
+
+
 def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    raise Terminated
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -223,8 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SuiteUsageError as error:
         print(f"calendar-contract: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as stop:
+        return EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED
     if args.quiet:
         print(result.summary())
     return EXIT_OK if result.passed else EXIT_FAILED

@@ -173,7 +173,7 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         f"calendar contract suite: level {options.level}, target {target}, run "
         f"{ctx.run_id}{' (read-only)' if options.read_only else ''}"
     )
-    interrupted = False
+    interrupted: KeyboardInterrupt | None = None
     try:
         try:
             result.notes.extend(discover(ctx))
@@ -195,10 +195,10 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
             _run_checks(ctx, options, result, progress)
     except _Stop:
         pass
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interruption:
         # Ctrl-C, or the SIGTERM of a CI job's timeout (the CLI makes it one): cleaned up and
         # reported as a stop without a verdict, then raised again.
-        interrupted = True
+        interrupted = interruption
         result.stopped = "the run was interrupted (Ctrl-C or SIGTERM) before its end"
         result.stopped_why = RUN_STOPPED
         result.notes.append(f"{result.stopped}; the rules not checked by then are reported not checked")
@@ -235,8 +235,8 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
     if options.html_report:
         report_html.write_html(result, options.html_report)
     progress.summary(report.summary(result))
-    if interrupted:
-        raise KeyboardInterrupt
+    if interrupted is not None:
+        raise interrupted
     if result.cut_short:
         raise SuiteUsageError(f"{result.stopped} (the reports say what was checked before)")
     return result
