@@ -414,7 +414,7 @@ class SuiteContext(CheckThreads):
         api = api or self.api
         target = api.group_id if group is None else group
         if self.pool is not None and group is None:
-            self.pool.recount(target, self.records(api=api))
+            self.pool.recount(target, self.records(api=api), self.run_id)
         if self.pool is not None and not self.pool.reserve(target):
             raise Skip(f"--max-own-calendars {self.pool.bound}: the suite has created that many calendars "
                        f"in group {target} over its runs, so it creates no more", why=FOOTPRINT)

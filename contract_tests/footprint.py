@@ -124,14 +124,21 @@ class OwnPool:
             if group is not None:
                 group.free.extend(c for c in calendar_ids if c not in group.free)
 
-    def recount(self, group_id: int, records: Iterable[dict[str, Any]]) -> None:
+    def recount(self, group_id: int, records: Iterable[dict[str, Any]], run_id: str = "") -> None:
         """The group's calendars of ours as the list shows them now, added to those it showed
         before: runs going on at the same time create too, and the bound is theirs as much as
-        ours; a calendar never goes (soft delete), though a deployment may stop listing it."""
+        ours; a calendar never goes (soft delete), though a deployment may stop listing it. One
+        named after this run (`run_id`) that it did not find at the start was created by it: a
+        create whose answer was lost on the way."""
+        records = list(records)
         ids = own_ids(records)
+        made_now = {record["id"] for record in records
+                    if run_id and (run_of(record.get("name")) or ("",))[0] == run_id}
         with self._lock:
             group = self._groups.get(group_id)
             if group is not None:
+                group.created.update(calendar_id for calendar_id in ids
+                                     if calendar_id in made_now and calendar_id not in group.found)
                 group.found = sorted(set(group.found).union(
                     calendar_id for calendar_id in ids if calendar_id not in group.created))
 

@@ -233,10 +233,12 @@ def test_sigterm_cleans_up_and_writes_the_reports(tmp_path):
     assert live == []
 
 
-def test_a_create_whose_answer_was_lost_is_still_cleaned_up():
+@pytest.mark.parametrize("bound", [0, 30], ids=["no bound", "bound"])
+def test_a_create_whose_answer_was_lost_is_still_cleaned_up(bound):
     """A deployment that creates, then drops the connection before answering: the suite sends the
     POST again (as for a kept-alive connection closed under it), and the first calendar, whose
-    id it never learnt, was left live. Now found by its name and soft-deleted."""
+    id it never learnt, was left live. Now found by its name and soft-deleted; with the footprint
+    bound, counted as made by this run (the note once said "of earlier or other runs")."""
     app = create_app()
     inner, posts = app.wsgi_app, []
 
@@ -251,10 +253,15 @@ def test_a_create_whose_answer_was_lost_is_still_cleaned_up():
     app.wsgi_app = created_then_dropped
     with serve_in_thread(app) as up:
         result = run_suite(options(base_url=up.base_url, level="documented", layers=("semantic",),
-                                   max_own_calendars=0))
-    live = [c["name"] for c in mock_of(app).store.dump()["calendars"]
-            if c["name"].startswith("contract-kit-") and not c["deleted"]]
+                                   max_own_calendars=bound))
+    ours = [c for c in mock_of(app).store.dump()["calendars"] if c["name"].startswith("contract-kit-")]
+    live = [c["name"] for c in ours if not c["deleted"]]
     assert len(posts) >= 4 and live == [], (len(posts), live, describe(result))
+    if bound:
+        in_group = [c for c in ours if c["group_id"] == 4]
+        note = (f"footprint in group 4: 0 calendar(s) of earlier or other runs (0 reused), "
+                f"{len(in_group)} created now; bound {bound} (--max-own-calendars)")
+        assert note in result.notes, result.notes
 
 
 def test_an_early_hints_answer_before_the_answer_is_passed_over():

@@ -235,7 +235,7 @@ class Session:
         allows one more; else the question stays unknown and nothing is sent."""
         if self.pool is not None:
             records, _ = self.read_all([])  # runs going on meanwhile create too
-            self.pool.recount(self.group_id, records)
+            self.pool.recount(self.group_id, records, self.run_id)
             if not self.pool.reserve(self.group_id):
                 raise Unsettled(f"--max-own-calendars {self.pool.bound}: the kit has created that many "
                                 f"calendars in group {self.group_id} over its runs, so calibrate creates "
