@@ -88,11 +88,11 @@ profiles-http: $(STAMP)
 		PROFILE_RANDOM=1 $(BIN)/python -m pytest -q tests/test_suite_under_profiles.py
 
 # More of what make test samples: the footprint over ten runs (there: three), every planted
-# fault compared at concurrency 1 and 8 (there: a sample), plain schemathesis with 200 examples
+# fault compared at concurrency 1 and 8 (there: a sample), plain schemathesis with 150 examples
 # an operation against the served mock (there: 30), 1,000 instances for each validator pair
 # (there: 80).
 evidence: $(STAMP)
-	FOOTPRINT_RUNS=10 PLANTED_FAULTS_EQUIVALENCE=all MOCK_SCHEMATHESIS_EXAMPLES=200 SCHEMA_VERDICT_EXAMPLES=1000 \
+	FOOTPRINT_RUNS=10 PLANTED_FAULTS_EQUIVALENCE=all MOCK_SCHEMATHESIS_EXAMPLES=150 SCHEMA_VERDICT_EXAMPLES=1000 \
 		$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_footprint.py tests/test_planted_faults.py \
 		tests/test_mock_schemathesis.py tests/test_schema_verdicts.py
 
