@@ -177,6 +177,26 @@ def put_replaces_whole_record(app: Flask) -> None:
     store.delete_calendar = lambda group_id, calendar_id: update(group_id, calendar_id, {"deleted": True})
 
 
+def _probe_created_at(api: Api) -> Any:
+    before = api.get(1).body["created_at"]
+    return api.put(1, {"name": "Renommé"}).body["created_at"] == before
+
+
+@fault("update.partial", layer="semantic", probe=_probe_created_at)
+def put_refreshes_created_at(app: Flask) -> None:
+    """A PUT moves created_at to now, with updated_at (a chained assignment)."""
+    store, state = store_of(app), data_of(app)
+    update = store.update_calendar
+
+    def update_calendar(group_id: int, calendar_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        update(group_id, calendar_id, values)
+        state.calendars[calendar_id]["created_at"] = state.calendars[calendar_id]["updated_at"]
+        return store.get_calendar(group_id, calendar_id)
+
+    store.update_calendar = update_calendar
+    store.delete_calendar = lambda group_id, calendar_id: update(group_id, calendar_id, {"deleted": True})
+
+
 def _probe_updated_at(api: Api) -> Any:
     before = api.get(1).body["updated_at"]
     after = api.put(1, {"name": "Renommé"}).body["updated_at"]

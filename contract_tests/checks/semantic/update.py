@@ -91,6 +91,16 @@ def updated_at(ctx: SuiteContext) -> None:
         actual=f"updated_at {body.get('updated_at')!r}",
         exchange=exchange,
     )
+    # Here, a second after the PUT before, is where a PUT that moves created_at too shows it (a
+    # PUT in the second of the create, as update.partial's are, hides it).
+    ctx.expect(
+        body.get("created_at") == before.get("created_at"),
+        "a PUT leaves created_at as it was (compared a second after the PUT before)",
+        expected=f"created_at {before.get('created_at')!r}",
+        actual=f"created_at {body.get('created_at')!r}",
+        exchange=exchange,
+        rule="update.partial",
+    )
     shown = ctx.show_body(calendar["id"])
     ctx.expect(
         shown.get("updated_at") == body.get("updated_at"),
