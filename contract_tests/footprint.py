@@ -182,17 +182,17 @@ class OwnPool:
 
 def claim_free(pool: OwnPool, prefix: str, groups: Sequence[int],
                rename: Callable[[list[tuple[int, int]]], None],
-               read: Callable[[int], list[dict[str, Any]]]) -> list[int]:
+               read: Callable[[int], list[dict[str, Any]]]) -> None:
     """The claim (module docstring): `rename` names every free calendar of `groups` (group,
-    calendar id) after this run, then, after the wait, `read` lists each group again and the pool
-    keeps those that still bear the name. Returns the ids asked for."""
+    calendar id) after this run; after the wait `read` lists each group again, and the pool
+    keeps those that still bear the name. The wait is at least twice what the renames took, so
+    that a claim another run began before our read-back has landed by then."""
     wanted = [(group, calendar_id) for group in groups for calendar_id in pool.free_ids(group)]
     if not wanted:
-        return []
+        return
     started = time.monotonic()
     rename(wanted)
     time.sleep(max(CLAIM_SETTLE_S, 2 * (time.monotonic() - started)))
     for group in groups:
         pool.keep(group, [record["id"] for record in read(group)
                           if record.get("name") == claim_name(prefix, record["id"])])
-    return [calendar_id for _, calendar_id in wanted]

@@ -23,7 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from hypothesis.errors import HypothesisDeprecationWarning
-from hypothesis.strategies._internal import lazy as hypothesis_lazy
+
+try:  # Hypothesis' own module: a later Hypothesis may move it, and then runs only go slower
+    from hypothesis.strategies._internal import lazy as hypothesis_lazy
+except ImportError:  # pragma: no cover
+    hypothesis_lazy = None
 
 
 class _PatchWhileRunning:
@@ -80,7 +84,8 @@ SERIAL_AST_PARSE = _PatchWhileRunning(ast, "parse", _one_at_a_time, wanted=sys.v
 # compiling the lambda's source (a fifth of a conformance run's time), and schemathesis makes new
 # lambdas for every operation, so Hypothesis' cache never hits. The name only serves the
 # strategy's repr, which no run shows: the same cases, the same findings.
-SHORT_LAMBDA_NAMES = _PatchWhileRunning(hypothesis_lazy, "get_pretty_function_description", _lambdas_unnamed)
+SHORT_LAMBDA_NAMES = _PatchWhileRunning(hypothesis_lazy, "get_pretty_function_description", _lambdas_unnamed,
+                                        wanted=hasattr(hypothesis_lazy, "get_pretty_function_description"))
 
 # Schemathesis imports much of itself on first use, inside a function: in an engine run. Engines
 # starting in several threads at once import the same modules at once, and through circular

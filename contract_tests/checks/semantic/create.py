@@ -135,7 +135,11 @@ def sort_assigned(ctx: SuiteContext) -> None:
     _create_without_sort(ctx, largest + 11, "after a sort was raised by PUT")
     if ctx.other_api is not None:
         # "In the group": a larger sort in another group (one of ours there) counts for nothing.
-        elsewhere = ctx.new_calendar("sort-elsewhere", {"sort": largest + ELSEWHERE_ABOVE}, api=ctx.other_api)
+        try:
+            elsewhere = ctx.new_calendar("sort-elsewhere", {"sort": largest + ELSEWHERE_ABOVE},
+                                         api=ctx.other_api)
+        except Skip:  # the other group's footprint bound: what came before stays checked
+            return
         ctx.expect(elsewhere.get("sort") == largest + ELSEWHERE_ABOVE,
                    f"a calendar of group {ctx.other_api.group_id} takes the sort it was given",
                    expected=f"sort {largest + ELSEWHERE_ABOVE}", actual=f"sort {elsewhere.get('sort')!r}")
