@@ -13,7 +13,7 @@ from urllib.parse import quote, quote_plus, urlencode
 
 import pytest
 import requests
-from raw_tcp import tcp_server
+from raw_tcp import read_head, tcp_server
 from suite_runs import options
 from tls_support import TLS, https_mock
 
@@ -27,16 +27,6 @@ ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length:
           b"Connection: keep-alive\r\n\r\n{}")
 
 
-def _read_request(connection: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = connection.recv(65536)
-        if not chunk:
-            return b""
-        data += chunk
-    return data
-
-
 @contextlib.contextmanager
 def raw_server(answers_per_connection: int) -> Iterator[tuple[str, list[str]]]:
     """A server on 127.0.0.1 that answers `answers_per_connection` requests on each connection
@@ -48,7 +38,7 @@ def raw_server(answers_per_connection: int) -> Iterator[tuple[str, list[str]]]:
     def serve_one(connection: socket.socket) -> None:
         with connection:
             for answered in range(answers_per_connection + 1):
-                request = _read_request(connection)
+                request = read_head(connection)
                 if not request:
                     return
                 seen.append(request.split(b"\r\n", 1)[0].decode())

@@ -17,7 +17,7 @@ operation, message) with the run's own numbers (ids of the calendars it made, th
 stamp) masked: those differ between any two runs.
 
 The contract runs go to worker processes (two per core, at most 4) as soon as the first one
-is needed; with 91 faults the file takes about 3 minutes alone on 2 cores (4 to 5 beside
+is needed; with 93 faults the file takes about 3 minutes alone on 2 cores (4 to 5 beside
 another pytest worker), most of it the conformance and stateful faults. That each rule a level holds
 has a fault is tests/test_rule_coverage.py's matter. The detection rates are
 printed at the end of the session and stored in the pytest cache under
