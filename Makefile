@@ -29,7 +29,7 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint browser screenshots contract bench profiles profiles-http evidence independent-faults spec mutation clean
+.PHONY: serve test lint browser screenshots contract bench profiles profiles-http evidence independent-faults seeds spec mutation clean
 
 $(STAMP): pyproject.toml
 	@if [ -e $(VENV) ] && [ "$$($(BIN)/python -c '$(PY_VERSION_CODE)' 2>/dev/null)" != "$(PYTHON_VERSION)" ]; then \
@@ -101,6 +101,14 @@ evidence: $(STAMP)
 # caught. About an hour on 2 cores; not part of `make test`.
 independent-faults: $(STAMP)
 	$(BIN)/python mutation/independent_faults.py
+
+# Correct servers under random seeds: the whole suite by URL at the default --max-examples against
+# each server of tests/independent and the mock served, both levels; each must get the verdict its
+# row of tests/independent_servers.EXPECTED states (SEEDS=N a server and level; about 15 minutes
+# at 3 on 2 cores). `make test` runs each once, with a fixed seed and 1-2 examples an operation.
+SEEDS ?= 3
+seeds: $(STAMP)
+	$(BIN)/python mutation/seed_sweep.py --seeds $(SEEDS)
 
 # After editing spec/openapi.yaml: its derived keys, then its map (tests fail while either is stale).
 spec: $(STAMP)

@@ -8,12 +8,11 @@ ends the first session. Documented passes; strict fails those assumptions' rules
 from __future__ import annotations
 
 import pytest
-from independent_servers import expect_only_assumptions_fail
+from independent_servers import EXPECTED, expect_only_assumptions_fail
 
 pytestmark = [pytest.mark.http, pytest.mark.slow]
-ANSWERED_OTHERWISE = {"auth.missing-apikey-401", "auth.unknown-apikey-401", "list.intervention-all",
-                      "list.deleted-listed", "show.assumed-representation", "invalid.rules"}
 
 
 def test_documented_passes_and_strict_fails_exactly_the_assumptions_answered_otherwise(serve):
-    expect_only_assumptions_fail(serve("assumptions_otherwise_server.py"), ANSWERED_OTHERWISE)
+    server = "assumptions_otherwise_server.py"
+    expect_only_assumptions_fail(serve(server), EXPECTED[server].strict_fails)

@@ -8,13 +8,11 @@ no other. (Its own file: the test runner spreads files over the cores.)"""
 from __future__ import annotations
 
 import pytest
-from independent_servers import expect_only_assumptions_fail
+from independent_servers import EXPECTED, expect_only_assumptions_fail
 
 pytestmark = [pytest.mark.http, pytest.mark.slow]
-ANSWERED_OTHERWISE = {"list.search-meaning", "list.default-order", "create.sort-assigned", "delete.body",
-                      "restore.put-deleted-true", "invalid.integral-float", "invalid.rules",
-                      "list.like-ignores-case"}
 
 
 def test_documented_passes_and_strict_fails_exactly_the_assumptions_answered_otherwise(serve):
-    expect_only_assumptions_fail(serve("other_assumptions_server.py"), ANSWERED_OTHERWISE)
+    server = "other_assumptions_server.py"
+    expect_only_assumptions_fail(serve(server), EXPECTED[server].strict_fails)

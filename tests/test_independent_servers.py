@@ -6,7 +6,7 @@ whatever it answers to the open questions; one that answers assumptions of ours 
 from __future__ import annotations
 
 import pytest
-from independent_servers import BEYOND_CALENDARS, not_served, run_against
+from independent_servers import BEYOND_CALENDARS, EXPECTED, not_served, run_against
 from suite_runs import describe, failed_rules, options
 
 from contract_tests.runner import run_suite
@@ -22,12 +22,12 @@ def test_a_correct_server_with_other_answers_passes_strict(serve):
 
 def test_pages_counted_and_capped_otherwise_pass_documented_and_fail_strict_on_one_assumption(serve):
     base_url = serve("capped_pages_server.py")
-    interventions = dict(intervention_ids=[501, 502, 503])  # above the 1..100 the suite probes
+    interventions = EXPECTED["capped_pages_server.py"].extra
     documented = run_against(base_url, "documented", **interventions)
     assert documented.passed, describe(documented)
     assert not_served(documented) == BEYOND_CALENDARS["documented"]
     strict = run_against(base_url, "strict", **interventions)
-    assert failed_rules(strict) == {"invalid.strict-types"}, describe(strict)
+    assert failed_rules(strict) == EXPECTED["capped_pages_server.py"].strict_fails, describe(strict)
 
 
 def test_random_ids_pages_of_fifty_and_options_served_pass_documented(serve):
@@ -35,10 +35,9 @@ def test_random_ids_pages_of_fifty_and_options_served_pass_documented(serve):
     them: 18 GB), startIndex as a page number with pages of 50, OPTIONS and HEAD served, errors as
     RFC 7807, every answer chunked; and two assumptions of ours answered otherwise."""
     base_url = serve("sixth_server.py")
-    six = dict(apikey="six-key-2f9c", user="qa6@indep.test", password="six-pass-6!", group_id=271828,
-               other_user="rival6@indep.test", other_password="rival-pass-6?", other_group_id=161803)
+    six = EXPECTED["sixth_server.py"].credentials
     documented = run_suite(options(base_url=base_url, level="documented", max_examples=1, concurrency=8,
                                    **six))
     assert documented.passed, describe(documented)
     strict = run_suite(options(base_url=base_url, level="strict", max_examples=1, concurrency=8, **six))
-    assert failed_rules(strict) == {"invalid.rules", "create.group-id-match"}, describe(strict)
+    assert failed_rules(strict) == EXPECTED["sixth_server.py"].strict_fails, describe(strict)
