@@ -257,6 +257,7 @@ def test_documented_view_keeps_only_doc_and_inf_rules():
 
 CALENDAR = "/components/schemas/Calendar"
 CREATE_BODY = "/components/schemas/CalendarCreateBody"
+UPDATE_BODY = "/components/schemas/CalendarUpdateBody"
 RESULTS = "/components/parameters/Results/schema"
 ERROR = "/components/schemas/Error"
 WITHOUT_DELETED = {key: value for key, value in DOCS_CALENDAR.items() if key != "deleted"}
@@ -269,6 +270,11 @@ LEVEL_CASES = {
     "empty-name": (CREATE_BODY, {"calendar": {"name": ""}}, False, True),
     "unknown-key": (CREATE_BODY, {"calendar": {"name": "A", "colour": "red"}}, False, True),
     "negative-timing": (CREATE_BODY, {"calendar": {"name": "A", "mintime_rdv": -1}}, False, True),
+    # Refusing a body without its wrapper is invalid.rules (ASM): sixth_server.py accepts one, and a
+    # documented run judged its 200 to a PUT of {} "schema-violating request accepted".
+    "create-without-wrapper": (CREATE_BODY, {}, False, True),
+    "update-without-wrapper": (UPDATE_BODY, {"name": "A"}, False, True),
+    "calendar-not-an-object": (UPDATE_BODY, {"calendar": ["A"]}, False, False),
     "results-0": (RESULTS, 0, False, False),
     "results-all": (RESULTS, "all", True, True),
     "calendar-as-documented": (CALENDAR, DOCS_CALENDAR, True, True),

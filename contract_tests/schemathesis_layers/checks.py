@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import calendar_spec
 import schemathesis
 from schemathesis.checks import CHECKS
 
@@ -17,7 +16,7 @@ from ..model import CheckFailed
 from ..registry import rule_tag
 from ..spec_facts import BODY_RULES
 from ..unchanged import expect_unchanged
-from .responses import DocumentedResponses
+from .responses import documented_view
 from .rules import is_date, is_negative
 from .steer import WRITES, Policy, _policy
 from .views import LOGIN
@@ -165,9 +164,6 @@ def contract_documented_response_schema(ctx, response, case):
     return None
 
 
-_DOCUMENTED: list[DocumentedResponses] = []
-
-
 def _assumption_broken(operation_id: str, body: Any) -> str:
     """Which ASM rule a body only the strict view refuses breaks: the operation's own answer
     rule where that one is ASM and the body is not a calendar at all (a DELETE answering `{}`),
@@ -179,9 +175,7 @@ def _assumption_broken(operation_id: str, body: Any) -> str:
 
 def _documented_validator(case: Any, status: int) -> Any:
     """The documented view's validator of this answer; None where it states no body."""
-    if not _DOCUMENTED:
-        _DOCUMENTED.append(DocumentedResponses(calendar_spec.load_spec("documented")))
-    return _DOCUMENTED[0].validator(case.operation.path, case.method, status)
+    return documented_view().validator(case.operation.path, case.method, status)
 
 
 def contract_success_media_type(ctx, response, case):

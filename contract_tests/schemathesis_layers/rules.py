@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..spec_facts import BODY_RULES, STATUS_RULES, STATUSES
+from .responses import documented_view
 
 # -- running ------------------------------------------------------------------------------------------------
 MARKER = re.compile(r"\[rule:([a-z0-9.-]+)\]\s*")
@@ -37,6 +38,8 @@ def rule_for(check: str, case: Any, status: int | None, failure: Any = None) -> 
         return "transport.status-set"
     if check == "negative_data_rejection" and _parameters_only(case):
         return "invalid.parameters-refused"
+    if check == "negative_data_rejection" and _only_assumed_in_body(case):
+        return "invalid.rules"
     return {
         # A valid request answered 5xx (or refused) breaks the rule of what that operation answers.
         "not_a_server_error": "invalid.rejected" if negative else STATUS_RULES[operation_id],
@@ -91,14 +94,29 @@ def credited_rule(check: str, case: Any, status: int | None) -> str | None:
     return rule_for(check, case, status) if applies else None
 
 
+def _invalid_components(case: Any) -> set[str]:
+    """Where a negative case was made invalid: "query", "path", "body", "header"..."""
+    meta = getattr(case, "meta", None)
+    components = getattr(meta, "components", None) or {}
+    return {str(getattr(location, "value", location)) for location, info in components.items()
+            if getattr(getattr(info, "mode", None), "is_negative", False)}
+
+
 def _parameters_only(case: Any) -> bool:
     """Whether what makes a negative case invalid is only in its query or path: how a deployment
     answers such values (refused, or read some way, Rails' `to_i`) is undocumented (ASM)."""
-    meta = getattr(case, "meta", None)
-    components = getattr(meta, "components", None) or {}
-    invalid = {str(getattr(location, "value", location)) for location, info in components.items()
-               if getattr(getattr(info, "mode", None), "is_negative", False)}
+    invalid = _invalid_components(case)
     return bool(invalid) and invalid <= {"query", "path"}
+
+
+def _only_assumed_in_body(case: Any) -> bool:
+    """Whether a negative case is invalid only in its JSON body, and only by what the documented
+    view leaves out (a missing wrapper, an unknown key, an empty name, a negative timing value):
+    refusing such a body is invalid.rules (ASM), not invalid.rejected."""
+    if _invalid_components(case) != {"body"} or not isinstance(case.body, dict | list | str | int | float):
+        return False
+    validator = documented_view().request_body(case.operation.path, case.method)
+    return validator is not None and validator.is_valid(case.body)
 
 
 def is_negative(case: Any) -> bool:

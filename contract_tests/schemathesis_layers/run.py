@@ -34,9 +34,10 @@ from ..context import UNKNOWN_ID, SuiteContext, short
 from ..model import FOOTPRINT, READ_ONLY, CheckFailed, Failure, Outcome, Skip
 from ..pacing import Gate
 from ..registry import SPEC_RULES, rule_tag
-from .checks import BUILT_IN_CHECKS, NOT_ASSERTED, DocumentedResponses, install
+from .checks import BUILT_IN_CHECKS, NOT_ASSERTED, install
 from .engines import run_engines
 from .partitions import Partition, partitions, writers
+from .responses import DocumentedResponses
 from .rules import MARKER, credited_rule, curl_of, expected, is_negative, rule_for
 from .steer import _POLICIES, Policy, WriteTurns
 from .views import coercible_type_case, positive_view

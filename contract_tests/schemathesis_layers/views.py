@@ -11,6 +11,8 @@ contract guarantees to accept - narrower than any schema says:
   deployment can store (CONTRACT.md fixes no bound; the mock takes more). Not the ids in paths:
   they name records the deployment made, which may be larger (an id of 9000000017 steered into a
   case must stay valid, or schemathesis takes the case for invalid input accepted);
+- ids of 1 and above in the query's id lists (`intervention_ids[]`, `calendarset_ids[]`): an
+  id of 0 or below names no record, and one deployment matches none while another refuses it;
 - login with both credentials, in the query: a login without them may get 400 or 401;
 - `deleted` false only: whether a PUT of `deleted: true` soft-deletes is an assumption.
 A body `group_id` cannot be tied to the path's in a schema; the steering hook of
@@ -52,8 +54,10 @@ def positive_view(calendarsets: list[int]) -> dict[str, Any]:
     schemas["Name"]["allOf"] = [{"pattern": NOT_BLANK}]
     # PUT deleted:true soft-deleting is ASM (a deployment may send you to DELETE): never sent.
     schemas["DeletedInput"] = {"type": "boolean", "enum": [False], "x-source": "contract suite"}
-    path_ids = {id(parameter["schema"]) for parameter in spec["components"]["parameters"].values()
-                if parameter.get("in") == "path"}
+    parameters = spec["components"]["parameters"].values()
+    path_ids = {id(parameter["schema"]) for parameter in parameters if parameter.get("in") == "path"}
+    for items in _query_id_lists(parameters):
+        items["minimum"] = max(items.get("minimum", 1), 1)
     for _, node in schema_nodes(spec):
         if id(node) in path_ids:
             continue
@@ -68,6 +72,13 @@ def positive_view(calendarsets: list[int]) -> dict[str, Any]:
         if parameter["name"] == "pro[email]":
             parameter["schema"] = {**parameter["schema"], "minLength": 1}
     return spec
+
+
+def _query_id_lists(parameters: Any) -> list[dict[str, Any]]:
+    """The item schemas of the query parameters that list ids (arrays of integers)."""
+    return [parameter["schema"]["items"] for parameter in parameters
+            if parameter.get("in") == "query" and parameter.get("schema", {}).get("type") == "array"
+            and parameter["schema"].get("items", {}).get("type") == "integer"]
 
 
 def field_kinds() -> dict[str, str]:
