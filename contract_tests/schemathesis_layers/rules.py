@@ -110,10 +110,13 @@ def _parameters_only(case: Any) -> bool:
 
 
 def _only_assumed_in_body(case: Any) -> bool:
-    """Whether a negative case is invalid only in its JSON body, and only by what the documented
-    view leaves out (a missing wrapper, an unknown key, an empty name, a negative timing value):
-    refusing such a body is invalid.rules (ASM), not invalid.rejected."""
-    if _invalid_components(case) != {"body"} or not isinstance(case.body, dict | list | str | int | float):
+    """Whether a negative case's JSON body is invalid only by what the documented view leaves out
+    (a missing wrapper, an unknown key, an empty name, a negative timing value), and the case
+    nowhere else but in its query or path (ASM too: `_parameters_only`): refusing it is
+    invalid.rules (ASM), not invalid.rejected."""
+    invalid = _invalid_components(case)
+    if "body" not in invalid or not invalid <= {"body", "query", "path"} \
+            or not isinstance(case.body, dict | list | str | int | float):
         return False
     validator = documented_view().request_body(case.operation.path, case.method)
     return validator is not None and validator.is_valid(case.body)
