@@ -4,7 +4,6 @@ the documented view's own verdicts (which of a strict view's findings are assump
 from __future__ import annotations
 
 import functools
-import threading
 from typing import Any
 
 import calendar_spec
@@ -25,7 +24,6 @@ class DocumentedResponses:
         )
         self.uri = uri
         self._validators: dict[tuple[str, str, str], Any] = {}
-        self._lock = threading.Lock()
 
     def validator(self, path: str, method: str, status: int) -> Any:
         operation = self.spec["paths"].get(path, {}).get(method.lower())
@@ -62,10 +60,8 @@ class DocumentedResponses:
             resolved = resolve_pointer(self.spec, ref) if ref else body
             content = resolved.get("content", {}).get("application/json")
             schema = {"$ref": f"{self.uri}{pointer}/content/application~1json/schema"}
-            validator = (Draft202012Validator(schema, registry=self.registry)
-                         if content is not None and "schema" in content else None)
-            with self._lock:
-                self._validators.setdefault(key, validator)
+            self._validators[key] = (Draft202012Validator(schema, registry=self.registry)
+                                     if content is not None and "schema" in content else None)
         return self._validators[key]
 
 

@@ -11,8 +11,9 @@ contract guarantees to accept - narrower than any schema says:
   deployment can store (CONTRACT.md fixes no bound; the mock takes more). Not the ids in paths:
   they name records the deployment made, which may be larger (an id of 9000000017 steered into a
   case must stay valid, or schemathesis takes the case for invalid input accepted);
-- ids of 1 and above in the query's id lists (`intervention_ids[]`, `calendarset_ids[]`): an
-  id of 0 or below names no record, and one deployment matches none while another refuses it;
+- ids of 1 and above in the query's id lists (`intervention_ids[]`, `calendarset_ids[]`,
+  `calendar_ids[]`): an id of 0 or below names no record, and one deployment matches none while
+  another refuses it;
 - login with both credentials, in the query: a login without them may get 400 or 401;
 - `deleted` false only: whether a PUT of `deleted: true` soft-deletes is an assumption.
 A body `group_id` cannot be tied to the path's in a schema; the steering hook of
