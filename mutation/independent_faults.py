@@ -38,6 +38,14 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def failed_rules(report: Path) -> list[str]:
+    """The rules a run's JSON report failed, and a mark where the run stopped without a verdict."""
+    data = json.loads(report.read_text(encoding="utf-8"))
+    cut_short = (data.get("stopped") or {}).get("why") == "run stopped"
+    return sorted({failure["rule_id"] for failure in data["failures"]}) + (
+        ["(run stopped: no verdict)"] if cut_short else [])
+
+
 def _run(server: Path, level: str, report: Path) -> list[str]:
     """The rules the suite failed against `server` at `level` (a fresh server each run)."""
     port = _free_port()
@@ -57,10 +65,7 @@ def _run(server: Path, level: str, report: Path) -> list[str]:
                         f"http://127.0.0.1:{port}", *CREDENTIALS, "--level", level, "--seed", "1",
                         "--json", str(report), "--progress", "none", "--quiet"],
                        capture_output=True, timeout=RUN_TIMEOUT_S, cwd=ROOT)
-        data = json.loads(report.read_text(encoding="utf-8"))
-        cut_short = (data.get("stopped") or {}).get("why") == "run stopped"
-        stopped = ["(run stopped: no verdict)"] if cut_short else []
-        return sorted({failure["rule_id"] for failure in data["failures"]}) + stopped
+        return failed_rules(report)
     finally:
         process.terminate()
         process.wait(timeout=10)

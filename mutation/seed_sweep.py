@@ -15,9 +15,8 @@ it) and the count; exits 1 if any run said otherwise than expected.
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import socket
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -28,22 +27,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from independent_servers import EXPECTED, SERVERS, Expected  # noqa: E402
+import suite_runs as demo  # noqa: E402
+from independent_faults import failed_rules  # noqa: E402
+from independent_servers import EXPECTED, SERVERS, Expected, free_port, listening  # noqa: E402
 
 MOCK = "calendar-mock"  # the kit's own mock, served with its demo data
-MOCK_EXPECTED = Expected(credentials=dict(apikey="demo-apikey-4f1c2b", user="pro@demo.test",
-                                          password="demo-password", group_id=4, other_user="pro5@demo.test",
-                                          other_password="other-password", other_group_id=5))
+MOCK_EXPECTED = Expected(credentials=dict(
+    apikey=demo.APIKEY, user=demo.USER, password=demo.PASSWORD, group_id=demo.GROUP,
+    other_user=demo.OTHER_USER, other_password=demo.OTHER_PASSWORD, other_group_id=demo.OTHER_GROUP))
 RUN_TIMEOUT_S = 900
 FLAGS = {"apikey": "--apikey", "user": "--user", "password": "--password", "group_id": "--group-id",
          "other_user": "--other-user", "other_password": "--other-password",
          "other_group_id": "--other-group-id"}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _arguments(expected: Expected) -> list[str]:
@@ -60,44 +55,36 @@ def _server_command(server: str, port: int) -> list[str]:
     return [sys.executable, str(SERVERS / server), "--port", str(port)]
 
 
+def _suite(base_url: str, expected: Expected, level: str, seed: int, report: str) -> list[str]:
+    return ["-m", "contract_tests.cli", "run", "--base-url", base_url, *_arguments(expected),
+            "--level", level, "--seed", str(seed), "--progress", "none", "--quiet", "--json", report]
+
+
 def run_one(server: str, level: str, seed: int, work: Path) -> dict:
     """One run against a fresh server: what failed, against what was expected."""
     expected = MOCK_EXPECTED if server == MOCK else EXPECTED[server]
     want = set(expected.strict_fails) if level == "strict" else set()
-    port = _free_port()
+    shown = shlex.join(_suite("http://127.0.0.1:PORT", expected, level, seed, "run.json"))
+    result = dict(server=server, level=level, seed=seed, want=sorted(want), command=f"python {shown}")
+    port = free_port()
     report = work / f"{server}-{level}-{seed}.json"
-    suite = [sys.executable, "-m", "contract_tests.cli", "run", "--base-url", f"http://127.0.0.1:{port}",
-             *_arguments(expected), "--level", level, "--seed", str(seed), "--progress", "none", "--quiet",
-             "--json", str(report)]
     process = subprocess.Popen(_server_command(server, port), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, cwd=ROOT)
     started = time.monotonic()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    return dict(server=server, level=level, seed=seed, ok=False, got=["(did not start)"],
-                                want=sorted(want), seconds=0.0, command="")
-                time.sleep(0.05)
+        if not listening(port, process, 30):
+            return result | dict(ok=False, got=["(did not start)"], seconds=0.0)
         try:
-            subprocess.run(suite, capture_output=True, timeout=RUN_TIMEOUT_S, cwd=ROOT, check=False)
-            data = json.loads(report.read_text(encoding="utf-8"))
-            got = {failure["rule_id"] for failure in data["failures"]}
-            if (data.get("stopped") or {}).get("why") == "run stopped":
-                got.add("(run stopped: no verdict)")
+            subprocess.run([sys.executable, *_suite(f"http://127.0.0.1:{port}", expected, level, seed,
+                                                    str(report))],
+                           capture_output=True, timeout=RUN_TIMEOUT_S, cwd=ROOT, check=False)
+            got = set(failed_rules(report))
         except (subprocess.TimeoutExpired, OSError, ValueError) as error:
             got = {f"(no report: {type(error).__name__})"}
     finally:
         process.terminate()
         process.wait(timeout=10)
-    shown = " ".join(part if " " not in part else repr(part) for part in suite[2:])
-    return dict(server=server, level=level, seed=seed, ok=got == want, got=sorted(got), want=sorted(want),
-                seconds=round(time.monotonic() - started, 1),
-                command=f"python -m {shown.replace(str(report), 'run.json').replace(str(port), 'PORT')}")
+    return result | dict(ok=got == want, got=sorted(got), seconds=round(time.monotonic() - started, 1))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,10 +57,22 @@ BEYOND_CALENDARS = {"documented": {"resources.interventions", "resources.interve
                                "resources.calendarset-of-group"}}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def listening(port: int, process: subprocess.Popen, timeout_s: float) -> bool:
+    """Whether the server `process` started accepts on `port` within `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
 
 
 @contextlib.contextmanager
@@ -70,18 +82,12 @@ def servers() -> Iterator[Callable[[str], str]]:
     started: list[subprocess.Popen] = []
 
     def start(name: str) -> str:
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen([sys.executable, str(SERVERS / name), "--port", str(port)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started.append(process)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return f"http://127.0.0.1:{port}"
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, f"{name} did not start"
-                time.sleep(0.05)
+        assert listening(port, process, 10), f"{name} did not start"
+        return f"http://127.0.0.1:{port}"
 
     try:
         yield start
