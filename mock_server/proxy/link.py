@@ -10,12 +10,14 @@ CPU this way against 169-219 µs over streams.
 from __future__ import annotations
 
 import asyncio
+import re
 
 from .flow import WriteFlow, release
 
 HIGH_WATER = 1024 * 1024  # buffered bytes past which the upstream is asked to wait (a slow client)
 MAX_HEAD_BYTES = 64 * 1024  # a head larger than this is not an answer we pass on
 MAX_CHUNK_LINE = 4096
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 
 
 class Closed(Exception):
@@ -36,6 +38,7 @@ class Link(WriteFlow):
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.received = 0  # bytes of the answer being read (set to 0 before each request)
+        self.sent = 0  # bytes of the request written (likewise)
         self._waiter: asyncio.Future[None] | None = None
         self._paused = False
         self.deadline = 0.0  # of the exchange in flight (loop time)
@@ -93,6 +96,7 @@ class Link(WriteFlow):
         if self.transport is None or self.closed:
             raise ConnectionResetError("the upstream closed the connection")
         self.transport.write(data)
+        self.sent += len(data)
 
     async def drain(self) -> None:
         """Wait while the upstream is not reading what was written."""
@@ -117,13 +121,21 @@ class Link(WriteFlow):
         self.resume_writing()
 
     async def head(self) -> bytes:
-        """The answer's head, through its blank line."""
-        while (end := self.buffer.find(b"\r\n\r\n")) < 0:
+        """The answer's head, through its blank line (its lines may end in a bare LF)."""
+        while (end := _head_end(self.buffer)) < 0:
             if len(self.buffer) > MAX_HEAD_BYTES:
                 raise ValueError(f"a head of more than {MAX_HEAD_BYTES} bytes")
             if not await self.more():
                 raise Closed(self.received)
-        return self.take(end + 4)
+        return self.take(end)
+
+
+def _head_end(buffer: bytearray) -> int:
+    """Where the first empty line ends ("\\n\\r\\n" or "\\n\\n"), -1 before it came. The
+    bare-LF end is looked for only before the usual one: not through a large body behind it."""
+    crlf = buffer.find(b"\n\r\n")
+    bare = buffer.find(b"\n\n", 0, crlf + 1 if crlf >= 0 else len(buffer))
+    return bare + 2 if bare >= 0 else crlf + 3 if crlf >= 0 else -1
 
 
 class BodyReader:
@@ -131,6 +143,7 @@ class BodyReader:
 
     def __init__(self, link: Link, length: int | None, chunked: bool) -> None:
         self.link, self.left, self.chunked, self.done = link, length, chunked, length == 0
+        self.chunk_left = 0  # bytes of the current chunk still to come
 
     async def read_some(self) -> bytes:
         """The next piece of the body (what the buffer holds, at least one byte), b"" at its end."""
@@ -153,13 +166,39 @@ class BodyReader:
         return data
 
     async def _chunk(self) -> bytes:
+        """What came of the current chunk: a large one is passed on as it arrives, never held whole."""
+        link = self.link
+        if not self.chunk_left:
+            size = await self._size_line()
+            if not size:
+                return b""
+            self.chunk_left = size
+        while not link.buffer:
+            if not await link.more():
+                raise Closed(link.received, self.chunk_left)
+        data = link.take(min(len(link.buffer), self.chunk_left))
+        self.chunk_left -= len(data)
+        if not self.chunk_left:  # the chunk's own CRLF, so that the next read starts at a size line
+            while len(link.buffer) < 2:
+                if not await link.more():
+                    raise Closed(link.received, 2 - len(link.buffer))
+            if link.buffer[:2] != b"\r\n":
+                raise ValueError("a chunk does not end with CRLF")
+            link.take(2)
+        return data
+
+    async def _size_line(self) -> int:
+        """The next chunk's size, its line taken; after the last (0), its trailers taken too."""
         link = self.link
         while (eol := link.buffer.find(b"\r\n")) < 0:
             if len(link.buffer) > MAX_CHUNK_LINE:
                 raise ValueError("a chunk size line of more than 4 KiB")
             if not await link.more():
                 raise Closed(link.received)
-        size = int(bytes(link.buffer[:eol]).split(b";", 1)[0].strip() or b"x", 16)  # ValueError: not a size
+        digits = bytes(link.buffer[:eol]).split(b";", 1)[0].strip()
+        if not _CHUNK_SIZE.fullmatch(digits):  # int() alone would take "-5", "0x5" or "1_0"
+            raise ValueError(f"a chunk size of {digits[:20]!r}")
+        size = int(digits, 16)
         if size == 0:
             while True:  # trailers, if any, up to a blank line: dropped
                 rest = link.buffer[eol + 2:]
@@ -167,15 +206,8 @@ class BodyReader:
                     end = 0 if rest.startswith(b"\r\n") else rest.find(b"\r\n\r\n") + 2
                     link.take(eol + 2 + end + 2)
                     self.done = True
-                    return b""
+                    return 0
                 if not await link.more():
                     raise Closed(link.received)
-        need = eol + 2 + size + 2
-        while len(link.buffer) < need:
-            if not await link.more():
-                raise Closed(link.received, need - len(link.buffer))
-        if link.buffer[need - 2:need] != b"\r\n":
-            raise ValueError("a chunk does not end with CRLF")
-        data = bytes(link.buffer[eol + 2:eol + 2 + size])
-        link.take(need)
-        return data
+        link.take(eol + 2)
+        return size

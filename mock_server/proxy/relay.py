@@ -23,6 +23,10 @@ from .upstream import AsyncUpstream, UpstreamFailure
 BODY_TIMEOUT_S = 30  # a client that goes quiet this long in its body is not waited for
 
 
+class BodyStalled(Exception):
+    """The client went quiet for BODY_TIMEOUT_S in the middle of its body."""
+
+
 class Relay:
     """The front's handler: relays to `app.config.upstream`."""
 
@@ -38,10 +42,8 @@ class Relay:
             return _send(conn, request, self.app.control(method, path, query))
         try:
             kept, body, size, length = await self._body(request)
-        except (TimeoutError, ClientGone):
-            reply = error_reply(BadRequest.field("body", "ended before it was complete (the client stopped "
-                                                         "sending)"))
-            return _send(conn, request, reply)
+        except (BodyStalled, ClientGone):
+            return _send(conn, request, _incomplete_body())
         target, headers = request.target, request.headers
         started, judged = time.perf_counter(), []
 
@@ -62,6 +64,8 @@ class Relay:
             if not judged:
                 judge()
             return _send(conn, request, self.app.failed(judged[0], failure))
+        except BodyStalled:  # while its body was being streamed upstream (which got none of the answer)
+            return _send(conn, request, _incomplete_body())
         pending = judged[0]
         sent = self.app.answered(pending, answer.status, answer.reason, answer.headers, answer.body)
         if answer.body is not None:
@@ -86,39 +90,48 @@ class Relay:
         when unknown; its declared length, None when it comes chunked)."""
         length, incoming = request.content_length, request.body
         keep = self.app.config.keep_request_bytes
-        if not request.chunked and (length or 0) <= keep:  # kept whole (or there is none)
-            if incoming.complete:  # it came with the head: no wait to bound
-                data = await incoming.read()
-            else:
-                async with asyncio.timeout(BODY_TIMEOUT_S):
-                    data = await incoming.read()
-            return data, data if length is not None else None, len(data), length
+        parts: list[bytes] = []
+        size = 0
+        while size <= keep and (chunk := await _next_piece(incoming)) is not None:
+            parts.append(chunk)
+            size += len(chunk)
+        if size > keep:
+            return None, _chained(parts, incoming), length if length is not None else -1, length
+        data = b"".join(parts)
+        if length is None and not request.chunked:  # there is none
+            return data, None, 0, None
+        return data, data, len(data), len(data)
+
+
+async def _next_piece(incoming: Body) -> bytes | None:
+    """The body's next piece, None at its end; BodyStalled after BODY_TIMEOUT_S without one (a
+    bound on the quiet, not on the whole: a large body may take long to upload)."""
+    if incoming.complete:  # it all came already: no wait to bound
+        return await incoming.next()
+    try:
         async with asyncio.timeout(BODY_TIMEOUT_S):
-            parts: list[bytes] = []
-            size = 0
-            while size <= keep and (chunk := await incoming.next()) is not None:
-                parts.append(chunk)
-                size += len(chunk)
-            if size <= keep:
-                data = b"".join(parts)
-                return data, data, len(data), len(data)
-        return None, _chained(parts, incoming), length if length is not None else -1, length
+            return await incoming.next()
+    except TimeoutError:
+        raise BodyStalled from None
 
 
 async def _chained(first: list[bytes], incoming: Body) -> AsyncIterator[bytes]:
     for part in first:
         yield part
-    async with asyncio.timeout(BODY_TIMEOUT_S):
-        while (chunk := await incoming.next()) is not None:
-            yield chunk
+    while (chunk := await _next_piece(incoming)) is not None:
+        yield chunk
+
+
+def _incomplete_body() -> Reply:
+    return error_reply(BadRequest.field("body", "ended before it was complete (the client stopped sending)"))
 
 
 async def _drain(body: Body) -> None:
     """Read whatever body a control-plane request has (none of them takes one)."""
     try:
-        async with asyncio.timeout(BODY_TIMEOUT_S):
-            await body.read()
-    except (TimeoutError, ClientGone):
+        while await _next_piece(body) is not None:
+            pass
+    except (BodyStalled, ClientGone):
         pass
 
 

@@ -10,12 +10,16 @@ aiohttp would be a large dependency for one call.
 
 Every failure of the upstream is an `UpstreamFailure` with the status the proxy answers: 504
 when it does not answer within the timeout, 502 when it cannot be reached, answers something
-that is not HTTP, or closes the connection early, in the head or in the body.
+that is not HTTP (or framed so that two readers could read it two ways: conflicting lengths, a
+transfer coding other than chunked), or closes the connection early, in the head or in the body.
+The timeout counts from the moment the request is sent whole: a streamed body counts it from its
+last piece the upstream took, and not while the proxy waits on the client for the next.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import re
 import ssl
@@ -30,6 +34,9 @@ from .via import ProxyRefused, open_link, route
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                         "trailer", "trailers", "transfer-encoding", "upgrade", "proxy-connection"})
 MAX_HEADERS = 200
+# Methods a request of which may be sent again when a kept-alive connection closes with no answer
+# (RFC 9110, 9.2.2): a POST the upstream read before it closed would be acted on twice.
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _STATUS_LINE = re.compile(rb"HTTP/(1\.[01]) ([1-9][0-9]{2})(?: ([^\r\n]*))?")
 _INTERIM = re.compile(rb"HTTP/1\.[01] 1(?!01)[0-9]{2}[ \r]")  # a 1xx but 101 Switching Protocols
 Body = bytes | AsyncIterator[bytes] | None
@@ -158,7 +165,7 @@ class AsyncUpstream:
             self._busy.add(link)
             try:
                 try:
-                    link.received = 0
+                    link.received = link.sent = 0
                     await self._write(link, head, body, chunked)
                     if while_waiting is not None:
                         while_waiting()
@@ -169,9 +176,11 @@ class AsyncUpstream:
                 except (Closed, ConnectionError) as error:
                     nothing = isinstance(error, ConnectionError) or error.partial == 0
                     # A kept-alive connection the upstream closed meanwhile: once more on a new one,
-                    # when the request can be sent again (its body is in hand).
+                    # when the request can be sent again (its body is in hand) and either none of it
+                    # went out or sending it twice does no harm.
                     if not retried and reused and nothing and not link.expired \
-                            and (body is None or isinstance(body, bytes)):
+                            and (body is None or isinstance(body, bytes)) \
+                            and (link.sent == 0 or method in IDEMPOTENT):
                         link.close()
                         retried = True
                         continue
@@ -211,44 +220,61 @@ class AsyncUpstream:
                                   f"{reason}{hint}") from None
         return link, False
 
-    @staticmethod
-    async def _write(link: Link, head: bytes, body: Body, chunked: bool) -> None:
+    async def _write(self, link: Link, head: bytes, body: Body, chunked: bool) -> None:
         """One write for a head and a body in hand; a streamed body as it comes (chunked when
-        its length is unknown)."""
+        its length is unknown), the timeout counted anew from each piece the upstream took."""
         if body is None or isinstance(body, bytes):
             link.write(head + (body or b""))
             return
-        link.write(head)
-        async for chunk in body:
-            if chunk:
-                link.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
-                await link.drain()
-        if chunked:
-            link.write(b"0\r\n\r\n")
-        await link.drain()
+        loop = asyncio.get_running_loop()
+        try:
+            link.write(head)
+            pieces = aiter(body)
+            while True:
+                link.deadline = math.inf  # waiting on the client, whose own bound applies
+                chunk = await anext(pieces, None)
+                link.deadline = loop.time() + self.timeout_s
+                if chunk is None:
+                    break
+                if chunk:
+                    link.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+                    await link.drain()
+            if chunked:
+                link.write(b"0\r\n\r\n")
+            await link.drain()
+        except ConnectionError:
+            # An upstream may answer before it has read the whole body (a 413, a 401) and close:
+            # that answer, already in the buffer, is the one to pass on.
+            if not link.buffer:
+                raise
+        except BaseException:
+            link.close()  # the client's body broke off: the request half sent cannot be finished
+            raise
 
     async def _answer(self, link: Link, method: str, head: bytes,
                       keep: int) -> UpstreamAnswer:
-        status_line, *lines = head[:-4].split(b"\r\n")
+        # lines end in CRLF, or in a bare LF, which a recipient may read as one (RFC 9112, 2.2)
+        status_line, *lines = [line.removesuffix(b"\r") for line in head.rstrip(b"\r\n").split(b"\n")]
         found = _STATUS_LINE.fullmatch(status_line)
         try:
             if found is None or len(lines) > MAX_HEADERS:
                 raise ValueError(repr(status_line[:80]) if found is None else "too many header lines")
             headers = _parse_headers(lines)
             lowered = {name.lower(): value for name, value in headers}
-            declared = lowered.get("content-length")
-            if declared is not None and not declared.isdigit():
-                raise ValueError(f"Content-Length {declared[:40]!r}")
+            declared = _content_length(headers)
+            chunked = _chunked(headers)
         except ValueError as error:
             raise self._broken("answered no valid HTTP", error) from None
         status = int(found[2])
-        chunked = "chunked" in lowered.get("transfer-encoding", "").lower()
+        if chunked:  # the chunks frame the body; a Content-Length beside them is not passed on
+            declared = None
+            headers = [(name, value) for name, value in headers if name.lower() != "content-length"]
         if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
             length: int | None = 0
         elif chunked or declared is None:
             length = None  # chunks, or to the end of the connection
         else:
-            length = int(declared)
+            length = declared
         reader = BodyReader(link, length, chunked)
         # Not after a HEAD: an upstream that writes the body anyway, a moment later, would have
         # those bytes read as the head of the next request's answer, another client's.
@@ -316,7 +342,32 @@ def _parse_headers(lines: list[bytes]) -> list[tuple[str, str]]:
     headers = []
     for line in lines:
         name, colon, value = line.partition(b":")
-        if not colon or not name or name != name.strip():
+        # Whitespace before the colon a proxy removes from an answer (RFC 9112, 5.1); before the
+        # name it is a folded line (obs-fold), which is not passed on.
+        name = name.rstrip(b" \t")
+        if not colon or not name or name != name.lstrip():
             raise ValueError(f"not a header line: {line[:80]!r}")
         headers.append((name.decode("latin-1"), value.strip().decode("latin-1")))
     return headers
+
+
+def _content_length(headers: list[tuple[str, str]]) -> int | None:
+    """The body's length the answer declares: one value, however often repeated (RFC 9112, 6.3);
+    different values are a ValueError (which one is true cannot be known)."""
+    values = {value.strip() for name, field in headers if name.lower() == "content-length"
+              for value in field.split(",")}
+    if not values:
+        return None
+    if len(values) > 1 or not next(iter(values)).isdigit():
+        raise ValueError(f"Content-Length {', '.join(sorted(values))[:60]!r}")
+    return int(values.pop())
+
+
+def _chunked(headers: list[tuple[str, str]]) -> bool:
+    """Whether the body comes in chunks. A transfer coding besides chunked (gzip, ...) is a
+    ValueError: the proxy would have to decode it, or pass on bytes nothing labels."""
+    codings = [coding.strip().lower() for name, field in headers if name.lower() == "transfer-encoding"
+               for coding in field.split(",") if coding.strip()]
+    if codings and codings != ["chunked"]:
+        raise ValueError(f"Transfer-Encoding {', '.join(codings)[:60]!r}: only chunked is passed on")
+    return bool(codings)
