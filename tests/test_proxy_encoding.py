@@ -119,3 +119,16 @@ def test_the_har_file_keeps_the_decoded_text(tmp_path) -> None:
         requests.get(f"{url}{LIST}", params={"apikey": APIKEY}, auth=AUTH, timeout=10)
     [entry] = json.loads(har.read_text(encoding="utf-8"))["log"]["entries"]
     assert json.loads(entry["response"]["content"]["text"])["totalRecords"] >= 1
+
+
+def test_the_har_file_leaves_out_a_body_it_could_not_decode_and_says_why(tmp_path) -> None:
+    # An empty `text` would read as an empty answer: a seed built from it would hold no calendars,
+    # and a replay would compare "" with the target's JSON.
+    har = tmp_path / "br.har"
+    app = compressing(create_app(), lambda body: body[::-1], "br")
+    with upstream_wsgi(app) as upstream, proxy(upstream.base_url, record=str(har)) as (_, url):
+        requests.get(f"{url}{LIST}", params={"apikey": APIKEY}, auth=AUTH, timeout=10)
+    [entry] = json.loads(har.read_text(encoding="utf-8"))["log"]["entries"]
+    content = entry["response"]["content"]
+    assert "text" not in content
+    assert "encoded br" in content["comment"]

@@ -57,13 +57,15 @@ def check_har(document: dict[str, Any]) -> list[dict[str, Any]]:
             assert isinstance(request[key], kind), key
         if "postData" in request:
             post = request["postData"]
-            assert isinstance(post["mimeType"], str) and isinstance(post["text"], str)
+            assert isinstance(post["mimeType"], str)
+            assert isinstance(post["text"], str) if "text" in post else post["comment"]  # why it is not kept
         for key, kind in (("status", int), ("statusText", str), ("httpVersion", str), ("headers", list),
                           ("cookies", list), ("content", dict), ("redirectURL", str), ("headersSize", int),
                           ("bodySize", int)):
             assert isinstance(response[key], kind), key
         content = response["content"]
         assert isinstance(content["size"], int) and isinstance(content["mimeType"], str)
+        assert isinstance(content["text"], str) if "text" in content else content["comment"]
         assert all(set(pair) >= {"name", "value"} for pair in request["headers"] + response["headers"])
     return log["entries"]
 

@@ -170,7 +170,8 @@ class ProxyApp:
                 url=self.upstream_url + pending.target, request_headers=pending.headers,
                 request_body=pending.kept, request_size=pending.size, status=exchange.status or 0,
                 status_text=reason, response_headers=answer_headers, response_body=answer_body,
-                response_size=len(answer_body) if answer_body is not None else -1))
+                response_size=len(answer_body) if answer_body is not None else -1,
+                response_missing="; ".join(exchange.notes) if answer_body is None else ""))
 
     # -- the proxy's own control plane ---------------------------------------------------------
     def control(self, method: str, path: str, query_string: str) -> Reply:

@@ -62,8 +62,11 @@ def mask_url(url: str) -> str:
     return urlunsplit(parts._replace(query="&".join(pieces)))
 
 
-def body_text(raw: bytes | None, mimetype: str) -> tuple[str, str | None]:
-    """The body as HAR text, secrets masked, and a comment when it was cut."""
+def body_text(raw: bytes | None, mimetype: str, missing: str = "") -> tuple[str | None, str | None]:
+    """The body as HAR text, secrets masked, and a comment when it was cut; (None, why) for a body
+    that was not kept (`missing`): HAR leaves `text` out then, and an empty one would read as data."""
+    if raw is None:
+        return None, missing or "the body was not kept"
     if not raw:
         return "", None
     comment = None
@@ -106,8 +109,10 @@ def har_entry(*, started: float, duration_ms: float, method: str, url: str,
               request_headers: list[tuple[str, str]], request_body: bytes | None, request_size: int,
               status: int, status_text: str,
               response_headers: list[tuple[str, str]], response_body: bytes | None, response_size: int,
-              http_version: str = "HTTP/1.1", wait_ms: float | None = None) -> dict[str, Any]:
-    """One HAR entry; sizes are the whole bodies' (a body may be kept only in part)."""
+              http_version: str = "HTTP/1.1", wait_ms: float | None = None,
+              response_missing: str = "") -> dict[str, Any]:
+    """One HAR entry; sizes are the whole bodies' (a body may be kept only in part). A body given
+    as None was not kept: its entry has no `text`, and a comment saying why (`response_missing`)."""
     request_type, response_type = _mimetype(request_headers), _mimetype(response_headers)
     request: dict[str, Any] = {
         "method": method, "url": mask_url(url), "httpVersion": http_version,
@@ -117,12 +122,15 @@ def har_entry(*, started: float, duration_ms: float, method: str, url: str,
         "headersSize": -1, "bodySize": request_size,
     }
     if request_size or request_body:
-        text, comment = body_text(request_body, request_type.split(";")[0].strip().lower())
-        request["postData"] = {"mimeType": request_type, "text": text, "params": []}
+        text, comment = body_text(request_body, request_type.split(";")[0].strip().lower(),
+                                  "the body was too large to keep: not recorded")
+        request["postData"] = {"mimeType": request_type, "params": [],
+                               **({"text": text} if text is not None else {})}
         if comment:
             request["postData"]["comment"] = comment
-    text, comment = body_text(response_body, response_type.split(";")[0].strip().lower())
-    content: dict[str, Any] = {"size": response_size, "mimeType": response_type, "text": text}
+    text, comment = body_text(response_body, response_type.split(";")[0].strip().lower(), response_missing)
+    content: dict[str, Any] = {"size": response_size, "mimeType": response_type,
+                               **({"text": text} if text is not None else {})}
     if comment:
         content["comment"] = comment
     location = next((value for name, value in response_headers if name.lower() == "location"), "")
