@@ -270,3 +270,27 @@ def test_a_chunk_size_that_is_not_hex_digits_is_refused(size_line: bytes) -> Non
     with _upstream(_serving(reply)) as upstream, proxy(upstream) as (_, url):
         answer = requests.get(f"{url}{APPOINTMENTS}", timeout=10)
     assert answer.status_code == 502
+
+
+@pytest.mark.parametrize("version", [b"1.1", b"1.0"])
+def test_early_hints_are_passed_on_to_a_client_that_can_read_them(version: bytes) -> None:
+    # RFC 9110, 15.2: a proxy forwards 1xx answers, but not to an HTTP/1.0 client; an upstream's
+    # own 100 Continue is not passed on (the front gives the client its own).
+    reply = (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+             + OK)
+    with _upstream(_serving(reply)) as upstream, proxy(upstream) as (_, url), \
+            socket.create_connection(_address(url), timeout=10) as client:
+        client.sendall(b"GET %s HTTP/%s\r\nHost: x\r\n\r\n" % (APPOINTMENTS.encode(), version))
+        answers = _Answers(client)
+        heads = []
+        while True:
+            while b"\r\n\r\n" not in answers.data:
+                answers._more()
+            if not answers.data.startswith(b"HTTP/1.1 1"):
+                break
+            head, _, answers.data = answers.data.partition(b"\r\n\r\n")
+            heads.append(head)
+        status, _, body = answers.next()
+    assert (status, body) == (200, b"{}")
+    expected = [b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload"] if version == b"1.1" else []
+    assert heads == expected

@@ -59,7 +59,8 @@ class Relay:
             # Unblocked, the request is judged while the upstream works on it.
             answer = await self.upstream.send(method, target, forward_headers(headers), body, length,
                                               self.app.config.keep_response_bytes,
-                                              None if judged else judge)
+                                              None if judged else judge,
+                                              conn.write if request.version == "1.1" else None)
         except UpstreamFailure as failure:
             if not judged:
                 judge()

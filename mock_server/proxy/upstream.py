@@ -38,7 +38,7 @@ MAX_HEADERS = 200
 # (RFC 9110, 9.2.2): a POST the upstream read before it closed would be acted on twice.
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _STATUS_LINE = re.compile(rb"HTTP/(1\.[01]) ([1-9][0-9]{2})(?: ([^\r\n]*))?")
-_INTERIM = re.compile(rb"HTTP/1\.[01] 1(?!01)[0-9]{2}[ \r]")  # a 1xx but 101 Switching Protocols
+_INTERIM = re.compile(rb"HTTP/1\.[01] 1(?!01)[0-9]{2}[ \r\n]")  # a 1xx but 101 Switching Protocols
 Body = bytes | AsyncIterator[bytes] | None
 
 
@@ -99,12 +99,13 @@ class AsyncUpstream:
         self._watcher: asyncio.Task[None] | None = None
 
     async def send(self, method: str, target: str, headers: list[tuple[str, str]], body: Body,
-                   length: int | None, keep: int, while_waiting: Callable[[], None] | None = None
-                   ) -> UpstreamAnswer:
+                   length: int | None, keep: int, while_waiting: Callable[[], None] | None = None,
+                   interim: Callable[[bytes], None] | None = None) -> UpstreamAnswer:
         """Send the request (`target`: path and query; `length` of a streamed body, None to send
         it chunked); read at most `keep` bytes of the answer's body before answering.
         `while_waiting` runs once, as soon as the request is sent: work done then overlaps the
-        upstream's."""
+        upstream's. `interim` gets each informational answer but 100 Continue (103 Early Hints):
+        a proxy passes those on (RFC 9110, 15.2), the 100 being the front's own to give."""
         loop = asyncio.get_running_loop()
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.connections)
@@ -121,7 +122,7 @@ class AsyncUpstream:
         else:
             await self._slots.acquire()
         try:
-            return await self._exchange(method, head, body, chunked, keep, while_waiting, deadline)
+            return await self._exchange(method, head, body, chunked, keep, while_waiting, interim, deadline)
         finally:
             self._slots.release()
 
@@ -157,7 +158,8 @@ class AsyncUpstream:
             ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
 
     async def _exchange(self, method: str, head: bytes, body: Body, chunked: bool, keep: int,
-                        while_waiting: Callable[[], None] | None, deadline: float) -> UpstreamAnswer:
+                        while_waiting: Callable[[], None] | None, interim: Callable[[bytes], None] | None,
+                        deadline: float) -> UpstreamAnswer:
         retried = False
         while True:
             link, reused = await self._connect(deadline)
@@ -171,7 +173,9 @@ class AsyncUpstream:
                         while_waiting()
                         while_waiting = None
                     head_read = await link.head()
-                    while _INTERIM.match(head_read):  # "100 Continue": the answer follows
+                    while _INTERIM.match(head_read):  # the answer follows
+                        if interim is not None and head_read[9:12] != b"100":
+                            interim(informational(head_read))
                         head_read = await link.head()
                 except (Closed, ConnectionError) as error:
                     nothing = isinstance(error, ConnectionError) or error.partial == 0
@@ -253,8 +257,7 @@ class AsyncUpstream:
 
     async def _answer(self, link: Link, method: str, head: bytes,
                       keep: int) -> UpstreamAnswer:
-        # lines end in CRLF, or in a bare LF, which a recipient may read as one (RFC 9112, 2.2)
-        status_line, *lines = [line.removesuffix(b"\r") for line in head.rstrip(b"\r\n").split(b"\n")]
+        status_line, *lines = _lines(head)
         found = _STATUS_LINE.fullmatch(status_line)
         try:
             if found is None or len(lines) > MAX_HEADERS:
@@ -336,6 +339,24 @@ class AsyncUpstream:
         for link in self._idle:
             link.close()
         self._idle.clear()
+
+
+def informational(head: bytes) -> bytes:
+    """A 1xx head as the client gets it: its end-to-end headers, lines ending in CRLF (a head
+    that is not well formed goes as its status line alone: the hints are only hints)."""
+    status_line, *lines = _lines(head)
+    try:
+        headers = end_to_end(_parse_headers(lines))
+    except ValueError:
+        headers = []
+    return b"\r\n".join([b"HTTP/1.1" + status_line[8:],
+                          *(f"{name}: {value}".encode("latin-1") for name, value in headers)]) + b"\r\n\r\n"
+
+
+def _lines(head: bytes) -> list[bytes]:
+    """A head's lines: each ends in CRLF, or in a bare LF, which a recipient may read as one
+    (RFC 9112, 2.2)."""
+    return [line.removesuffix(b"\r") for line in head.rstrip(b"\r\n").split(b"\n")]
 
 
 def _parse_headers(lines: list[bytes]) -> list[tuple[str, str]]:
