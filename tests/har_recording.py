@@ -145,3 +145,14 @@ def browser_noise(origin: str = "https://www.clicrdv.example") -> list[dict[str,
         entry("POST", "https://analytics.example.org/collect?v=1", 200, "application/json", '{"ok": true}'),
         entry("GET", f"{origin}/api/v1/groups/7/calendars/101", 0, "", None),
     ]
+
+
+def cut_as_the_proxy_cuts(content: dict[str, Any]) -> None:
+    """A recorded answer's `content` as `calendar-mock proxy --record` keeps a body past its
+    limit: the first half of the body, padded past the limit so that the proxy's own writer
+    cuts it and words the comment."""
+    from mock_server.proxy.har import MAX_TEXT, body_text
+
+    raw = content["text"].encode()
+    padded = raw[: len(raw) // 2] + b" " * MAX_TEXT
+    content["text"], content["comment"] = body_text(padded, "application/json")

@@ -49,6 +49,7 @@ class Side:
     prefix: str
     ids: dict[int, int] = field(default_factory=dict)  # slot -> the id this side gave it
     deleted: dict[int, bool] = field(default_factory=dict)  # slot -> last `deleted` seen
+    groups: dict[int, int] = field(default_factory=dict)  # slot -> its group, when not the side's
 
     @property
     def group_id(self) -> int:
@@ -169,7 +170,7 @@ def clean_up(side: Side) -> str:
     for slot, calendar_id in sorted(side.ids.items()):
         if side.deleted.get(slot):
             continue
-        answer = side.api.delete(calendar_id)
+        answer = side.api.delete(calendar_id, group=side.groups.get(slot))
         if 200 <= answer.status < 300:
             side.deleted[slot] = True
         else:

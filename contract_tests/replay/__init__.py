@@ -5,6 +5,7 @@ diff's difference -> open question table.
     translate.py  a recorded call as the target is sent it (credentials, group, created ids)
     kinds.py      a recorded request's kind, in diff's scenario's words (for the table)
     inherit.py    later differences named after the earlier one they follow from
+    leftovers.py  calendars an earlier replay left on the target, noted before this one starts
     target.py     the deployment: a base URL, or the kit's mock (demo data or --fixtures)
     run.py        run_replay        report.py  text and JSON        cli.py  the subcommand
 """

@@ -34,6 +34,7 @@ def text(result: ReplayResult) -> str:
             lines.append(request_line(step.call))
             lines.extend(f"  {finding_line(finding, SIDES)}" for finding in step.findings)
     lines.extend(f"skipped {request_line(call)}: {why}" for call, why in result.skipped)
+    lines.extend(f"not compared {request_line(call)}: {why}" for call, why in result.not_compared)
     lines.extend(totals_lines(result, result.notes, "requests"))
     return "\n".join(lines)
 
@@ -65,6 +66,8 @@ def as_json(result: ReplayResult) -> dict[str, Any]:
         ],
         "skipped": [{"entry": call.entry, "request": request_line(call), "why": why}
                     for call, why in result.skipped],
+        "not_compared": [{"entry": call.entry, "request": request_line(call), "why": why}
+                         for call, why in result.not_compared],
         "notes": [*result.recording.notes, *result.notes],
     }
 

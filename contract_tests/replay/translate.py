@@ -6,13 +6,17 @@ the query, a JSON body or a form), HTTP Basic, a login's `pro[email]`/`pro[passw
 the target's (in the path, a body's `group_id`, a condition on `group_id`); a calendar the
 recording created becomes the one the target created in its place (in the path, a body's `id`,
 a condition on `id`). A call the recording saw refused with 401 is sent with one credential
-refused (`spoiled`). Everything else is sent as recorded.
+refused (`spoiled`). A recording whose recorder dropped the user's credentials (Chrome's
+sanitized export drops Authorization and Cookie) has calls the API answered without them: each
+call not refused with 401 is sent with the target's Basic credentials (`credentials_dropped`).
+Everything else is sent as recorded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -28,6 +32,8 @@ from ..spec_facts import OPERATIONS
 
 WRONG_PASSWORD = "not-the-password-of-a-replay"
 UNKNOWN_SESSION = "_session_id=no-such-session-of-a-replay"
+DROPPED_NOTE = ("the recording holds no user credentials on calls the API answered (its recorder dropped "
+                "them): every call not refused with 401 is sent with Basic")
 
 
 @dataclass
@@ -40,6 +46,7 @@ class Translation:
     recorded_ids: dict[int, int] = field(default_factory=dict)
     target_ids: dict[int, int] = field(default_factory=dict)
     session_cookie: str | None = None
+    credentials_dropped: bool = False
 
     def group(self, recorded: int) -> int:
         """The target's group for a recorded one: the recorded group is the target's, another
@@ -47,10 +54,11 @@ class Translation:
         return self.target.group_id if recorded == self.recorded_group else recorded
 
     def slot_of(self, recorded_id: Any) -> int | None:
-        """The slot of a calendar the recording created (None for any other)."""
+        """The slot of a calendar the recording created (None for any other); the latest, when
+        creates gave the same id twice (sessions against fresh deployments, in one file)."""
         if isinstance(recorded_id, str):
             recorded_id = int(recorded_id) if recorded_id.isdigit() else None
-        return next((slot for slot, cid in self.recorded_ids.items() if cid == recorded_id), None)
+        return max((slot for slot, cid in self.recorded_ids.items() if cid == recorded_id), default=None)
 
     def calendar(self, recorded_id: Any) -> Any:
         """The target's id for a recorded calendar id: as recorded when the recording did not
@@ -88,6 +96,17 @@ def spoiled(call: ApiCall) -> str | None:
     return "apikey" if call.apikey()[0] else None
 
 
+def without_user(call: ApiCall) -> bool:
+    """Whether the recorded call shows no user credential: no Basic, no session, no login."""
+    return call.basic() is None and not call.sends_session() and call.login_email() is None
+
+
+def credentials_dropped(calls: Iterable[ApiCall]) -> bool:
+    """Whether the recorder dropped the user's credentials: the API answered a call that shows
+    none with 2xx, which it gives no call without them (CONTRACT: no data without credentials)."""
+    return any(call.ok and call.operation != "login" and without_user(call) for call in calls)
+
+
 def outgoing(call: ApiCall, known: Translation) -> Outgoing:
     refused = spoiled(call)
     target = known.target
@@ -109,6 +128,8 @@ def outgoing(call: ApiCall, known: Translation) -> Outgoing:
             cookie = known.session_cookie
         else:
             auth, note = (target.user, target.password), "a cookie call before any login: sent with Basic"
+    elif known.credentials_dropped and call.status != 401 and without_user(call):
+        auth, note = (target.user, target.password), DROPPED_NOTE
     return Outgoing(call.method, fill(template, **values) + suffix,
                     urlencode(_pairs(call.query, known, refused)), _body(call, known, refused),
                     call.request_mime or None, auth, cookie, note)

@@ -36,7 +36,8 @@ class BasicAuth:
 @dataclass(frozen=True)
 class ApiCall:
     """One recorded request to the Calendar API and its answer. Header names are lower-cased;
-    `response_text` is None when the recorder kept no body."""
+    `response_text` is None when the recorder kept no body; `response_cut` is the recorder's
+    comment when it kept only the body's start (then the text is no data)."""
 
     entry: int  # its index in log.entries
     started: str
@@ -54,6 +55,7 @@ class ApiCall:
     response_headers: tuple[tuple[str, str], ...]
     response_mime: str
     response_text: str | None
+    response_cut: str | None = None
 
     @property
     def label(self) -> str:
@@ -78,7 +80,7 @@ class ApiCall:
         return [value for key, value in self.query if key == name]
 
     def response_json(self) -> Any:
-        return _json(self.response_text)
+        return None if self.response_cut else _json(self.response_text)
 
     def request_json(self) -> Any:
         return _json(self.request_text) if "json" in self.request_mime or not self.is_form() else None

@@ -28,6 +28,10 @@ from .calls import ApiCall
 
 __all__ = ["ApiCall", "HarError", "Recording", "read_har", "recording_of"]
 
+# The comment `calendar-mock proxy --record` gives a body it kept only the start of
+# (mock_server/proxy/har.py, body_text).
+CUT_COMMENT = re.compile(r"cut to its first \d+ bytes")
+
 
 class HarError(ValueError):
     """Not a HAR file this kit can read: the message names the file, the entry and the field."""
@@ -66,7 +70,8 @@ def read_har(path: str | Path) -> Recording:
     """The API calls of the HAR file at `path`; HarError when it cannot be read as HAR 1.2."""
     source = str(path)
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        # utf-8-sig: HAR 1.2 asks readers to accept a byte order mark.
+        document = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as error:
         raise HarError(f"{source}: cannot read it: {error.strerror or error}") from None
     except UnicodeDecodeError:
@@ -136,6 +141,7 @@ def _call(entry: dict[str, Any], index: int, source: str, where: str) -> tuple[A
         status=status, response_headers=response_headers,
         response_mime=str(content.get("mimeType") or _first(response_headers, "content-type") or ""),
         response_text=_content_text(content, source, f"{where}.response.content"),
+        response_cut=_cut(content),
     ), ""
 
 
@@ -201,6 +207,12 @@ def _content_text(content: dict[str, Any], source: str, where: str) -> str | Non
         except binascii.Error:
             raise HarError(f"{source}: {where}.text: says base64 but is not") from None
     return text
+
+
+def _cut(content: dict[str, Any]) -> str | None:
+    """The recorder's comment when it kept only the start of the answer's body."""
+    comment = content.get("comment")
+    return comment if isinstance(comment, str) and CUT_COMMENT.fullmatch(comment.strip()) else None
 
 
 def _started(entry: dict[str, Any], source: str, where: str) -> datetime | None:

@@ -5,7 +5,8 @@ answers; the last one wins, or with `state="before"` the first one, leaving out 
 recording created), the groups the calls reached, the calendarsets the calendars use or a list
 asked for, the interventions a list asked for and, where a list asked for exactly one, the
 calendars it showed as offering it; the users (a Basic user's email when not masked, a login's
-`pro`), with a placeholder password; the apikey when not masked, else a placeholder.
+`pro`), with a placeholder password; the apikey when not masked, else a placeholder. An answer
+the recorder cut (`ApiCall.response_cut`) is no data: a warning line names it.
 The result is checked as the mock checks a seed before anything is written.
 """
 
@@ -64,10 +65,13 @@ class _Reader:
         self.apikey_masked = False
         self.password_recorded = False
         self.session_user: str | None = None
+        self.cut: list[ApiCall] = []  # answers the recorder kept only the start of: not read
 
     def read(self, call: ApiCall) -> None:
         if not call.ok:
             return
+        if call.response_cut:
+            self.cut.append(call)
         body = call.response_json()
         if call.operation == "login" and isinstance(body, dict) and isinstance(body.get("pro"), dict):
             self._login(body["pro"])
@@ -261,6 +265,8 @@ def _lines(reader: _Reader, seed: dict[str, Any], password: str) -> list[str]:
         lines.append(f"user: {user['email']}{placeholder}, group {user['group_id']} "
                      f"(may access {', '.join(map(str, user['group_ids']))}), password {password!r} "
                      "(a placeholder: --password to choose another)")
+    lines.extend(f"warning: {call.label}: its answer is not read: the recorder cut it ({call.response_cut})"
+                 for call in reader.cut)
     if reader.password_recorded:
         lines.append("the recording holds a user's password unmasked: it is not copied")
     if reader.apikeys:
