@@ -9,8 +9,9 @@ mid-replay: the requests compared until then are still reported).
 Without --base-url the recording goes to the kit's mock in-process: the demo data and
 credentials, or `--fixtures SEED.json` (e.g. from `calendar-mock seed-from-har`) and that seed's
 first apikey and user; `--profile` makes it answer the open questions as a profile says.
-Only calendars the replay creates are written to: a recorded PUT or DELETE of another calendar
-is skipped, unless --allow-writes-to-existing. What the replay created is soft-deleted at the end.
+Against a --base-url, only calendars the replay creates are written to: a recorded PUT or DELETE
+of another calendar is skipped, unless --allow-writes-to-existing (the in-process mock, which lives
+for the replay alone, gets them all). What the replay created is soft-deleted at the end.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def add_parser(commands: Any) -> None:
     replay.add_argument("--fixtures", metavar="SEED.json", help="seed data for the in-process mock")
     replay.add_argument("--allow-writes-to-existing", action="store_true",
                         help="also send recorded PUT/DELETE requests of calendars the recording "
-                        "did not create")
+                        "did not create to --base-url (the in-process mock always gets them)")
     replay.add_argument("--report-json", metavar="FILE", help="also write the report as JSON")
 
 

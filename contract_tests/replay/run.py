@@ -73,7 +73,10 @@ def run_replay(options: ReplayOptions) -> ReplayResult:
         side = open_target(options.target, options.fixtures, recorded_identity(recording)[0])
     except DiffUsageError as error:
         raise ReplayUsageError(str(error)) from None
-    replay = _Replay(recording, side, options.allow_writes_to_existing)
+    # The kit's mock in-process lives for this replay alone: writing to its calendars harms nothing,
+    # and skipping the writes would leave every later read of them differing for no reason.
+    own_mock = not options.target.base_url and options.target.app is None
+    replay = _Replay(recording, side, options.allow_writes_to_existing or own_mock)
     try:
         _check_reachable(side)
         leftovers = leftovers_note(side, recording.calls)
