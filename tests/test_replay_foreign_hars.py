@@ -1,7 +1,8 @@
 """`calendar-contract replay` of recordings other tools made, or made otherwise than the kit's
 proxy makes them: a browser's sanitized export, a body the recorder cut, a create whose answer
 was not kept, two sessions in one file, creates in two groups, a second replay against the same
-deployment; and of answers the contract judges, not the open questions."""
+deployment, a revalidation and a redirect; and of answers the contract judges, not the open
+questions."""
 
 from __future__ import annotations
 
@@ -253,3 +254,33 @@ def test_a_second_replay_against_the_same_deployment_says_what_the_first_left(tm
     assert not any("already holds" in note for note in first.notes)
     said = "the target already holds calendars named as the recording's creates: 'Dr Nouveau' (1), 'Salle 2'"
     assert any(note.startswith(said) for note in second.notes), second.notes
+
+
+# -- D12: a revalidation and a redirect ---------------------------------------------------------------
+def _revalidated_and_redirected(document: dict[str, Any]) -> None:
+    """As a browser records them: the first list asked again with If-None-Match and answered
+    304 (the browser used its cache), and the first create answered 301 before the create it
+    led to, each an entry of its own."""
+    entries = document["log"]["entries"]
+    revalidated, redirected = json.loads(json.dumps(entries[0])), json.loads(json.dumps(entries[7]))
+    revalidated["request"]["headers"].append({"name": "If-None-Match", "value": '"v1"'})
+    revalidated["response"].update(status=304, content={"size": 0, "mimeType": "", "text": ""})
+    redirected["response"].update(status=301, redirectURL=redirected["request"]["url"],
+                                  content={"size": 9, "mimeType": "text/html", "text": "<p>moved"})
+    document["log"]["entries"] = [entries[0], revalidated, *entries[1:7], redirected, *entries[7:]]
+
+
+def test_a_revalidation_and_a_redirect_are_not_sent_and_the_report_says_why(tmp_path):
+    """Sent again, the 304 would be answered 200 in full (its validators are not resent), and
+    the redirected create would make a calendar twice."""
+    har, _, _ = recorded_clinic(tmp_path)
+    seed = _seed_file(har, tmp_path)
+    browsed = _edited(har, _revalidated_and_redirected, "browsed.har")
+    result = run_replay(ReplayOptions(str(browsed), SideOptions(), fixtures=str(seed)))
+    assert result.passed and len(result.steps) == 19, as_json(result)
+    assert [(call.entry, why) for call, why in result.not_compared] == [
+        (1, "a revalidation answered 304 from the recorder's cache: nothing to compare"),
+        (8, "a redirect (3xx): the request it led to is replayed on its own")]
+    assert result.notes[-1] == "clean-up target: the 2 calendar(s) this run created are soft-deleted"
+    said = "not compared entry 8 POST /api/v1/groups/7/calendars?apikey=[Filtered]: a redirect (3xx)"
+    assert said in text(result)

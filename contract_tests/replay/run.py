@@ -29,6 +29,8 @@ from .target import open_target
 from .translate import Translation, credentials_dropped, outgoing, spoiled
 
 NO_CREATED_ID = "the recording does not show the id the create made"
+REVALIDATED = "a revalidation answered 304 from the recorder's cache: nothing to compare"
+REDIRECTED = "a redirect (3xx): the request it led to is replayed on its own"
 
 
 class ReplayUsageError(Exception):
@@ -145,6 +147,9 @@ class _Replay:
                 f"group {group} of the recording is group {identity.group_id} on the target")
 
     def send(self, call: ApiCall) -> None:
+        if 300 <= call.status < 400:
+            self.result.not_compared.append((call, not_resent(call)))
+            return
         refused = spoiled(call)
         creates = None
         if call.operation == "createCalendar" and call.method == "POST":
@@ -258,6 +263,14 @@ class _Replay:
             for record in records if isinstance(records, list) else [body]:
                 if isinstance(record, dict) and record.get("deleted") in (True, 1):
                     self.deleted.add(repr(record.get("id")))
+
+
+def not_resent(call: ApiCall) -> str:
+    """Why a recorded 3xx is not sent again. A 304 answered a conditional request whose
+    validators (If-None-Match...) are not resent, so the target would answer 200 in full; a
+    redirect's client sent the request it led to as an entry of its own, so sending it again
+    would send a write twice."""
+    return REVALIDATED if call.status == 304 else REDIRECTED
 
 
 def _with_user_ids(ids: dict[int, Any], answer: Exchange) -> dict[int, Any]:

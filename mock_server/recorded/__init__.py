@@ -4,6 +4,8 @@
     calls.py    one recorded call; masked secrets (apikey, Basic password, pro[password],
                 _session_id) are unknown
     seed.py     the seed data those calls show, checked as the mock checks a seed
+    before.py   a calendar first seen after a write to it, as known before that write
+    totals.py   lists that counted more calendars than the recording shows (pages not read)
     command.py  `calendar-mock seed-from-har`
 
 Nothing here imports Flask or the contract suite: `calendar-contract replay` reads HAR files

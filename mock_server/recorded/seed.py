@@ -2,11 +2,13 @@
 
 Read from the answers, in time order: every calendar (list, show, create, update and delete
 answers; the last one wins, or with `state="before"` the first one, leaving out the calendars the
-recording created), the groups the calls reached, the calendarsets the calendars use or a list
+recording created: a calendar first seen after a write to it is as `before.py` derives), the
+groups the calls reached, the calendarsets the calendars use or a list
 asked for, the interventions a list asked for and, where a list asked for exactly one, the
 calendars it showed as offering it; the users (a Basic user's email when not masked, a login's
 `pro`), with a placeholder password; the apikey when not masked, else a placeholder. An answer
-the recorder cut (`ApiCall.response_cut`) is no data: a warning line names it.
+the recorder cut (`ApiCall.response_cut`) is no data: a warning line names it; so does a
+group whose lists counted more calendars than the recording shows (`totals.py`).
 The result is checked as the mock checks a seed before anything is written.
 """
 
@@ -23,8 +25,10 @@ from ..contract.problems import field_problems, summary
 from ..errors import SeedError
 from ..state import MockState
 from . import PLACEHOLDER_APIKEY, PLACEHOLDER_PASSWORD, PLACEHOLDER_USER, STATES
+from .before import as_before
 from .calls import ApiCall
 from .har import Recording
+from .totals import ListTotals
 
 _CALENDAR_ANSWERS = frozenset({"getCalendar", "createCalendar", "updateCalendar", "deleteCalendar"})
 
@@ -66,9 +70,14 @@ class _Reader:
         self.password_recorded = False
         self.session_user: str | None = None
         self.cut: list[ApiCall] = []  # answers the recorder kept only the start of: not read
+        self.unseen_writes: dict[int, list[ApiCall]] = {}  # writes to calendars not yet seen
+        self.after_writes: list[str] = []  # warnings: calendars first seen after a write to them
+        self.list_totals = ListTotals()
+        self.at = 0  # the place of the call read in the recording
 
     def read(self, call: ApiCall) -> None:
-        if not call.ok:
+        self.at += 1
+        if not call.ok:  # refused (state unchanged), or a 304 or a redirect: no calendar to read
             return
         if call.response_cut:
             self.cut.append(call)
@@ -86,14 +95,24 @@ class _Reader:
         if call.operation == "listCalendars" and call.method == "GET" and isinstance(body, dict):
             self._list(call, body)
         elif call.operation in _CALENDAR_ANSWERS and call.served:
-            if isinstance(body, dict) and "id" in body:
-                self._see(body, call, "")
-                if call.operation == "createCalendar":
-                    self.created.add(body["id"])
-            elif (call.operation == "deleteCalendar" and call.calendar_id in self.calendars
-                  and self.state != "before"):
-                record, _ = self.calendars[call.calendar_id]  # a delete answered without the calendar
-                self.calendars[call.calendar_id] = ({**record, "deleted": True}, call)
+            self._calendar_answer(call, body)
+
+    def _calendar_answer(self, call: ApiCall, body: Any) -> None:
+        """A show, create, update or delete answered 2xx."""
+        cid = call.calendar_id
+        if self.state == "before" and call.method in ("PUT", "DELETE") and cid is not None \
+                and cid not in self.calendars:  # what is seen of it from now on is after this write
+            self.unseen_writes.setdefault(cid, []).append(call)
+        if isinstance(body, dict) and "id" in body:
+            self._see(body, call, "")
+            if call.operation == "createCalendar":
+                self.created.add(body["id"])
+        elif call.operation == "deleteCalendar" and cid in self.calendars and self.state != "before":
+            record, _ = self.calendars[cid]  # a delete answered without the calendar
+            self.calendars[cid] = ({**record, "deleted": True}, call)
+        if call.operation == "createCalendar":
+            made = body.get("id") if isinstance(body, dict) else None
+            self.list_totals.create(self.at, call, made if type(made) is int else None)
 
     def _login(self, pro: dict[str, Any]) -> None:
         email = pro.get("email")
@@ -126,6 +145,7 @@ class _Reader:
         records = body.get("records")
         if not isinstance(records, list):
             return
+        self.list_totals.listed(self.at, call, body)
         for number, record in enumerate(records):
             self._see(record, call, f"records[{number}].")
         for found, param in ((self.calendarsets, "calendarset_ids[]"),
@@ -143,6 +163,10 @@ class _Reader:
             raise SeedBuildError(f"{call.label}: {where}id: a calendar must have an integer id")
         if self.state == "before" and record["id"] in self.calendars:
             return
+        writes = self.unseen_writes.pop(record["id"], None)
+        if writes:  # this answer shows the state after them
+            record, warning = as_before(record, writes, self.contract.writable_fields)
+            self.after_writes.append(warning)
         self.calendars[record["id"]] = (_calendar(record, call, self.contract), call)
 
 
@@ -267,6 +291,9 @@ def _lines(reader: _Reader, seed: dict[str, Any], password: str) -> list[str]:
                      "(a placeholder: --password to choose another)")
     lines.extend(f"warning: {call.label}: its answer is not read: the recorder cut it ({call.response_cut})"
                  for call in reader.cut)
+    lines.extend(reader.after_writes)
+    lines.extend(reader.list_totals.warnings(
+        {cid: record["group_id"] for cid, (record, _) in reader.calendars.items()}))
     if reader.password_recorded:
         lines.append("the recording holds a user's password unmasked: it is not copied")
     if reader.apikeys:
