@@ -123,6 +123,7 @@ DISCOVERY_FAILED = "discovery failed"
 RUN_STOPPED = "run stopped"  # the server stopped answering before the run's end
 FOOTPRINT = "footprint bound"  # --max-own-calendars reached: no more calendars are created
 NOT_SERVED = "not served"  # a resource beyond the Calendar one that the deployment does not serve
+OTHERS_WRITE = "others write"  # the group moved while the run sent it nothing: a comparison cannot judge
 
 
 class Skip(Exception):

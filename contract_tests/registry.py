@@ -53,7 +53,8 @@ def rule(
 
     `writes`: the check creates or changes calendars (skipped with --read-only).
     `retry`: the check compares reads of shared data; on a staging server someone else may
-    change that data between two reads, so a failure is confirmed by one re-run.
+    change that data between two reads, so a failure is confirmed by one re-run, and one that
+    stands is not judged when the group moves while the run sends it nothing (others.py).
     `final`: run after every other check of the layer (checks over all exchanges sent).
     `alone`: its verdict depends on the whole group or on every calendar the run made so far,
     so no other check runs beside it (--concurrency); the others run side by side.

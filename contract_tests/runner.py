@@ -51,6 +51,7 @@ from .model import (
     SuiteOptions,
     SuiteUsageError,
 )
+from .others import others_write, unjudged
 from .pacing import PacedTransport, RateLimiter, StayedBusy
 from .progress import Progress
 from .registry import RuleCheck, rule_tag
@@ -432,6 +433,11 @@ def _run_rule(ctx: SuiteContext, layer: str, rule_id: str, checks: list[RuleChec
                     outcome.reason = "passed when re-run (the first attempt failed: data changed?)"
             else:
                 outcome.reason = f"not confirmed: the re-run could not run ({skipped[1]})"
+        if failure is not None and check.retry and others_write(ctx):
+            skip = unjudged(f"it failed ({failure.message[:200]})")
+            reasons.append((skip.why, str(skip)))
+            ran -= 1
+            continue
         if failure is not None:
             outcome.failures.append(failure)
     outcome.seconds = time.monotonic() - started

@@ -9,6 +9,7 @@ from typing import Any
 
 from .context import SuiteContext, short
 from .http import Exchange
+from .others import others_write, unjudged
 from .spec_facts import path_values
 
 
@@ -68,6 +69,8 @@ def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str, excha
     answered = f"the request answered {exchange.summary() if exchange else '-'}"
     added = sorted(set(after["ids"]) - set(before["ids"]))
     removed = sorted(set(before["ids"]) - set(after["ids"]))
+    if not _same(before, after) and others_write(ctx):
+        raise unjudged(f"{what}: the group differs after it (added {added}, removed {removed})")
     ctx.expect(
         not added and not removed and after["total"] == before["total"],
         f"{what} changes nothing: no calendar appears or vanishes",
@@ -90,6 +93,12 @@ def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str, excha
             exchange=exchange,
         )
     return after
+
+
+def _same(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether `after` shows what expect_unchanged demands of it."""
+    return before["ids"] == after["ids"] and before["total"] == after["total"] and all(
+        after["own"].get(calendar_id) == record for calendar_id, record in before["own"].items())
 
 
 def guard_refusals(ctx: SuiteContext, on: bool = True) -> None:

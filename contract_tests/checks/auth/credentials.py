@@ -150,7 +150,7 @@ def basic_writes(ctx: SuiteContext) -> None:
     )
 
 
-@rule("auth.session-cookie", layer=LAYER)
+@rule("auth.session-cookie", layer=LAYER, retry=True)
 def session_cookie(ctx: SuiteContext) -> None:
     with ctx.one_session():
         _session_cookie(ctx)

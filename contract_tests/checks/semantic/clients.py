@@ -70,7 +70,7 @@ def second_question_mark(ctx: SuiteContext) -> None:
         ctx.expect_json_when_said(exchange)
 
 
-@rule("clients.login-json-cookie", layer=LAYER)
+@rule("clients.login-json-cookie", layer=LAYER, retry=True)
 def login_json_cookie(ctx: SuiteContext) -> None:
     with ctx.one_session():
         login = ctx.api.login(suffix=".json", form=True)

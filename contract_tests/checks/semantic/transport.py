@@ -64,7 +64,7 @@ def json_suffix_writes(ctx: SuiteContext) -> None:
                        "after DELETE .../calendars/{id}.json the calendar shows deleted true")
 
 
-@rule("transport.json-suffix", layer=LAYER)
+@rule("transport.json-suffix", layer=LAYER, retry=True)
 def json_suffix_login(ctx: SuiteContext) -> None:
     # The same user: each login's cookie, used before the next login (which may end the session
     # of the one before), sees the same calendars. CONTRACT.md does not state the login's body.

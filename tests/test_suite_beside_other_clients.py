@@ -1,0 +1,89 @@
+"""The suite on a staging server in use: another client writes to both of the run's groups while
+it runs (creates in the second identity's group, edits in the run's own). A correct deployment
+still passes - the comparisons another client's write can upset are either made on what the run
+itself sent, or reported as not judged when the group moves while the run sends it nothing - and
+a fault is still caught when nobody else writes (tests/test_planted_faults.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+from suite_runs import APIKEY, describe, options
+
+from contract_tests.model import OTHERS_WRITE
+from contract_tests.runner import run_suite
+from mock_server import create_app
+from mock_server.serve.waitress_server import serve_in_thread
+
+pytestmark = [pytest.mark.http, pytest.mark.slow]
+MANAGER = ("manager@demo.test", "manager-password")  # may access groups 4 and 5
+MAX_WRITES = 2000  # the other client's, at most
+
+
+@contextlib.contextmanager
+def other_client(base_url: str, pause_s: float) -> Iterator[list[int]]:
+    """A client of its own writing every `pause_s` until the block ends: a calendar created in
+    group 5 and its own calendar of group 4 renamed each time; yields the count of its writes."""
+    written = [0]
+    stop = threading.Event()
+    url = f"{base_url}/api/v1/groups/{{group}}/calendars"
+    query = {"apikey": APIKEY}
+
+    def write() -> None:
+        with requests.Session() as session:
+            session.auth = MANAGER
+            own = session.post(url.format(group=4), params=query, timeout=10,
+                               json={"calendar": {"name": "other-client-4"}}).json()["id"]
+            for turn in range(MAX_WRITES // 2):
+                if stop.is_set():
+                    return
+                session.post(url.format(group=5), params=query, timeout=10,
+                             json={"calendar": {"name": f"other-client-5-{turn}"}})
+                session.put(f"{url.format(group=4)}/{own}", params=query, timeout=10,
+                            json={"calendar": {"publicname": f"other client {turn}"}})
+                written[0] += 2
+                stop.wait(pause_s)
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    try:
+        yield written
+    finally:
+        stop.set()
+        thread.join(15)
+
+
+def test_another_client_writing_to_both_groups_makes_no_finding() -> None:
+    with serve_in_thread(create_app()) as running, other_client(running.base_url, 0.02) as written:
+        started = time.monotonic()
+        result = run_suite(options(base_url=running.base_url, app=None, layers=("semantic", "auth"),
+                                   concurrency=4))
+        took = time.monotonic() - started
+    assert written[0] >= 10, "the other client wrote while the run ran"
+    assert result.passed, describe(result)
+    unjudged = [row.rule_id for row in result.rule_table() if row.why == OTHERS_WRITE]
+    print(f"\n{written[0]} writes by the other client in {took:.1f} s; not judged: {unjudged}")
+
+
+def test_two_runs_in_one_group_at_once_both_pass() -> None:
+    # Two CI jobs (the two levels side by side, say) against one staging: each is the other's
+    # "another client".
+    with serve_in_thread(create_app()) as running:
+        results: dict[str, object] = {}
+
+        def run(level: str) -> None:
+            results[level] = run_suite(options(base_url=running.base_url, app=None, level=level,
+                                               layers=("semantic", "auth"), concurrency=4))
+
+        threads = [threading.Thread(target=run, args=(level,)) for level in ("strict", "documented")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(300)
+    for level in ("strict", "documented"):
+        assert results[level].passed, describe(results[level])
