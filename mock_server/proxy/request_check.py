@@ -98,7 +98,10 @@ class RequestChecker:
         try:
             verdict.operation, raw_path = self.contract.route(method, path)
         except MethodNotAllowed as error:
-            verdict.add(RequestProblem("method.405", error.message, "method", refusal_expected=True), error)
+            # a path the level leaves out (x-assumed, at documented) is not judged
+            problem = RequestProblem("method.405", error.message, "method", refusal_expected=True) \
+                if error.allowed else RequestProblem(NOT_IN_SPEC, f"{path}: not judged at this level", "path")
+            verdict.add(problem, error)
             return verdict
         except NotFound as error:
             verdict.add(RequestProblem(NOT_IN_SPEC, error.message, "path"), error)

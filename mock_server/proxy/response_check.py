@@ -114,7 +114,7 @@ class ExchangeJudge:
         operation = verdict.operation
         if operation is None:
             if verdict.problems and verdict.problems[0].rule == "method.405":
-                rules.unserved_method(findings, status, headers)
+                rules.unserved_method(findings, verdict.method, status, headers)
             return findings
         op_id = operation.operation_id
         answer = Answer(status, headers, body, _json(body, headers))

@@ -38,9 +38,21 @@ def check(findings: Findings, verdict: RequestVerdict, answer: Answer, defaults:
         check_login(findings, verdict, answer)
 
 
-def unserved_method(findings: Findings, status: int, headers: list[tuple[str, str]]) -> None:
-    findings.expect("method.405", status == 405, f"a method the path does not serve answered {status}, "
-                    "not 405", "status")
+# What may answer a method a path does not serve, seen in one exchange: 405, or the answer to
+# another problem of the request, since which error wins is left open (CONTRACT.md) - an id that
+# does not exist (404: the proxy cannot know which do), credentials (401, 403).
+UNSERVED_ANSWERS = frozenset({405, 404, 401, 403})
+# The methods CONTRACT.md's 405 is judged on: those an API is written with. OPTIONS (a CORS
+# preflight, which servers and CDNs answer in front of an API), TRACE, CONNECT and methods of
+# other protocols say nothing of the Calendar routes.
+JUDGED_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+
+
+def unserved_method(findings: Findings, method: str, status: int, headers: list[tuple[str, str]]) -> None:
+    if method.upper() not in JUDGED_METHODS:
+        return
+    findings.expect("method.405", status in UNSERVED_ANSWERS, f"a method the path does not serve answered "
+                    f"{status}, not 405", "status")
     if status == 405 and findings.level.answer("allow_header"):
         present = any(name.lower() == "allow" for name, _ in headers)
         findings.expect("profile.allow_header", present == (findings.level.answer("allow_header") == "sent"),
