@@ -56,6 +56,7 @@ from .pacing import PacedTransport, RateLimiter, StayedBusy
 from .progress import Progress
 from .registry import RuleCheck, rule_tag
 from .report import SuiteResult
+from .stopping import RunInterrupted
 from .unchanged import guard_refusals
 
 DEFAULT_MAX_EXAMPLES = 50
@@ -198,7 +199,9 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
         pass
     except KeyboardInterrupt as interruption:
         # Ctrl-C, or the SIGTERM of a CI job's timeout (the CLI makes it one): cleaned up and
-        # reported as a stop without a verdict, then raised again.
+        # reported as a stop without a verdict, then raised again. Every other thread of the run
+        # stops at its next request or wait; only the clean-up still sends (stopping.py).
+        transport.stop.stop()
         interrupted = interruption
         result.stopped = "the run was interrupted (Ctrl-C or SIGTERM) before its end"
         result.stopped_why = RUN_STOPPED
@@ -217,12 +220,19 @@ def run_suite(options: SuiteOptions) -> SuiteResult:
     finally:
         guard_refusals(ctx, False)
         try:
-            result.notes.extend(_clean_up(ctx))
-            result.notes.extend(ctx.pool.notes() if ctx.pool is not None else [])
+            def clean_up() -> list[str]:
+                return _clean_up(ctx) + (ctx.pool.notes() if ctx.pool is not None else [])
+
+            # After a stop: bounded in time, in a thread of its own (pacing.PacedTransport.after_stop).
+            result.notes.extend(transport.after_stop(ctx.gate, clean_up) if interrupted else clean_up())
+        except RunInterrupted as error:
+            result.notes.append(f"clean-up cut short ({error}): the calendars it did not reach are left "
+                                "as they are")
         except Unreachable as error:
             result.notes.append(f"clean-up skipped: the server "
                                 f"{'stayed busy' if isinstance(error, StayedBusy) else 'is unreachable'}")
-        transport.close()
+        if interrupted is None:  # else a lock the interruption left taken in a pool could hold the exit
+            transport.close()
         busy = transport.note()
         if busy:
             result.notes.append(busy)

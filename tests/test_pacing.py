@@ -90,9 +90,10 @@ def test_a_deployment_that_stays_busy_is_given_up_on_and_nothing_more_is_sent():
     app = create_app()
     _add_fault(app, action="error", status=503, path="^/api/", ratio=1)
     clock = FakeClock()
-    transport = PacedTransport(WsgiTransport(app), RateLimiter(None), sleep=clock.sleep, max_tries=3)
+    transport = PacedTransport(WsgiTransport(app), RateLimiter(None), sleep=clock.sleep, busy_budget_s=1.5,
+                               clock=clock)
     seen = _counted(app)
-    with pytest.raises(StayedBusy, match=r"still answered 503 after 3 tries over 1\.5 s"):
+    with pytest.raises(StayedBusy, match=r"still answered 503 after 1\.5 s of backing off one request \(3 "):
         transport.send("GET", LIST, QUERY, _basic(), None)
     assert transport.busy["gave up"] == 1 and clock.slept == [0.5, 1.0]
     assert len(seen) == 3

@@ -18,7 +18,7 @@ from ..spec_facts import BODY_RULES
 from ..unchanged import expect_unchanged
 from .responses import documented_view
 from .rules import is_date, is_negative
-from .steer import WRITES, Policy, _policy
+from .steer import _POLICIES, WRITES, Policy, _policy
 from .views import LOGIN
 
 _LOCK = threading.Lock()
@@ -73,6 +73,7 @@ def install() -> None:
     with _LOCK:
         _patch_wsgi_transport()
         _patch_patient_sends()
+        _patch_paced_probes()
         _patch_bounded_sessions()
         for hook in (before_call, after_call):
             if hook not in schemathesis.hooks.get_all_by_name(hook.__name__):
@@ -377,6 +378,32 @@ def _patch_patient_sends() -> None:
 
         send._contract_kit_patient = True  # type: ignore[attr-defined]
         transport.send = send
+
+
+def _patch_paced_probes() -> None:
+    """Each engine run starts with schemathesis' probes (a NULL byte in a header, `GET
+    /schemathesis-probe%5C%1B%01`: does a server in front refuse them before the API?), sent by
+    `requests` directly, past the transports patched above: 24 in one second at --max-rate 20.
+    schemathesis 4.32 has no setting that turns its probing phase off (only the testing phases
+    have `enabled`), and their answers steer what it generates, so they are kept, paced as the
+    suite's requests are: in the --max-rate bucket and the --concurrency bound, none after the
+    run's stop. A busy answer to one is not retried (a probe answered 429 changes nothing)."""
+    from schemathesis.engine.run import probes
+
+    original = probes.send
+    if getattr(original, "_contract_kit_paced", False):
+        return
+
+    def send(probe, ctx, _original=original):
+        policy = _POLICIES.get(id(ctx.schema))
+        one_request = getattr(policy.ctx.transport, "one_request", None) if policy is not None else None
+        if one_request is None:
+            return _original(probe, ctx)
+        with one_request():
+            return _original(probe, ctx)
+
+    send._contract_kit_paced = True  # type: ignore[attr-defined]
+    probes.send = send
 
 
 def _patch_bounded_sessions() -> None:

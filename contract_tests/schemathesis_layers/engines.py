@@ -19,10 +19,11 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from hypothesis.errors import HypothesisDeprecationWarning
+
+from ..schedule import run_in_pool
 
 try:  # Hypothesis' own module: a later Hypothesis may move it, and then runs only go slower
     from hypothesis.strategies._internal import lazy as hypothesis_lazy
@@ -121,13 +122,12 @@ def run_engines(jobs: Sequence[Callable[[], list[Any]]], concurrency: int,
     import_ahead()
     order = range(len(jobs)) if order is None else order
     lanes = min(concurrency, len(jobs))
-    with SHORT_LAMBDA_NAMES.held(), SERIAL_AST_PARSE.held(), warnings.catch_warnings(), \
-            ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="contract-engine") as pool:
+    with SHORT_LAMBDA_NAMES.held(), SERIAL_AST_PARSE.held(), warnings.catch_warnings():
         # Hypothesis notes "Do not use the `random` module inside strategies" when the global
         # random state moved during a draw, and in threads another engine moving it is enough
         # (the race its hypothesis.control describes): no strategy of a run uses it. Under
         # `-W error` the note failed a case once and, replayed, an "unreliable result" (suite.error).
         warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies",
                                 category=HypothesisDeprecationWarning)
-        futures = {number: pool.submit(jobs[number]) for number in order}
-        return [futures[number].result() for number in range(len(jobs))]
+        # On Ctrl-C / SIGTERM the engines not started are dropped, the others told to stop (run.py).
+        return run_in_pool(jobs, lanes, "contract-engine", order)

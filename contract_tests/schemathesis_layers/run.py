@@ -15,6 +15,7 @@ stateful    - the stateful phase over the spec's explicit links (create -> show 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import random
@@ -284,11 +285,15 @@ def _engine_events(ctx: SuiteContext, layer: str, run: _Run, part: Partition, tu
     key = id(schema)
     _POLICIES[key] = policy
     recorded: list[Any] = []
+    stream = from_schema(schema).execute()
+    stop = getattr(ctx.transport, "stop", None)
     try:
-        for event in from_schema(schema).execute():
-            recorded.append(event)
-            if on_cases is not None and isinstance(event, events.ScenarioFinished):
-                on_cases(len(event.recorder.cases))
+        # On Ctrl-C / SIGTERM the engine stops generating (its requests are refused by then).
+        with stop.on_stop(stream.stop) if stop is not None else contextlib.nullcontext():
+            for event in stream:
+                recorded.append(event)
+                if on_cases is not None and isinstance(event, events.ScenarioFinished):
+                    on_cases(len(event.recorder.cases))
     finally:
         policy.release_writes()
         _POLICIES.pop(key, None)
