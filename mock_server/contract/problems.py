@@ -28,8 +28,10 @@ def field_problems(
     With `nested_in_root` false, paths inside the value leave the root out (a body's fields
     are `calendar.name`, not `body.calendar.name`).
     """
+    explained = list(itertools.islice(errors, MAX_PROBLEMS))
+    if not explained:  # the common case, on every parameter of every request
+        return {}
     problems = Problems()
-    explained = itertools.islice(errors, MAX_PROBLEMS)
     for error in sorted(explained, key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))):
         for field, problem in _explain(error, root, nested_in_root):
             problems.add({field: [problem]})

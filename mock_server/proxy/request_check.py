@@ -15,6 +15,7 @@ answer to them is the server's violation (mock_server.proxy.rules).
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -209,7 +210,17 @@ def _query_rule(name: str) -> str:
 
 
 def basic_user(authorization: str) -> bool:
-    """Whether the header holds Basic credentials with a user: base64 of `user:password`."""
+    """Whether the header holds Basic credentials with a user: base64 of `user:password`.
+    A client sends the same header on every request: the answer is remembered for short ones."""
+    if len(authorization) <= _REMEMBERED_HEADER:
+        return _remembered_basic_user(authorization)
+    return _basic_user(authorization)
+
+
+_REMEMBERED_HEADER = 512  # bytes: 256 remembered headers hold at most 128 KiB
+
+
+def _basic_user(authorization: str) -> bool:
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "basic":
         return False
@@ -218,3 +229,6 @@ def basic_user(authorization: str) -> bool:
     except (ValueError, UnicodeDecodeError):
         return False
     return bool(colon and user.strip())
+
+
+_remembered_basic_user = functools.lru_cache(maxsize=256)(_basic_user)
