@@ -106,9 +106,12 @@ independent-faults: $(STAMP)
 # each server of tests/independent and the mock served, both levels; each must get the verdict its
 # row of tests/independent_servers.EXPECTED states (SEEDS=N a server and level; about 15 minutes
 # at 3 on 2 cores). `make test` runs each once, with a fixed seed and 1-2 examples an operation.
+# DELAY_MS=60 JITTER_MS=50: each server behind a slow link that reorders answers (slow_link.py).
 SEEDS ?= 3
+DELAY_MS ?= 0
+JITTER_MS ?= 0
 seeds: $(STAMP)
-	$(BIN)/python mutation/seed_sweep.py --seeds $(SEEDS)
+	$(BIN)/python mutation/seed_sweep.py --seeds $(SEEDS) --delay-ms $(DELAY_MS) --jitter-ms $(JITTER_MS)
 
 # After editing spec/openapi.yaml: its derived keys, then its map (tests fail while either is stale).
 spec: $(STAMP)
