@@ -9,6 +9,7 @@ Without --base-url it starts the kit's mock in-process, with the demo credential
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -235,5 +236,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK if result.passed else EXIT_FAILED
 
 
+def entry() -> None:
+    """The `calendar-contract` command. After Ctrl-C or SIGTERM, once the reports are written and
+    the output flushed, the process ends without waiting for the run's threads: the interruption
+    lands in the main thread wherever it is and may leave a lock taken that one of them waits on
+    (a `with` cannot always release it, bpo-29988), and a CI runner's SIGKILL comes seconds later."""
+    code = main()
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

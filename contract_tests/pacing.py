@@ -197,6 +197,7 @@ class PacedTransport(Transport):
         # Why the deployment was given up on (shared with the twins): no request goes out after.
         self.gone: list[str] = gone if gone is not None else []
         self._lock = threading.Lock()
+        self._clean_up_inner: Transport | None = None
         self.stop = stop if stop is not None else RunStop()
         self._given_sleep = sleep
         self._sleep = sleep if sleep is not None else self.stop.wait
@@ -206,7 +207,7 @@ class PacedTransport(Transport):
     def send(self, method, path, query, headers, body):
         def once() -> tuple[int, list[tuple[str, str]], bytes]:
             with self._lanes():
-                return self.inner.send(method, path, query, headers, body)
+                return self._connections().send(method, path, query, headers, body)
 
         return self.patiently(once, lambda answer: answer[0], lambda answer: answer[1])
 
@@ -261,6 +262,16 @@ class PacedTransport(Transport):
         self._wait_for_turn()
         with self._lanes():
             yield
+
+    def _connections(self) -> Transport:
+        """The inner transport; after a stop, the clean-up's own connections: the pool's lock may
+        be one the interruption left taken, as the lanes' may (see _lanes)."""
+        if not self.stop.cleaning():
+            return self.inner
+        with self._lock:
+            if self._clean_up_inner is None:
+                self._clean_up_inner = self.inner.twin()
+            return self._clean_up_inner
 
     def _lanes(self) -> threading.BoundedSemaphore:
         # After a stop the run's own may be held for good: the KeyboardInterrupt that a signal

@@ -271,3 +271,43 @@ def test_a_lock_the_interruption_left_taken_holds_up_neither_the_clean_up_nor_th
         with pytest.raises(RunInterrupted, match="did not end within"):
             transport.after_stop(Gate(), lambda: [str(transport.in_flight.acquire())])  # held for ever
         transport.in_flight._cond.release()  # the clean-up's thread ends
+
+
+class _PoolTheInterruptionBroke(HttpTransport):
+    """Connections whose pool lock the interruption left taken (seen: a run's clean-up never
+    sent a request, and its process outlived the CI grace period); twin() is a fresh pool."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, timeout=5)
+        self.broken = threading.Lock()
+        self.broken.acquire()
+
+    def send(self, method, path, query, headers, body):
+        if not self.broken.acquire(timeout=2):
+            raise AssertionError("waited on the pool the interruption broke")
+        return super().send(method, path, query, headers, body)
+
+    def twin(self) -> HttpTransport:
+        return HttpTransport(self.base_url, timeout=5)
+
+
+def test_the_clean_up_after_a_stop_sends_on_connections_of_its_own():
+    app, seen = _mock_with_request_log(0)
+    with serving(app) as url:
+        transport = PacedTransport(_PoolTheInterruptionBroke(url), RateLimiter(None))
+        transport.stop.stop()
+        notes = transport.after_stop(Gate(), lambda: [str(transport.send("GET", LIST, QUERY, {}, None)[0])])
+    assert notes == ["401"] and len(seen) == 1
+
+
+def test_an_interrupted_command_exits_though_a_thread_of_the_run_waits_on_a_lock_for_ever():
+    """A thread of the run waiting on a lock the interruption left taken kept the process alive
+    after its reports were written: Python waits for every thread of a pool at exit."""
+    script = ("import threading, contract_tests.cli as cli\n"
+              "stuck = threading.Lock(); stuck.acquire()\n"
+              "threading.Thread(target=stuck.acquire).start()  # not a daemon: exit waits for it\n"
+              "cli.main = lambda: (print('reports written'), cli.EXIT_TERMINATED)[1]\n"
+              "cli.entry()\n")
+    process = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                             timeout=60)
+    assert process.returncode == 143 and process.stdout == "reports written\n", process
