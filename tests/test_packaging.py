@@ -34,7 +34,7 @@ def test_wheel_holds_data_and_every_package(wheel):
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "calendar-mock = mock_server.serve.cli:main" in text
-    assert "calendar-contract = contract_tests.cli:main" in text
+    assert "calendar-contract = contract_tests.cli:entry" in text
     assert "calendar_mock = mock_server.pytest_plugin" in text
 
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from email.utils import formatdate
 from pathlib import Path
+from typing import Any
 
 import pytest
 from suite_runs import APIKEY, GROUP, PASSWORD, USER
@@ -129,7 +130,8 @@ def _run_cli(url: str, report: Path, *extra: str) -> Iterator[subprocess.Popen]:
         [sys.executable, "-m", "contract_tests.cli", "run", "--base-url", url, "--apikey", APIKEY,
          "--user", USER, "--password", PASSWORD, "--group-id", str(GROUP), "--level", "documented",
          "--seed", "7", "--intervention-id", "1", "--progress", "lines", "--json", str(report), *extra],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        preexec_fn=_signals_as_a_shell_leaves_them)
     try:
         yield process
     finally:
@@ -153,18 +155,38 @@ def _wait_for_line(process: subprocess.Popen, text: str, timeout_s: float) -> li
     raise AssertionError(f"no line with {text!r} within {timeout_s} s:\n{''.join(lines)}")
 
 
-def _stopped_within(process: subprocess.Popen, signum: int, seconds: float) -> tuple[int | None, float]:
-    """Send `signum`; the exit status (None when still running `seconds` later, then killed) and
-    how long the exit took."""
+def _signals_as_a_shell_leaves_them() -> None:
+    """In the child before it runs the command: no signal blocked, SIGINT and SIGTERM at their
+    defaults. A child inherits its parent's blocked and ignored signals, and a pytest worker
+    that ran other tests first is not a shell (a run that ignored SIGINT outlived it under
+    `make test` only)."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+
+
+def _signal_state(pid: int) -> str:
+    """The process' blocked, ignored and caught signals (/proc), for a failure's message."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError as error:
+        return f"(no /proc status: {error})"
+    return "; ".join(line for line in lines if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
+
+
+def _stopped_within(process: subprocess.Popen, signum: int, seconds: float) -> tuple[int | None, Any]:
+    """Send `signum`; the exit status and how long the exit took (None and the process' signal
+    state when it still ran `seconds` later, then killed)."""
     sent = time.monotonic()
     process.send_signal(signum)
     threading.Thread(target=process.stdout.read, daemon=True).start()  # its pipe must not fill
     try:
         status = process.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
+        state = _signal_state(process.pid)
         process.kill()
         process.wait(10)
-        status = None
+        return None, f"still running {seconds:g} s after the signal ({state})"
     return status, time.monotonic() - sent
 
 
