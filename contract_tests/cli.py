@@ -9,6 +9,7 @@ Without --base-url it starts the kit's mock in-process, with the demo credential
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -243,8 +244,9 @@ def entry() -> None:
     (a `with` cannot always release it, bpo-29988), and a CI runner's SIGKILL comes seconds later."""
     code = main()
     if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a reader gone, a stream closed
+                stream.flush()
         os._exit(code)
     sys.exit(code)
 

@@ -268,10 +268,11 @@ class PacedTransport(Transport):
         be one the interruption left taken, as the lanes' may (see _lanes)."""
         if not self.stop.cleaning():
             return self.inner
-        with self._lock:
-            if self._clean_up_inner is None:
-                self._clean_up_inner = self.inner.twin()
-            return self._clean_up_inner
+        # No lock here: this transport's own may be the one the interruption left taken. Two
+        # clean-up threads making a pool each at the same moment cost a connection, nothing more.
+        if self._clean_up_inner is None:
+            self._clean_up_inner = self.inner.twin()
+        return self._clean_up_inner
 
     def _lanes(self) -> threading.BoundedSemaphore:
         # After a stop the run's own may be held for good: the KeyboardInterrupt that a signal
