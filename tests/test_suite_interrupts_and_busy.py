@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from suite_runs import APIKEY, GROUP, PASSWORD, USER
-from werkzeug.serving import make_server
+from tls_support import serving
 
 from contract_tests.http import HttpTransport
 from contract_tests.pacing import Gate, PacedTransport, RateLimiter, StayedBusy
@@ -37,18 +37,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # What a CI runner gives a job from its first signal to its next (GitHub Actions cancelling: SIGINT,
 # 7.5 s, SIGTERM, 2.5 s, SIGKILL): the run must be out, cleaned up, before the next comes.
 STOP_WITHIN_S = 7.5
-
-
-@contextlib.contextmanager
-def serving(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(10)
 
 
 def _busy_then_fine(busy_for_s: float, retry_after) -> tuple[object, list[float]]:
