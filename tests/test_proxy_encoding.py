@@ -1,17 +1,21 @@
-"""The proxy in front of a deployment that compresses its answers (nginx `gzip on`, a CDN):
-the client gets the compressed bytes unchanged, the proxy judges what they decode to, and the
-HAR file keeps the decoded text. An encoding it cannot read is passed on unjudged and says so."""
+"""The proxy in front of a deployment that compresses its answers (nginx `gzip on`, a CDN serving
+a browser br or zstd): the client gets the compressed bytes unchanged, the proxy judges what they
+decode to, and the HAR file keeps the decoded text. An encoding it cannot read is passed on
+unjudged and says so."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import tracemalloc
 import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import brotli
 import pytest
 import requests
+import zstandard
 from proxy_support import APIKEY, AUTH, LIST, journal, proxy, upstream_wsgi, violations
 
 from mock_server import create_app
@@ -52,6 +56,18 @@ def without_total(body: bytes) -> bytes:
     return body
 
 
+def zstd(body: bytes) -> bytes:
+    return zstandard.ZstdCompressor().compress(body)
+
+
+def zstd_unsized(body: bytes) -> bytes:
+    """A zstd frame that does not state its size (a server compressing as it streams)."""
+    return zstandard.ZstdCompressor(write_content_size=False).compress(body)
+
+
+ENCODERS = [(gzip.compress, "gzip"), (zlib.compress, "deflate"), (brotli.compress, "br"), (zstd, "zstd")]
+
+
 def test_decoded_reads_gzip_and_deflate_within_the_limit():
     plain = b'{"records": []}'
     assert decoded(gzip.compress(plain), [("Content-Encoding", "gzip")], 100).body == plain
@@ -63,16 +79,48 @@ def test_decoded_reads_gzip_and_deflate_within_the_limit():
     assert bomb.body is None and "over 1000 bytes" in bomb.note and not bomb.broken
 
 
-def test_decoded_says_what_it_cannot_read():
-    unknown = decoded(b"...", [("Content-Encoding", "br")], 100)
-    assert unknown.body is None and "encoded br" in unknown.note and not unknown.broken
-    broken = decoded(b"not gzip at all", [("Content-Encoding", "gzip")], 100)
-    assert broken.body is None and broken.broken and "does not decode as gzip" in broken.note
-    cut = decoded(gzip.compress(b'{"records": []}')[:-12], [("Content-Encoding", "gzip")], 100)
-    assert cut.broken
+@pytest.mark.parametrize("encode", [brotli.compress, zstd, zstd_unsized])
+def test_decoded_reads_what_browsers_ask_for_within_the_limit(encode: Body) -> None:
+    coding = "br" if encode is brotli.compress else "zstd"
+    plain = b'{"records": [], "totalRecords": 0}' * 30
+    assert decoded(encode(plain), [("Content-Encoding", coding.upper())], len(plain)).body == plain
+    cut_short = decoded(encode(plain), [("Content-Encoding", coding)], len(plain) - 1)
+    assert cut_short.body is None and f"over {len(plain) - 1} bytes" in cut_short.note and not cut_short.broken
+    # A bomb: a few kilobytes that decode to 100 MB; read no further than the limit.
+    packed = encode(b"0" * 100_000_000)
+    tracemalloc.start()
+    try:
+        bomb = decoded(packed, [("Content-Encoding", coding)], 1000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert bomb.body is None and "over 1000 bytes" in bomb.note and not bomb.broken
+    assert peak < 1_000_000, peak
 
 
-@pytest.mark.parametrize(("encode", "coding"), [(gzip.compress, "gzip"), (zlib.compress, "deflate")])
+def test_decoded_undoes_codings_in_reverse_order():
+    plain = b'{"records": []}'
+    both = brotli.compress(gzip.compress(plain))  # gzip first, then br: "gzip, br"
+    assert decoded(both, [("Content-Encoding", "gzip, br")], 100).body == plain
+    assert decoded(both, [("Content-Encoding", "gzip"), ("Content-Encoding", "br")], 100).body == plain
+    wrong_order = decoded(both, [("Content-Encoding", "br, gzip")], 100)
+    assert wrong_order.broken and "does not decode as gzip" in wrong_order.note
+    many = decoded(plain, [("Content-Encoding", "gzip, gzip, gzip, gzip")], 100)
+    assert many.body is None and not many.broken and "passed on unjudged" in many.note
+
+
+@pytest.mark.parametrize(("encode", "coding"), ENCODERS)
+def test_decoded_calls_broken_what_does_not_decode(encode: Body, coding: str) -> None:
+    packed = encode(b'{"records": [], "totalRecords": 0}' * 30)
+    for body in (b"not compressed at all", packed[:-7], packed + b"trailing bytes"):
+        if coding in ("gzip", "deflate") and body.endswith(b"trailing bytes"):
+            continue  # zlib reads one stream and leaves what follows it, as clients do
+        broken = decoded(body, [("Content-Encoding", coding)], 10_000)
+        assert broken.body is None and broken.broken, (coding, body[-20:])
+        assert f"does not decode as {coding}" in broken.note
+
+
+@pytest.mark.parametrize(("encode", "coding"), ENCODERS)
 def test_a_compressed_answer_passes_unchanged_and_is_judged(encode: Body, coding: str) -> None:
     with upstream_wsgi(compressing(create_app(), encode, coding)) as upstream, \
             proxy(upstream.base_url) as (_, url):
@@ -87,8 +135,9 @@ def test_a_compressed_answer_passes_unchanged_and_is_judged(encode: Body, coding
         assert not entry.get("notes")  # judged: nothing was passed on unjudged
 
 
-def test_a_schema_break_behind_gzip_is_a_violation() -> None:
-    app = compressing(create_app(), gzip.compress, "gzip", change=without_total)
+@pytest.mark.parametrize(("encode", "coding"), ENCODERS)
+def test_a_schema_break_behind_compression_is_a_violation(encode: Body, coding: str) -> None:
+    app = compressing(create_app(), encode, coding, change=without_total)
     with upstream_wsgi(app) as upstream, proxy(upstream.base_url) as (_, url):
         answer = requests.get(f"{url}{LIST}", params={"apikey": APIKEY}, auth=AUTH, timeout=10)
     assert "list.envelope" in violations(answer)
@@ -104,12 +153,12 @@ def test_gzip_that_does_not_decode_is_a_violation_and_a_note() -> None:
 
 
 def test_an_encoding_the_proxy_cannot_read_is_passed_on_unjudged_and_says_so() -> None:
-    app = compressing(create_app(), lambda body: body[::-1], "br", change=without_total)
+    app = compressing(create_app(), lambda body: body[::-1], "compress", change=without_total)
     with upstream_wsgi(app) as upstream, proxy(upstream.base_url) as (_, url):
         answer = requests.get(f"{url}{LIST}", params={"apikey": APIKEY}, auth=AUTH, stream=True, timeout=10)
         [entry] = journal(url)
     assert violations(answer) == []
-    assert any("encoded br: passed on unjudged" in note for note in entry["notes"])
+    assert any("encoded compress: passed on unjudged" in note for note in entry["notes"])
 
 
 def test_the_har_file_keeps_the_decoded_text(tmp_path) -> None:
@@ -124,11 +173,11 @@ def test_the_har_file_keeps_the_decoded_text(tmp_path) -> None:
 def test_the_har_file_leaves_out_a_body_it_could_not_decode_and_says_why(tmp_path) -> None:
     # An empty `text` would read as an empty answer: a seed built from it would hold no calendars,
     # and a replay would compare "" with the target's JSON.
-    har = tmp_path / "br.har"
-    app = compressing(create_app(), lambda body: body[::-1], "br")
+    har = tmp_path / "compress.har"
+    app = compressing(create_app(), lambda body: body[::-1], "compress")
     with upstream_wsgi(app) as upstream, proxy(upstream.base_url, record=str(har)) as (_, url):
         requests.get(f"{url}{LIST}", params={"apikey": APIKEY}, auth=AUTH, timeout=10)
     [entry] = json.loads(har.read_text(encoding="utf-8"))["log"]["entries"]
     content = entry["response"]["content"]
     assert "text" not in content
-    assert "encoded br" in content["comment"]
+    assert "encoded compress" in content["comment"]
