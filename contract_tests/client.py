@@ -52,7 +52,7 @@ class Api:
     def __init__(self, transport: Transport, identity: Identity, journal: list[Exchange],
                  gate: Any = None) -> None:
         self.transport = transport
-        # pacing.Gate: reads side by side, each write (with its guard's snapshots) alone.
+        # gate.Gate: reads side by side, each write (with its guard's snapshots) alone.
         self.gate = gate
         self.identity = identity
         self.journal = journal

@@ -5,7 +5,7 @@ The phases, each finished before the next starts:
 1. readers - rules none of whose checks writes: side by side, on a group no check changes
    (the calendar they may all read is made before, `SuiteContext.own_calendar`);
 2. writers - rules that write: side by side; each write (and the snapshots that judge a
-   refused one) and each before/after comparison holds the group alone (`pacing.Gate`);
+   refused one) and each before/after comparison holds the group alone (`gate.Gate`);
 3. alone - rules whose verdict depends on every calendar the run made so far: one at a time;
 4. final - sweeps over every exchange sent: one at a time.
 The same phases run at --concurrency 1, so a seed gives the same verdicts and findings at

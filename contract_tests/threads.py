@@ -1,6 +1,6 @@
 """What each check keeps to itself when checks run side by side (--concurrency): the `expect`s
 it counted, the names it made, the last exchange it sent; and what they share safely: the gate
-that lets a write go alone (pacing.Gate) and values made once however many ask at a time."""
+that lets a write go alone (gate.Gate) and values made once however many ask at a time."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from .gate import Gate
 from .http import Exchange
-from .pacing import Gate
 
 
 class CheckThreads:

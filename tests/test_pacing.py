@@ -10,8 +10,9 @@ import time
 import pytest
 from suite_runs import options
 
+from contract_tests.gate import Gate
 from contract_tests.http import WsgiTransport
-from contract_tests.pacing import Gate, PacedTransport, RateLimiter, StayedBusy
+from contract_tests.pacing import PacedTransport, RateLimiter, StayedBusy
 from contract_tests.runner import SuiteUsageError, run_suite
 from mock_server import create_app
 

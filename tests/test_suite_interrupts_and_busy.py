@@ -24,8 +24,9 @@ import pytest
 from suite_runs import APIKEY, GROUP, PASSWORD, USER
 from tls_support import serving
 
+from contract_tests.gate import Gate
 from contract_tests.http import HttpTransport
-from contract_tests.pacing import Gate, PacedTransport, RateLimiter, StayedBusy
+from contract_tests.pacing import PacedTransport, RateLimiter, StayedBusy
 from contract_tests.stopping import RunInterrupted
 from mock_server import create_app
 

@@ -14,8 +14,8 @@ from planted_faults.plumbing import after_request, data_of, path_ids, store_of
 from planted_faults.probe_client import APIKEY, GROUP, PASSWORD, USER
 
 from contract_tests.context import UNKNOWN_ID, SuiteContext
+from contract_tests.gate import Gate
 from contract_tests.http import WsgiTransport, basic_header
-from contract_tests.pacing import Gate
 from contract_tests.report import SuiteResult
 from contract_tests.runner import SuiteOptions, resolve_options, run_suite
 from contract_tests.schemathesis_layers.partitions import PARTITIONED, partitions

@@ -32,8 +32,8 @@ from jsonschema import Draft202012Validator
 from schemathesis.engine import Status, events, from_schema
 
 from ..context import UNKNOWN_ID, SuiteContext, short
+from ..gate import Gate
 from ..model import FOOTPRINT, READ_ONLY, CheckFailed, Failure, Outcome, Skip
-from ..pacing import Gate
 from ..registry import SPEC_RULES, rule_tag
 from .checks import BUILT_IN_CHECKS, NOT_ASSERTED, install
 from .engines import run_engines

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..context import SuiteContext
-from ..pacing import Gate
+from ..gate import Gate
 from ..unchanged import snapshot
 from .partitions import Partition
 from .responses import DocumentedResponses
@@ -32,7 +32,7 @@ _POLICIES: dict[int, Policy] = {}
 
 
 class WriteTurns:
-    """The turns generated writes take (engines side by side): a pacing.Gate held shared by a
+    """The turns generated writes take (engines side by side): a gate.Gate held shared by a
     write that can only reach its engine's partition, alone by any other; and how many went
     alone so far (a kept view is stale once one did). Without a gate (one engine at a time)
     only the count."""
