@@ -65,7 +65,6 @@ class Network:
 
     delay_ms: float = 0.0
     jitter_ms: float = 0.0
-    max_examples: int | None = None  # the suite's default when None
 
     def relay(self, listen: int | str, upstream: int | str, seed: int) -> list[str]:
         return [sys.executable, str(ROOT / "mutation" / "slow_link.py"), "--listen", str(listen),
@@ -74,19 +73,20 @@ class Network:
 
 
 def _suite(base_url: str, expected: Expected, level: str, seed: int, report: str,
-           network: Network) -> list[str]:
-    examples = ["--max-examples", str(network.max_examples)] if network.max_examples else []
+           max_examples: int | None) -> list[str]:
+    examples = ["--max-examples", str(max_examples)] if max_examples else []
     return ["-m", "contract_tests.cli", "run", "--base-url", base_url, *_arguments(expected),
             "--level", level, "--seed", str(seed), *examples, "--progress", "none", "--quiet",
             "--json", report]
 
 
-def run_one(server: str, level: str, seed: int, work: Path, network: Network = Network()) -> dict:
-    """One run against a fresh server (behind a slow link if `network` has one): what failed,
-    against what was expected."""
+def run_one(server: str, level: str, seed: int, work: Path, network: Network = Network(),
+            max_examples: int | None = None) -> dict:
+    """One run against a fresh server (behind a slow link if `network` has one; `max_examples`
+    None: the suite's default): what failed, against what was expected."""
     expected = MOCK_EXPECTED if server == MOCK else EXPECTED[server]
     want = set(expected.strict_fails) if level == "strict" else set()
-    suite = _suite("http://127.0.0.1:PORT", expected, level, seed, "run.json", network)
+    suite = _suite("http://127.0.0.1:PORT", expected, level, seed, "run.json", max_examples)
     command = f"python {shlex.join(suite)}"
     if network.delay_ms:  # the relay's command (without its interpreter's path), then the suite's
         command = f"python {shlex.join(network.relay('PORT', 'SERVER_PORT', seed)[1:])} & {command}"
@@ -106,7 +106,7 @@ def run_one(server: str, level: str, seed: int, work: Path, network: Network = N
         started = time.monotonic()
         try:
             subprocess.run([sys.executable, *_suite(f"http://127.0.0.1:{port}", expected, level, seed,
-                                                    str(report), network)],
+                                                    str(report), max_examples)],
                            capture_output=True, timeout=RUN_TIMEOUT_S, cwd=ROOT, check=False)
             got = set(failed_rules(report))
         except (subprocess.TimeoutExpired, OSError, ValueError) as error:
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0 <= args.jitter_ms <= max(args.delay_ms, 0):
         parser.error("--jitter-ms needs a --delay-ms at least as large")
-    network = Network(args.delay_ms, args.jitter_ms, args.max_examples)
+    network = Network(args.delay_ms, args.jitter_ms)
     seeds = args.seed or [random.randrange(2**31) for _ in range(args.seeds)]
     runs = [(server, level, seed) for server in (args.server or [*EXPECTED, MOCK])
             for level in (args.level or ["documented", "strict"]) for seed in seeds]
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(runs)} runs: seeds {seeds}{link}", flush=True)
     with tempfile.TemporaryDirectory() as work, ThreadPoolExecutor(max_workers=args.parallel) as pool:
         results = []
-        for result in pool.map(lambda run: run_one(*run, Path(work), network), runs):
+        for result in pool.map(lambda run: run_one(*run, Path(work), network, args.max_examples), runs):
             results.append(result)
             mark = "ok  " if result["ok"] else "FAIL"
             line = (f"{mark} {result['server']:34} {result['level']:10} seed {result['seed']:<11} "
