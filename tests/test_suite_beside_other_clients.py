@@ -7,9 +7,13 @@ a fault is still caught when nobody else writes (tests/test_planted_faults.py)."
 from __future__ import annotations
 
 import contextlib
+import io
+import json
+import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -87,3 +91,44 @@ def test_two_runs_in_one_group_at_once_both_pass() -> None:
             thread.join(300)
     for level in ("strict", "documented"):
         assert results[level].passed, describe(results[level])
+
+
+def _another_client_creates_first(app: Any, user: tuple[str, str]) -> list[int]:
+    """`app` with another client's create slipped in before the run's first empty PUT to an id of
+    group 4 that does not exist yet: calendars are created (as `user`, the run's own user, as a
+    second CI job would) until that id exists. The ids of what it created."""
+    inner, created = app.wsgi_app, []
+    client = app.test_client()
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        found = re.fullmatch(r"/api/v1/groups/4/calendars/(\d+)", environ["PATH_INFO"])
+        if environ["REQUEST_METHOD"] == "PUT" and found and not created:
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)
+            wanted = int(found[1])
+            if json.loads(body or b"null") == {"calendar": {}} and client.get(
+                    f"/api/v1/groups/4/calendars/{wanted}", query_string={"apikey": APIKEY},
+                    auth=user).status_code == 404:
+                for _ in range(20):
+                    made = client.post("/api/v1/groups/4/calendars", query_string={"apikey": APIKEY},
+                                       auth=user, json={"calendar": {"name": "another-ci-job"}}).json["id"]
+                    created.append(made)
+                    if made >= wanted:
+                        break
+        return inner(environ, start_response)
+
+    app.wsgi_app = wrapped
+    return created
+
+
+def test_another_client_creating_the_next_id_between_a_probe_and_its_put_makes_no_finding() -> None:
+    # The isolation probes are ids just past the group's: the ids a deployment hands out next. A
+    # create by someone else between a probe's GET (404) and its PUT makes a calendar of the
+    # user's own group, which the PUT may write (a run beside another once failed so).
+    app = create_app()
+    created = _another_client_creates_first(app, ("pro@demo.test", "demo-password"))
+    result = run_suite(options(app=app, layers=("auth",)))
+    assert created, "the other client never created: the race was not staged"
+    assert result.passed, describe(result)
+    [outcome] = [o for o in result.outcomes if o.name == "isolation.other-group-calendar-404"]
+    assert "passed when re-run" in outcome.reason, outcome.reason
