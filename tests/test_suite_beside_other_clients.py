@@ -132,3 +132,49 @@ def test_another_client_creating_the_next_id_between_a_probe_and_its_put_makes_n
     assert result.passed, describe(result)
     [outcome] = [o for o in result.outcomes if o.name == "isolation.other-group-calendar-404"]
     assert "passed when re-run" in outcome.reason, outcome.reason
+
+
+def _created_after_first_refused_post(app: Any, name: str) -> list[int]:
+    """`app` with a calendar named `name` created in group 4 by someone else right after the
+    first POST it refuses there: between the snapshots that judge that refusal."""
+    inner, created = app.wsgi_app, []
+    client = app.test_client()
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        seen: list[str] = []
+
+        def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen.append(status)
+            return start_response(status, headers, exc_info)
+
+        answer = list(inner(environ, keep))
+        if (not created and environ["REQUEST_METHOD"] == "POST" and seen[0].startswith("400")
+                and environ["PATH_INFO"] == "/api/v1/groups/4/calendars"):
+            created.append(client.post("/api/v1/groups/4/calendars", query_string={"apikey": APIKEY},
+                                       auth=MANAGER, json={"calendar": {"name": name}}).json["id"])
+        return answer
+
+    app.wsgi_app = wrapped
+    return created
+
+
+def test_another_runs_calendar_appearing_beside_a_refused_write_is_not_its_trace() -> None:
+    # Two CI jobs in one group: the other run's create lands between the snapshots that judge a
+    # refused POST of this one (a run beside another failed so, invalid.rules and notfound.unknown).
+    app = create_app()
+    created = _created_after_first_refused_post(app, "contract-kit-20991231235959-beef-create-created-1")
+    result = run_suite(options(app=app, layers=("semantic",)))
+    assert created, "nothing was created beside a refused POST: the race was not staged"
+    assert result.passed, describe(result)
+
+
+def test_any_other_calendar_appearing_beside_a_refused_write_is_still_a_finding() -> None:
+    # The same, by a client whose names say nothing: on a deployment that is quiet afterwards
+    # that is the refusal's trace, as a deployment that creates what it refuses leaves it.
+    app = create_app()
+    created = _created_after_first_refused_post(app, "Cabinet Dupont")
+    result = run_suite(options(app=app, layers=("semantic",)))
+    assert created
+    messages = [failure.message for outcome in result.outcomes for failure in outcome.failures]
+    assert any("changes nothing: no calendar appears or vanishes" in message for message in messages), \
+        describe(result)

@@ -49,9 +49,10 @@ def test_too_few_calendars_means_no_partition_at_all():
 
 
 def test_a_view_without_hidden_calendars_counts_them_out():
-    taken = {"ids": [1, 2, 3, 4], "total": 4, "own": {3: {"id": 3}, 4: {"id": 4}}}
+    taken = {"ids": [1, 2, 3, 4], "total": 4, "own": {3: {"id": 3}, 4: {"id": 4}}, "kits": frozenset({2, 4})}
     view = _without(taken, frozenset({4, 99}))
     assert view["ids"] == [1, 2, 3] and view["total"] == 3 and list(view["own"]) == [3]
+    assert view["kits"] == {2}
 
 
 def test_a_waiting_writer_keeps_new_readers_out():
