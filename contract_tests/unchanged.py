@@ -76,7 +76,9 @@ def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str, excha
     after = snapshot(ctx, before["own"], before.get("hidden", frozenset()))
     answered = f"the request answered {exchange.summary() if exchange else '-'}"
     added, removed, total = _moved(before, after)
-    if not _same(before, after) and others_write(ctx):
+    same = not added and not removed and after["total"] == total and all(
+        after["own"].get(calendar_id) == record for calendar_id, record in before["own"].items())
+    if not same and others_write(ctx):
         raise unjudged(f"{what}: the group differs after it (added {added}, removed {removed})")
     ctx.expect(
         not added and not removed and after["total"] == total,
@@ -112,13 +114,6 @@ def _moved(before: dict[str, Any], after: dict[str, Any]) -> tuple[list[int], li
     shift = len(after["kits"] - set(before["ids"])) - len(before["kits"] - set(after["ids"]))
     total = before["total"] + shift if isinstance(before["total"], int) else before["total"]
     return added, removed, total
-
-
-def _same(before: dict[str, Any], after: dict[str, Any]) -> bool:
-    """Whether `after` shows what expect_unchanged demands of it."""
-    added, removed, total = _moved(before, after)
-    return not added and not removed and after["total"] == total and all(
-        after["own"].get(calendar_id) == record for calendar_id, record in before["own"].items())
 
 
 def guard_refusals(ctx: SuiteContext, on: bool = True) -> None:
