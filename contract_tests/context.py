@@ -15,7 +15,7 @@ import calendar_spec
 from . import profile_level, schedule
 from .client import Api, Identity
 from .footprint import KNOWN_STATE, OwnPool
-from .http import Exchange, Transport, json_problem
+from .http import Exchange, Transport
 from .model import FOOTPRINT, NOT_SERVED, READ_ONLY, CheckFailed, Skip, SuiteOptions, deleted_flag
 from .spec_facts import CALENDAR_FIELDS, WRITABLE_FIELDS, path_values, sample_value
 from .threads import CheckThreads
@@ -176,7 +176,7 @@ class SuiteContext(CheckThreads):
 
     def json_object(self, exchange: Exchange, what: str = "") -> dict[str, Any]:
         body = exchange.json()
-        problem = json_problem(exchange.content) if body is None and exchange.content.strip() else ""
+        problem = exchange.json_problem() if body is None and exchange.content.strip() else ""
         self.expect(
             isinstance(body, dict),
             what or "the answer is a JSON object",

@@ -57,7 +57,8 @@ class Exchange:
     status: int
     header_pairs: list[tuple[str, str]]  # as received: names lower-cased, repeats kept
     content: bytes
-    _json: Any = field(default=_NO_JSON, repr=False)
+    # (value, problem) once decoded: a body is read by several checks, and decoding is the cost
+    _decoded: tuple[Any, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -90,16 +91,22 @@ class Exchange:
     def content_type(self) -> str:
         return self.headers.get("content-type", "")
 
+    def _decoded_body(self) -> tuple[Any, str]:
+        if self._decoded is None:
+            self._decoded = _decoded(self.content) if self.content.strip() else (_NO_JSON, "empty body")
+        return self._decoded
+
     def json(self) -> Any:
         """The decoded body, or None when it is not JSON."""
-        if self._json is _NO_JSON:
-            self._json = strict_json(self.content) if self.content.strip() else None
-            if self._json is _NO_JSON:
-                self._json = None
-        return self._json
+        value = self._decoded_body()[0]
+        return None if value is _NO_JSON else value
 
     def is_json(self) -> bool:
-        return bool(self.content.strip()) and strict_json(self.content) is not _NO_JSON
+        return not self._decoded_body()[1]
+
+    def json_problem(self) -> str:
+        """Why the body is not JSON (RFC 8259), or "" when it is."""
+        return self._decoded_body()[1]
 
     def body_text(self, limit: int = 300) -> str:
         text = self.content.decode("utf-8", "replace")
@@ -121,22 +128,16 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
 
-def strict_json(content: bytes) -> Any:
-    """`content` as JSON (RFC 8259), or _NO_JSON: Python's reader also takes NaN and Infinity,
-    which JSON has not and browsers' JSON.parse refuses, and recurses as deep as a body nests
-    (100,000 levels raised RecursionError through the whole run)."""
-    return _NO_JSON if json_problem(content) else json.loads(content.decode("utf-8"))
-
-
-def json_problem(content: bytes) -> str:
-    """Why `content` is not JSON (RFC 8259), or "" when it is."""
+def _decoded(content: bytes) -> tuple[Any, str]:
+    """`content` as JSON (RFC 8259) and "", or _NO_JSON and why not: Python's reader also takes
+    NaN and Infinity, which JSON has not and browsers' JSON.parse refuses, and recurses as deep
+    as a body nests (100,000 levels raised RecursionError through the whole run)."""
     try:
-        json.loads(content.decode("utf-8"), parse_constant=_not_json)
+        return json.loads(content.decode("utf-8"), parse_constant=_not_json), ""
     except RecursionError:
-        return "nested deeper than the suite reads"
+        return _NO_JSON, "nested deeper than the suite reads"
     except (ValueError, UnicodeDecodeError) as error:
-        return str(error)[:200]
-    return ""
+        return _NO_JSON, str(error)[:200]
 
 
 def _masked_query(query: str) -> str:
