@@ -90,10 +90,10 @@ profiles-http: $(STAMP)
 	PROFILE_HTTP=1 PROFILE_EXAMPLES=$(PROFILES) PROFILE_LAYERS=conformance,stateful,semantic,auth \
 		PROFILE_RANDOM=1 $(BIN)/python -m pytest -q tests/test_suite_under_profiles.py
 
-# More of what make test samples: the footprint over ten runs (there: three), every planted
-# fault compared at concurrency 1 and 8 (there: a sample), plain schemathesis with 150 examples
-# an operation against the served mock (there: 30), 1,000 instances for each validator pair
-# (there: 80).
+# More of what make test samples: the footprint over ten runs (there: two), every planted
+# fault compared at concurrency 1 and 8 (there: every fourth), plain schemathesis with 150
+# examples an operation against the served mock (there: 15), 1,000 instances for each validator
+# pair (there: 40).
 evidence: $(STAMP)
 	FOOTPRINT_RUNS=10 PLANTED_FAULTS_EQUIVALENCE=all MOCK_SCHEMATHESIS_EXAMPLES=150 SCHEMA_VERDICT_EXAMPLES=1000 \
 		$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_footprint.py tests/test_planted_faults.py \

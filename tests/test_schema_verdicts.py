@@ -38,8 +38,8 @@ instances = st.one_of(
     st.lists(st.one_of(st.sampled_from(EDGE_NUMBERS), st.integers()), max_size=120),
 )
 
-# make test: 80 instances a validator; `make evidence`: 1,000.
-EXAMPLES = int(os.environ.get("SCHEMA_VERDICT_EXAMPLES") or 80)
+# make test: 40 instances a validator; `make evidence`: 1,000.
+EXAMPLES = int(os.environ.get("SCHEMA_VERDICT_EXAMPLES") or 40)
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
