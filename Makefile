@@ -64,9 +64,10 @@ browser:
 # and took 15 min 31 s, 3 workers 12 min 40 s.
 CORES = $(shell $(PYTHON) -c 'import os; print(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)')
 TEST_WORKERS ?= $(shell expr $(CORES) + 1)
-# Where the environment forbids writing bytecode (PYTHONDONTWRITEBYTECODE, as where this kit is built), every
-# server, CLI and worker process the tests start compiled the kit from source again: 0.3 s of
-# CPU each. It is compiled once here instead (into __pycache__, which git ignores).
+# Where the environment forbids writing bytecode (PYTHONDONTWRITEBYTECODE=1, as on the machines
+# this kit is built on), every server, CLI and worker process the tests start compiled the kit
+# from source again: 0.3 s of CPU each. It is compiled once here instead (into __pycache__,
+# which git ignores).
 test: lint browser
 	$(BIN)/python -m compileall -q mock_server contract_tests spec tests examples >/dev/null
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
