@@ -52,6 +52,15 @@ def run_of(name: Any) -> tuple[str, datetime] | None:
     return f"{found[1]}-{found[2]}", datetime.strptime(found[1], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
 
 
+def of_another_run(name: Any, run_id: str) -> bool:
+    """Whether a calendar of this name is another run's, held or let go of (contract-kit-<its
+    run>-... or contract-kit-free-<id>): no request of run `run_id` names one."""
+    if not (isinstance(name, str) and name.startswith(PREFIX)):
+        return False
+    holder = run_of(name)
+    return holder is None or holder[0] != run_id
+
+
 def held_by_another(name: Any, run_id: str, now: datetime) -> bool:
     """Whether another run, still within its lease, holds the calendar of this name."""
     holder = run_of(name)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .context import SuiteContext, short
-from .footprint import PREFIX
+from .footprint import of_another_run
 from .http import Exchange
 from .others import others_write, unjudged
 from .spec_facts import path_values
@@ -55,14 +55,9 @@ def _snapshot(ctx: SuiteContext, extra: list[int]) -> dict[str, Any]:
         if calendar_id not in own:
             own[calendar_id] = fetched[calendar_id] if calendar_id in fetched else _shown(ctx, calendar_id)
     return {"ids": sorted(record["id"] for record in records), "total": total,
-            "own": own, "kits": frozenset(record["id"] for record in records if _other_runs(ctx, record))}
-
-
-def _other_runs(ctx: SuiteContext, record: dict[str, Any]) -> bool:
-    """A calendar another run of the suite holds or let go of (named contract-kit-<its run>-... or
-    contract-kit-free-<id>): two CI jobs may share a group, and no request of this run names one."""
-    name = record.get("name")
-    return isinstance(name, str) and name.startswith(PREFIX) and not name.startswith(f"{ctx.prefix}-")
+            "own": own,  # and another run's calendars: two CI jobs may share a group
+            "kits": frozenset(record["id"] for record in records
+                              if of_another_run(record.get("name"), ctx.run_id))}
 
 
 def _shown(ctx: SuiteContext, calendar_id: int) -> Any:
@@ -76,12 +71,13 @@ def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str, excha
     after = snapshot(ctx, before["own"], before.get("hidden", frozenset()))
     answered = f"the request answered {exchange.summary() if exchange else '-'}"
     added, removed, total = _moved(before, after)
-    same = not added and not removed and after["total"] == total and all(
-        after["own"].get(calendar_id) == record for calendar_id, record in before["own"].items())
+    none_moved = not added and not removed and after["total"] == total
+    same = none_moved and all(after["own"].get(calendar_id) == record
+                              for calendar_id, record in before["own"].items())
     if not same and others_write(ctx):
         raise unjudged(f"{what}: the group differs after it (added {added}, removed {removed})")
     ctx.expect(
-        not added and not removed and after["total"] == total,
+        none_moved,
         f"{what} changes nothing: no calendar appears or vanishes",
         expected=f"the same calendar ids and totalRecords ({total}) before and after",
         actual=f"added {added}, removed {removed}, totalRecords {after['total']}; {answered}",
