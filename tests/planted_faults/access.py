@@ -133,6 +133,27 @@ def other_group_calendar_updatable(app: Flask) -> None:
     store.update_calendar = update_calendar
 
 
+def _probe_cross_group_delete(api: Api) -> Any:
+    status = api.delete(9).status
+    return status, Api(api.app, OTHER_USER, OTHER_PASSWORD).get(9, group=OTHER_GROUP).body["deleted"]
+
+
+@fault("isolation.other-group-calendar-404", layer="auth", probe=_probe_cross_group_delete)
+def other_group_calendar_deleted_behind_404(app: Flask) -> None:
+    """DELETE /groups/4/calendars/9 answers 404, yet soft-deletes group 5's calendar 9 first (a
+    fault written apart from the kit found it: a re-run of the check could not see it again)."""
+    store, state = store_of(app), data_of(app)
+    delete = store.delete_calendar
+
+    def delete_calendar(group_id: int, calendar_id: int) -> dict[str, Any]:
+        record = state.calendars.get(calendar_id)
+        if record is not None and record["group_id"] != group_id:
+            delete(record["group_id"], calendar_id)
+        return delete(group_id, calendar_id)
+
+    store.delete_calendar = delete_calendar
+
+
 @fault("auth.apikey-query", layer="auth",
        probe=lambda api: (api.list().status, api.post({"name": "x"}).status))
 def apikey_query_ignored_on_writes(app: Flask) -> None:
