@@ -181,4 +181,11 @@ def test_a_namespace_header_granian_cannot_read_is_refused_not_dropped(tmp_path)
                 answer += chunk
         assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
         assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["errors"].keys() == {HEADER}
-        assert requests.get(f"{base}/_mock/namespaces", timeout=10).json() == before
+        assert _still(requests.get(f"{base}/_mock/namespaces", timeout=10).json()) == _still(before)
+
+
+def _still(described: dict) -> dict:
+    """GET /_mock/namespaces without each clock's `now`, which moves on by itself."""
+    return {**described, "namespaces": [
+        {**namespace, "clock": {k: v for k, v in namespace["clock"].items() if k != "now"}}
+        for namespace in described["namespaces"]]}
