@@ -55,7 +55,8 @@ def _snapshot(ctx: SuiteContext, extra: list[int]) -> dict[str, Any]:
         if calendar_id not in own:
             own[calendar_id] = fetched[calendar_id] if calendar_id in fetched else _shown(ctx, calendar_id)
     return {"ids": sorted(record["id"] for record in records), "total": total,
-            "own": own,  # and another run's calendars: two CI jobs may share a group
+            "own": own,
+            # another run's calendars: two CI jobs may share a group
             "kits": frozenset(record["id"] for record in records
                               if of_another_run(record.get("name"), ctx.run_id))}
 
