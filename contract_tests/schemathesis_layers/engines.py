@@ -29,14 +29,19 @@ try:  # Hypothesis' own module: a later Hypothesis may move it, and then runs on
     from hypothesis.strategies._internal import lazy as hypothesis_lazy
 except ImportError:  # pragma: no cover
     hypothesis_lazy = None
+try:  # Hypothesis' own module (6.131 and later): tests/test_same_seed_same_cases.py holds what it is for
+    from hypothesis.internal.conjecture import providers as hypothesis_providers
+except ImportError:  # pragma: no cover
+    hypothesis_providers = None
 
 
 class _PatchWhileRunning:
     """`owner.name` replaced by `make(original)` while engine runs hold it (counted: they overlap
     and nest), and put back once none does: the process's other users keep the original."""
 
-    def __init__(self, owner: Any, name: str, make: Callable[[Any], Any], wanted: bool = True) -> None:
-        self._owner, self._name, self._make, self._wanted = owner, name, make, wanted
+    def __init__(self, owner: Any, name: str, make: Callable[[Any], Any], wanted: bool = True,
+                 then: Callable[[], None] = lambda: None) -> None:
+        self._owner, self._name, self._make, self._wanted, self._then = owner, name, make, wanted, then
         self._users_lock = threading.Lock()
         self._users = 0
         self._original: Any = None
@@ -50,6 +55,7 @@ class _PatchWhileRunning:
             if not self._users:
                 self._original = getattr(self._owner, self._name)
                 setattr(self._owner, self._name, self._make(self._original))
+                self._then()
             self._users += 1
         try:
             yield
@@ -58,6 +64,7 @@ class _PatchWhileRunning:
                 self._users -= 1
                 if not self._users:
                     setattr(self._owner, self._name, self._original)
+                    self._then()
 
 
 def _one_at_a_time(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -88,6 +95,26 @@ SERIAL_AST_PARSE = _PatchWhileRunning(ast, "parse", _one_at_a_time, wanted=sys.v
 SHORT_LAMBDA_NAMES = _PatchWhileRunning(hypothesis_lazy, "get_pretty_function_description", _lambdas_unnamed,
                                         wanted=hasattr(hypothesis_lazy, "get_pretty_function_description"))
 
+
+def _no_local_constants(original: Callable[[], Any]) -> Callable[[], Any]:
+    empty = hypothesis_providers.Constants()
+    return lambda: empty
+
+
+def _forget_constants_drawn() -> None:
+    hypothesis_providers.CONSTANTS_CACHE.cache.clear()  # what may be drawn, per kind of choice
+
+
+# Hypothesis now and then draws a literal from the source of the modules loaded in the process
+# that are not installed packages (the kit's own in an editable install, an integrator's app and
+# helpers): the same seed drew other cases through the CLI than under pytest, or after one more
+# import. While engines run that pool is empty, and the allowed constants it cached are dropped
+# on the way in (computed with the process's pool) and on the way out (computed without it).
+NO_LOCAL_CONSTANTS = _PatchWhileRunning(
+    hypothesis_providers, "_get_local_constants", _no_local_constants,
+    wanted=all(hasattr(hypothesis_providers, name) for name in ("_get_local_constants", "CONSTANTS_CACHE")),
+    then=_forget_constants_drawn)
+
 # Schemathesis imports much of itself on first use, inside a function: in an engine run. Engines
 # starting in several threads at once import the same modules at once, and through circular
 # imports one thread can be handed a module half made ("cannot import name 'ASGI_TRANSPORT' from
@@ -117,12 +144,13 @@ def run_engines(jobs: Sequence[Callable[[], list[Any]]], concurrency: int,
     """Each job's events, in `jobs` order; up to `concurrency` at once, started in `order` (the
     jobs' numbers, longest first: what starts last should end soon)."""
     if concurrency <= 1 or len(jobs) <= 1:
-        with SHORT_LAMBDA_NAMES.held():
+        with SHORT_LAMBDA_NAMES.held(), NO_LOCAL_CONSTANTS.held():
             return [job() for job in jobs]
     import_ahead()
     order = range(len(jobs)) if order is None else order
     lanes = min(concurrency, len(jobs))
-    with SHORT_LAMBDA_NAMES.held(), SERIAL_AST_PARSE.held(), warnings.catch_warnings():
+    with (SHORT_LAMBDA_NAMES.held(), NO_LOCAL_CONSTANTS.held(), SERIAL_AST_PARSE.held(),
+          warnings.catch_warnings()):
         # Hypothesis notes "Do not use the `random` module inside strategies" when the global
         # random state moved during a draw, and in threads another engine moving it is enough
         # (the race its hypothesis.control describes): no strategy of a run uses it. Under
