@@ -450,6 +450,13 @@ class SuiteContext(CheckThreads):
         if fresh and self.pool is not None:
             self.pool.created(target[calendar_id], calendar_id)
 
+    def created_ids(self, group_id: int | None = None) -> list[int]:
+        """The calendars the main identity created (in `group_id` only, when given), by id: read
+        under the lock that `remember_created` writes them under, which engines and rules side
+        by side call at any moment (iterating the dict itself failed a run at --concurrency 4)."""
+        with self._lock:
+            return sorted(cid for cid, group in self.created.items() if group_id is None or group == group_id)
+
     def own_calendar(self, key: str = "main", fields: dict[str, Any] | None = None) -> dict[str, Any]:
         """A calendar of ours shared by read-mostly checks (created once per run)."""
         return self.shared_once(_own_key(key), lambda: self.new_calendar(key, fields))

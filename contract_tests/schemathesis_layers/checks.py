@@ -220,7 +220,7 @@ def _names_known_records(suite, case) -> bool:
     """Whether every path parameter names what the run knows exists: its group, a calendar of
     it, an intervention or a calendarset in use there."""
     calendars = {record["id"] for record in suite.baseline}
-    calendars |= {cid for cid, group in list(suite.created.items()) if group == suite.group_id}
+    calendars |= set(suite.created_ids(suite.group_id))
     known = {"group_id": {suite.group_id}, "calendar_id": calendars,
              "intervention_id": set(suite.interventions), "calendarset_id": set(suite.calendarsets)}
     values = case.path_parameters if isinstance(case.path_parameters, dict) else {}

@@ -75,7 +75,7 @@ def _plan(ctx: SuiteContext, layer: str) -> list[_Run]:
 
 def _config(ctx: SuiteContext, layer: str, run: _Run) -> dict[str, Any]:
     options = ctx.options
-    own = sorted(cid for cid, group in ctx.created.items() if group == ctx.group_id)
+    own = ctx.created_ids(ctx.group_id)
     readable = own[:5] + [r["id"] for r in ctx.baseline[:5]]
     groups = [ctx.group_id] + ([ctx.other_api.group_id] if ctx.other_api is not None else [])
     conformance = layer == "conformance"
@@ -180,7 +180,7 @@ def run_layers(ctx: SuiteContext, layers: Sequence[str], result: Any,
             plan += runs
     side_by_side = ctx.concurrency > 1 and len(plan) > 1
     # Generated PUT/DELETE land on the calendars of ours there are now (see Policy.part).
-    targets = sorted(cid for cid, group in ctx.created.items() if group == ctx.group_id)
+    targets = ctx.created_ids(ctx.group_id)
     turns = WriteTurns(side_by_side)
     counted = _locked(on_cases) if on_cases is not None and side_by_side else on_cases
     operations = _operations(plan)
@@ -224,7 +224,7 @@ def _prepare(ctx: SuiteContext, layer: str, outcomes: dict[str, Outcome], writer
     if not ctx.read_only:
         # Calendars of ours for generated PUT/DELETE to land on (see Policy.steer): two, or one
         # for each of the layer's `writers`, the engines with a partition of their own.
-        for _ in range(max(2, writers) - sum(1 for group in ctx.created.values() if group == ctx.group_id)):
+        for _ in range(max(2, writers) - len(ctx.created_ids(ctx.group_id))):
             try:
                 ctx.new_calendar(f"{layer}-target")
             except Skip:  # the footprint bound: generated writes go to the calendars there are

@@ -141,7 +141,7 @@ def _probe_ids(ctx: SuiteContext, own: list[int]) -> tuple[list[int], set[int]]:
         candidates += gaps[::max(1, len(gaps) // 15)][:15]
         candidates += list(range(high + 1, high + 11))
         candidates += [i for i in range(max(1, low - 5), low)]
-    for calendar_id in ctx.created:
+    for calendar_id in ctx.created_ids():
         candidates += [calendar_id - 2, calendar_id - 1, calendar_id + 1, calendar_id + 2]
     seen: list[int] = []
     for candidate in candidates:
