@@ -37,7 +37,8 @@ except ImportError:  # pragma: no cover
 
 class _PatchWhileRunning:
     """`owner.name` replaced by `make(original)` while engine runs hold it (counted: they overlap
-    and nest), and put back once none does: the process's other users keep the original."""
+    and nest), and put back once none does: the process's other users keep the original.
+    `then()` runs after each of the two swaps (to drop what was cached under the other one)."""
 
     def __init__(self, owner: Any, name: str, make: Callable[[Any], Any], wanted: bool = True,
                  then: Callable[[], None] = lambda: None) -> None:
