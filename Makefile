@@ -71,7 +71,7 @@ TEST_WORKERS ?= $(shell expr $(CORES) + 2)
 # plugins' distributions with its asserts rewritten - was made again in every pytest process
 # (the workers and the pytest runs the plugin's tests start): 6.5 s of CPU each. One collection
 # writes it first, and the run may add what only a test imports (4 workers: 11 min 14 s -> 10 min
-# 57 s, 19.4 -> 18.2 min of CPU).
+# 57 s, 20.2 -> 19.4 min of CPU).
 test: lint browser
 	$(BIN)/python -m compileall -q mock_server contract_tests spec tests examples >/dev/null
 	-PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest --collect-only -q -p no:cacheprovider >/dev/null 2>&1
