@@ -8,7 +8,6 @@ servers on 127.0.0.1: the kit's mock served over HTTP, the CLI in a process of i
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import signal
 import subprocess
@@ -253,14 +252,15 @@ def test_schemathesis_probes_keep_to_the_max_rate(tmp_path):
     arrivals = sorted(seen)
     probes = [(at, path) for at, _, path in arrivals if not path.startswith("/api/")]
     assert status == 143 and len(probes) >= 4, (status, probes)
-    # Sent 1/R apart; they arrive with the jitter of a loaded machine (a probe opens a connection
-    # of its own). A burst came 5-20 ms apart.
-    gaps = [later - earlier for (earlier, _, _), (later, _, path) in itertools.pairwise(arrivals)
-            if not path.startswith("/api/")]
-    assert min(gaps) > 0.4 / rate, [round(gap, 3) for gap in gaps]
+    # Sent 1/R apart, they arrive with the jitter of a loaded machine: a probe opens a connection
+    # of its own, and CI saw one arrive 70 ms late, 28 ms after the next. So no single gap is
+    # asserted: any five arrivals in a row span 4/R less that jitter (up to 2/R here), and any
+    # second holds R of them and two late ones. A burst sent 4 engines' probes 5-20 ms apart.
     times = [at for at, _, _ in arrivals]
+    spans = [round(times[index + 4] - times[index], 3) for index in range(len(times) - 4)]
+    assert min(spans) > 2 / rate, spans
     in_one_second = max(sum(1 for at in times if start <= at < start + 1) for start in times)
-    assert in_one_second <= rate + 1, in_one_second
+    assert in_one_second <= rate + 2, in_one_second
 
 
 def test_a_lock_the_interruption_left_taken_holds_up_neither_the_clean_up_nor_the_exit():
