@@ -75,7 +75,11 @@ def test_a_waiting_writer_keeps_new_readers_out():
     first_reader_in.wait(5)
     threads.append(threading.Thread(target=writer))
     threads[1].start()
-    time.sleep(0.05)  # the writer waits for reader-1; reader-2 comes while it waits
+    # reader-2 comes once the writer waits for reader-1 (polled: a sleep was a guess that a
+    # loaded machine could miss, letting reader-2 in first)
+    deadline = time.monotonic() + 5
+    while not gate._waiting_writers and "writer" not in order and time.monotonic() < deadline:
+        time.sleep(0.001)
     threads.append(threading.Thread(target=reader, args=("reader-2", 0)))
     threads[2].start()
     for thread in threads:
