@@ -24,6 +24,9 @@ KEY = encode_query([("apikey", APIKEY)])
 LIST = f"/api/v1/groups/{GROUP}/calendars"
 # What a server adds of its own, and what a body's length is told by: not the app's answer.
 SERVERS_OWN = {"date", "server", "connection", "keep-alive", "transfer-encoding", "content-length"}
+REQUEST_KEYS = {"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH", "body"}
+# What requests adds of its own over HTTP, or what names the server: not the suite's request.
+CLIENTS_OWN = {"HTTP_HOST", "HTTP_CONNECTION", "HTTP_ACCEPT_ENCODING", "HTTP_ACCEPT", "HTTP_USER_AGENT"}
 
 
 def _echo(environ, start_response):
@@ -32,23 +35,14 @@ def _echo(environ, start_response):
     seen = {key: value for key, value in environ.items() if key.isupper()}
     seen["body"] = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode("latin-1")
     status = environ.get("HTTP_X_STATUS", "200 OK")
-    headers = [("X-Twice", "1"), ("X-Twice", "2")]
-    if status.startswith("204"):
-        start_response(status, headers)
-        return []
-    start_response(status, headers)
-    return [json.dumps(seen, sort_keys=True).encode()]
+    start_response(status, [("X-Twice", "1"), ("X-Twice", "2")])
+    return [] if status.startswith("204") else [json.dumps(seen, sort_keys=True).encode()]
 
 
 def _answer(transport, method, path, query="", headers=None, body=None):
     status, headers_back, content = transport.send(method, path, query, dict(headers or {}), body)
     kept = sorted((name, value) for name, value in headers_back if name not in SERVERS_OWN)
     return status, kept, content
-
-
-REQUEST_KEYS = {"REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH", "body"}
-# What requests adds of its own over HTTP, or what names the server: not the suite's request.
-CLIENTS_OWN = {"HTTP_HOST", "HTTP_CONNECTION", "HTTP_ACCEPT_ENCODING", "HTTP_ACCEPT", "HTTP_USER_AGENT"}
 
 
 def _environ_seen(content: bytes) -> dict:
