@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
 from .registry import RuleCheck
 
 Key = tuple[str, str]  # (layer, rule id)
 T = TypeVar("T")
+# How often a thread waiting for jobs runs Python code again. A signal (Ctrl-C, a CI job's
+# SIGTERM) is caught by whichever thread the kernel hands it to, and its Python handler runs in
+# the main thread only once that thread runs Python code: a main thread blocked for good in a
+# wait missed it until the job it waited for ended (a SIGTERM not acted on for over 12 s).
+WAKE_S = 0.1
 
 
 def phases(grouped: dict[Key, list[RuleCheck]], keys: Sequence[Key]) -> list[tuple[bool, list[Key]]]:
@@ -52,16 +57,26 @@ def run_all(jobs: Sequence[Callable[[], T]], concurrency: int, side_by_side: boo
 def run_in_pool(jobs: Sequence[Callable[[], T]], lanes: int, name: str, order: Sequence[int]) -> list[T]:
     """Each job's result, in `jobs` order, `lanes` at a time, started in `order`."""
     pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix=name)
+    futures: dict[int, Future[T]] = {}
     try:
         futures = {number: pool.submit(contextvars.copy_context().run, jobs[number]) for number in order}
-        results = [futures[number].result() for number in range(len(jobs))]
+        results = [_awaited(futures[number]).result() for number in range(len(jobs))]
     except KeyboardInterrupt:
         # Leaving `with ThreadPoolExecutor` would run every queued job first (26 s with 250 ms
         # answers, 300 requests sent after a SIGTERM): they are dropped instead.
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     except BaseException:
+        for future in futures.values():  # every job ends first, as shutdown(wait=True) has them
+            _awaited(future)
         pool.shutdown(wait=True)
         raise
     pool.shutdown(wait=True)
     return results
+
+
+def _awaited(future: Future[T]) -> Future[T]:
+    """`future`, done: waited for WAKE_S at a time, so that a signal's handler runs meanwhile."""
+    while not wait([future], timeout=WAKE_S).done:
+        pass
+    return future
