@@ -355,23 +355,25 @@ class WsgiTransport(Transport):
     which no server adds. tests/test_wsgi_transport.py holds it to the same app over HTTP."""
 
     def __init__(self, app: Any) -> None:
-        self.app = app
-        self.base_url = WSGI_BASE_URL
-
-    def send(self, method, path, query, headers, body):
+        # Here, not at the module's top: a run by URL never loads werkzeug's test tools.
         from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+        self.app = app
+        self.base_url = WSGI_BASE_URL
+        self._environ_builder, self._run_wsgi_app = EnvironBuilder, run_wsgi_app
+
+    def send(self, method, path, query, headers, body):
         # The request as HttpTransport sends it: a Content-Length for a body, and 0 for a method
         # that may carry one but has none (requests' rule); the answer as a server sends it: a
         # HEAD's without a body.
         length = len(body) if body else (None if method in ("GET", "HEAD") else 0)
-        builder = EnvironBuilder(path, method=method, query_string=query or None,
+        builder = self._environ_builder(path, method=method, query_string=query or None,
                                  headers=list(headers.items()), data=body or None, content_length=length)
         try:
             environ = builder.get_environ()
         finally:
             builder.close()
-        chunks, status, answer_headers = run_wsgi_app(self.app, environ, buffered=True)
+        chunks, status, answer_headers = self._run_wsgi_app(self.app, environ, buffered=True)
         content = b"" if method == "HEAD" else b"".join(chunks)
         return _status_code(status), [(k.lower(), v) for k, v in answer_headers.items()], content
 

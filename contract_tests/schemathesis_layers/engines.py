@@ -144,19 +144,17 @@ def run_engines(jobs: Sequence[Callable[[], list[Any]]], concurrency: int,
                 order: Sequence[int] | None = None) -> list[list[Any]]:
     """Each job's events, in `jobs` order; up to `concurrency` at once, started in `order` (the
     jobs' numbers, longest first: what starts last should end soon)."""
-    if concurrency <= 1 or len(jobs) <= 1:
-        with SHORT_LAMBDA_NAMES.held(), NO_LOCAL_CONSTANTS.held():
+    with SHORT_LAMBDA_NAMES.held(), NO_LOCAL_CONSTANTS.held():
+        if concurrency <= 1 or len(jobs) <= 1:
             return [job() for job in jobs]
-    import_ahead()
-    order = range(len(jobs)) if order is None else order
-    lanes = min(concurrency, len(jobs))
-    with (SHORT_LAMBDA_NAMES.held(), NO_LOCAL_CONSTANTS.held(), SERIAL_AST_PARSE.held(),
-          warnings.catch_warnings()):
-        # Hypothesis notes "Do not use the `random` module inside strategies" when the global
-        # random state moved during a draw, and in threads another engine moving it is enough
-        # (the race its hypothesis.control describes): no strategy of a run uses it. Under
-        # `-W error` the note failed a case once and, replayed, an "unreliable result" (suite.error).
-        warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies",
-                                category=HypothesisDeprecationWarning)
-        # On Ctrl-C / SIGTERM the engines not started are dropped, the others told to stop (run.py).
-        return run_in_pool(jobs, lanes, "contract-engine", order)
+        import_ahead()
+        with SERIAL_AST_PARSE.held(), warnings.catch_warnings():
+            # Hypothesis notes "Do not use the `random` module inside strategies" when the global
+            # random state moved during a draw, and in threads another engine moving it is enough
+            # (the race its hypothesis.control describes): no strategy of a run uses it. Under
+            # `-W error` the note failed a case once and, replayed, an "unreliable result" (suite.error).
+            warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies",
+                                    category=HypothesisDeprecationWarning)
+            # On Ctrl-C / SIGTERM the engines not started are dropped, the others told to stop (run.py).
+            return run_in_pool(jobs, min(concurrency, len(jobs)), "contract-engine",
+                               range(len(jobs)) if order is None else order)
