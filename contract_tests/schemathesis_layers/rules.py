@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..spec_facts import BODY_RULES, STATUS_RULES, STATUSES
+from .lenient import valid_when_read_leniently
 from .responses import documented_view
 
 # -- running ------------------------------------------------------------------------------------------------
@@ -107,6 +108,14 @@ def _parameters_only(case: Any) -> bool:
     answers such values (refused, or read some way, Rails' `to_i`) is undocumented (ASM)."""
     invalid = _invalid_components(case)
     return bool(invalid) and invalid <= {"query", "path"}
+
+
+def open_reading(check: str, case: Any, uri: str | None) -> bool:
+    """Whether a negative case that was accepted is one no rule may judge: only its query is
+    invalid, and a reading CONTRACT.md leaves open (an empty value as absent, a key given twice
+    as its first or last value: lenient.py) makes that query valid."""
+    return (check == "negative_data_rejection" and uri is not None and _invalid_components(case) == {"query"}
+            and valid_when_read_leniently(case.operation.query, uri))
 
 
 def _only_assumed_in_body(case: Any) -> bool:

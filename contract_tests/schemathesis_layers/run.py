@@ -39,7 +39,7 @@ from .checks import BUILT_IN_CHECKS, NOT_ASSERTED, install
 from .engines import run_engines
 from .partitions import Partition, partitions, writers
 from .responses import DocumentedResponses
-from .rules import MARKER, credited_rule, curl_of, expected, is_negative, rule_for
+from .rules import MARKER, credited_rule, curl_of, expected, is_negative, open_reading, rule_for
 from .steer import _POLICIES, Policy, WriteTurns
 from .views import coercible_type_case, positive_view
 
@@ -382,7 +382,8 @@ def _consume(
                     outcome.rules.add(credited)
                 continue
             rule_id = rule_for(node.name, case, status, failure)
-            if not ctx.applies(rule_id):
+            if not ctx.applies(rule_id) or open_reading(
+                    node.name, case, interaction.request.uri if interaction is not None else None):
                 continue
             outcome.checks += 1
             outcome.rules.add(rule_id)
