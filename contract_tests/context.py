@@ -87,11 +87,13 @@ class SuiteContext(CheckThreads):
     def read_only(self) -> bool:
         return bool(self.options.read_only)
 
-    def side_by_side(self, reads: Sequence[Callable[[], T]], *, even_in_one_lane: bool = False) -> list[T]:
-        """Each of `reads` (independent: none writes), in order; up to --concurrency at once,
-        inside this thread's hold of the group when it holds it alone (a write's guard); one at
-        a time in a thread that keeps to one lane (`one_lane`), unless `even_in_one_lane` (the
-        pages of one list read, which hold other engines' writes off while they are read)."""
+    def side_by_side(self, reads: Sequence[Callable[[], T]], *, even_in_one_lane: bool = False,
+                     writes: bool = False) -> list[T]:
+        """Each of `reads` (independent: none writes, unless `writes`), in order; up to
+        --concurrency at once, inside this thread's hold of the group when it holds it alone (a
+        write's guard; `writes` needs that hold: unchanged.refused_together); one at a time in a
+        thread that keeps to one lane (`one_lane`), unless `even_in_one_lane` (the pages of one
+        list read, which hold other engines' writes off while they are read)."""
         caller = threading.get_ident()
 
         def counted(read: Callable[[], T]) -> Callable[[], tuple[T, int]]:
@@ -103,7 +105,9 @@ class SuiteContext(CheckThreads):
             return run
 
         jobs = [counted(read) for read in reads]
-        done = schedule.run_all(self.gate.lend(jobs) if self.gate.held_alone() else jobs,
+        if writes and not self.gate.held_alone():
+            raise RuntimeError("writes side by side only inside a hold of the group alone")
+        done = schedule.run_all(self.gate.lend(jobs, writes=writes) if self.gate.held_alone() else jobs,
                                 self.concurrency, even_in_one_lane or not self.in_one_lane())
         self._local.checks = self.checks_run + sum(checks for _, checks in done)
         return [value for value, _ in done]

@@ -30,6 +30,7 @@ class Gate:
         self._writers_first = writers_first
         self._waiting_writers = 0
         self._helpers: set[int] = set()  # threads reading for the writer (`lend`)
+        self._writing: set[int] = set()  # of those, threads writing for it (`lend(writes=True)`)
         self._open = False  # no comparison in progress: nobody takes turns (`opened`)
         # Moves when a write is sent and again when its answer comes: a snapshot of the group
         # taken while it did not move is still the group's state (unchanged.snapshot reuses it).
@@ -74,10 +75,11 @@ class Gate:
         me = threading.get_ident()
         return self._writer == me or me in self._helpers
 
-    def lend(self, reads: Sequence[Callable[[], T]]) -> list[Callable[[], T]]:
+    def lend(self, reads: Sequence[Callable[[], T]], writes: bool = False) -> list[Callable[[], T]]:
         """`reads`, to run in other threads inside this thread's alone hold while it waits for
         them: they read as the holder would (another thread's read would wait for the hold to
-        end, and the hold for the read). They may not write."""
+        end, and the hold for the read). They may not write, unless `writes`: then they write
+        inside the hold too (unchanged.refused_together: writes the holder judges together)."""
         writer = self._writer
         if not self.held_alone():
             raise RuntimeError("only a thread that holds the gate alone lends its reads")
@@ -91,12 +93,15 @@ class Gate:
                     joined = me != writer and me not in self._helpers  # else it already reads for the hold
                     if joined:
                         self._helpers.add(me)
+                        if writes:
+                            self._writing.add(me)
                 try:
                     return read()
                 finally:
                     if joined:
                         with self._cond:
                             self._helpers.discard(me)
+                            self._writing.discard(me)
             return run
 
         return [lent(read) for read in reads]
@@ -104,6 +109,9 @@ class Gate:
     @contextlib.contextmanager
     def alone(self) -> Iterator[None]:
         me = threading.get_ident()
+        if me in self._writing:  # a write lent to the hold: inside it already
+            yield
+            return
         if me in self._helpers:
             raise RuntimeError("a read lent to a hold may not write")
         if self._open:

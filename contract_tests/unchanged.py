@@ -4,7 +4,8 @@ that brackets every write the suite sends while it is on."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .context import SuiteContext, short
@@ -66,11 +67,18 @@ def _shown(ctx: SuiteContext, calendar_id: int) -> Any:
     return shown.json() if shown.status == 200 else None
 
 
-def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str, exchange: Exchange | None
-                     ) -> dict[str, Any]:
-    """Fails (CheckFailed) on any difference; the snapshot taken after, when there is none."""
+def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str,
+                     exchange: Exchange | Sequence[Exchange] | None) -> dict[str, Any]:
+    """Fails (CheckFailed) on any difference; the snapshot taken after, when there is none.
+    `exchange`: the request judged, or the requests sent together (refused_together), of which
+    a failure names the likeliest cause."""
     after = snapshot(ctx, before["own"], before.get("hidden", frozenset()))
-    answered = f"the request answered {exchange.summary() if exchange else '-'}"
+    together = ""
+    if isinstance(exchange, Sequence):
+        sent = list(exchange)
+        exchange = _culprit(before, after, sent) if sent else None
+        together = f" (one of {len(sent)} refused requests sent together)" if len(sent) > 1 else ""
+    answered = f"the request answered {exchange.summary() if exchange else '-'}{together}"
     added, removed, total = _moved(before, after)
     none_moved = not added and not removed and after["total"] == total
     same = none_moved and all(after["own"].get(calendar_id) == record
@@ -99,6 +107,73 @@ def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str, excha
             exchange=exchange,
         )
     return after
+
+
+def refused_together(ctx: SuiteContext, sends: Sequence[Callable[[], Exchange]], what: str,
+                     judge: Callable[[int, Exchange], None], extra_ids: Iterable[int] = ()) -> list[Exchange]:
+    """Send `sends`, writes the contract has the deployment refuse, side by side (up to
+    --concurrency; one by one at 1) inside one hold of the group alone, between one snapshot
+    before and one after rather than the guard's pair each: at 50 ms a round trip, 30 refusals
+    take 5 round trips rather than 60. `judge` gets each answer's position in `sends` and the
+    answer, in order (its status); then the group must be as it was, and a difference names the
+    answer likeliest to have caused it (`_culprit`) and that it was sent with others.
+    Returns the answers, in order."""
+    if not sends:
+        return []
+    with ctx.alone():  # the comparison sees no other check's write
+        before = snapshot(ctx, extra_ids)
+        guarded = ctx.api.guard is not None
+        guard_refusals(ctx, False)  # judged together below, not one by one
+        try:
+            exchanges = ctx.side_by_side(list(sends), writes=True)
+        finally:
+            guard_refusals(ctx, guarded)
+        for position, exchange in enumerate(exchanges):
+            judge(position, exchange)
+        expect_unchanged(ctx, before, what, exchanges)
+    return exchanges
+
+
+def _culprit(before: dict[str, Any], after: dict[str, Any], sent: list[Exchange]) -> Exchange:
+    """Of requests sent together, the first (in the order given, whatever the order they were
+    answered in) aimed at a calendar that changed and sending one of the fields that changed;
+    else the first aimed at a changed calendar; else the first POST when a calendar appeared,
+    the first DELETE when one vanished; else the last."""
+    changed: dict[int, set[str]] = {}
+    for calendar_id, record in before["own"].items():
+        now = after["own"].get(calendar_id)
+        if record != now:
+            changed[calendar_id] = ({key for key in set(record) | set(now) if record.get(key) != now.get(key)}
+                                    if isinstance(record, dict) and isinstance(now, dict) else set())
+    aimed = [(_aimed_at(exchange), exchange) for exchange in sent]
+    for calendar_id, exchange in aimed:
+        if calendar_id in changed and changed[calendar_id] & _sent_fields(exchange):
+            return exchange
+    for calendar_id, exchange in aimed:
+        if calendar_id in changed:
+            return exchange
+    added, removed, _ = _moved(before, after)
+    for method, moved in (("POST", added), ("DELETE", removed)):
+        if moved:
+            for exchange in sent:
+                if exchange.method == method:
+                    return exchange
+    return sent[-1]
+
+
+def _aimed_at(exchange: Exchange) -> int | None:
+    found = path_values("getCalendar", exchange.path)
+    return int(found["calendar_id"]) if found and found["calendar_id"].isdigit() else None
+
+
+def _sent_fields(exchange: Exchange) -> set[str]:
+    """The calendar's fields a request's JSON body names (none for a body that is not JSON)."""
+    try:
+        body = json.loads(exchange.request_body or b"")
+    except ValueError:
+        return set()
+    calendar = body.get("calendar") if isinstance(body, dict) else None
+    return set(calendar) if isinstance(calendar, dict) else set()
 
 
 def _moved(before: dict[str, Any], after: dict[str, Any]) -> tuple[list[int], list[int], Any]:

@@ -14,8 +14,10 @@ from __future__ import annotations
 import functools
 
 from ...context import SuiteContext
+from ...http import Exchange
 from ...model import NO_SECOND_IDENTITY, Skip
 from ...registry import rule
+from ...unchanged import refused_together
 
 LAYER = "auth"
 MAX_PROBES = 40
@@ -195,15 +197,20 @@ def other_group_calendar_writes(ctx: SuiteContext) -> None:
     probes, _ = _probe_ids(ctx, own)
     firsts = probes[:20]
     shown = ctx.side_by_side([functools.partial(ctx.api.show, calendar_id) for calendar_id in firsts])
-    for calendar_id in [i for i, exchange in zip(firsts, shown, strict=True) if exchange.status == 404]:
-        exchange = ctx.api.update(calendar_id, {})  # an empty update: harmless even if it leaks
+    missing = [i for i, exchange in zip(firsts, shown, strict=True) if exchange.status == 404]
+
+    def judge(position: int, exchange: Exchange) -> None:
         ctx.expect(
             not 200 <= exchange.status < 300,
-            f"calendar {calendar_id} answers 404 to GET, so a PUT to it through the user's path is "
-            "not served either",
+            f"calendar {missing[position]} answers 404 to GET, so a PUT to it through the user's path "
+            "is not served either",
             expected="404 (no 2xx)",
             exchange=exchange,
         )
+
+    # An empty update: harmless even if it leaks.
+    refused_together(ctx, [functools.partial(ctx.api.update, calendar_id, {}) for calendar_id in missing],
+                     "PUTs to ids the user's path answers 404 to", judge)
 
 
 # No retry: the target is a calendar the suite made in the other group, which no other client

@@ -1,20 +1,22 @@
 """Invalid input is refused with 400 and changes nothing; the JSON Schema reading of integers.
 
-"Changes nothing" is checked after every refused request: the group's calendar ids
+"Changes nothing" is checked after the refused requests, sent together: the group's calendar ids
 (`results=all`) and the full records of the suite's own calendars are as before.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from calendar_spec.walk import merged
 
 from ...client import calendar_path, collection_path
 from ...context import SuiteContext
+from ...http import Exchange
 from ...registry import rule
 from ...spec_facts import OPERATIONS, SPEC
-from ...unchanged import expect_unchanged, snapshot
+from ...unchanged import refused_together
 
 LAYER = "semantic"
 NAMES_THE_FIELD = "invalid.rules"  # the ASM rule that says a 400 is JSON naming the field
@@ -24,26 +26,30 @@ def _refused(ctx: SuiteContext, attempts: list[tuple[str, Any, tuple[str, ...]]]
              what: str) -> None:
     """Send each (method, body, fields) and expect 400, nothing changed, and - where CONTRACT.md's
     "a JSON body naming the field" holds (ASM: invalid.rules, whose failure it is) - the answer
-    naming one of `fields` (a request with several problems may be answered about any of them)."""
-    with ctx.alone():  # the comparison sees no other check's write
-        before = snapshot(ctx, [target])
-        for method, body, fields in attempts:
-            path = collection_path(ctx.group_id) if method == "POST" else calendar_path(ctx.group_id, target)
-            if isinstance(body, bytes):
-                exchange = ctx.api.request(method, path, body=body, content_type="application/json")
-            else:
-                exchange = ctx.api.request(method, path, json_body=body)
-            ctx.expect_status(exchange, 400, what=f"{what} is answered 400")
-            if fields and ctx.applies(NAMES_THE_FIELD):
-                text = exchange.content.decode("utf-8", "replace")
-                ctx.expect(
-                    exchange.is_json() and any(field in text for field in fields),
-                    f"the 400 answer is JSON naming the field (one of {', '.join(fields)})",
-                    expected=f"a JSON body that names one of {list(fields)}",
-                    exchange=exchange,
-                    rule=NAMES_THE_FIELD,
-                )
-            expect_unchanged(ctx, before, what, exchange)
+    naming one of `fields` (a request with several problems may be answered about any of them).
+    The attempts go out together (unchanged.refused_together) and are judged in order."""
+
+    def send(method: str, body: Any) -> Exchange:
+        path = collection_path(ctx.group_id) if method == "POST" else calendar_path(ctx.group_id, target)
+        if isinstance(body, bytes):
+            return ctx.api.request(method, path, body=body, content_type="application/json")
+        return ctx.api.request(method, path, json_body=body)
+
+    def judge(position: int, exchange: Exchange) -> None:
+        ctx.expect_status(exchange, 400, what=f"{what} is answered 400")
+        fields = attempts[position][2]
+        if fields and ctx.applies(NAMES_THE_FIELD):
+            text = exchange.content.decode("utf-8", "replace")
+            ctx.expect(
+                exchange.is_json() and any(field in text for field in fields),
+                f"the 400 answer is JSON naming the field (one of {', '.join(fields)})",
+                expected=f"a JSON body that names one of {list(fields)}",
+                exchange=exchange,
+                rule=NAMES_THE_FIELD,
+            )
+
+    refused_together(ctx, [functools.partial(send, method, body) for method, body, _ in attempts], what,
+                     judge, [target])
 
 
 @rule("invalid.rejected", layer=LAYER, writes=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 from ...context import UNKNOWN_ID, SuiteContext
 from ...registry import rule
-from ...unchanged import expect_unchanged, snapshot
+from ...unchanged import refused_together
 
 LAYER = "semantic"
 
@@ -23,15 +25,16 @@ def unknown_reads(ctx: SuiteContext) -> None:
 @rule("notfound.unknown", layer=LAYER, writes=True)
 def unknown_writes(ctx: SuiteContext) -> None:
     target = ctx.own_calendar()["id"]
-    with ctx.alone():  # the comparison sees no other check's write
-        before = snapshot(ctx, [target])
-        attempts = [
-            ctx.api.update(UNKNOWN_ID, {"city": "Nowhere"}),
-            ctx.api.delete(UNKNOWN_ID),
-            ctx.api.create({"name": ctx.name("unknown-group")}, group=UNKNOWN_ID),
-            ctx.api.update(target, {"city": "Nowhere"}, group=UNKNOWN_ID),
-            ctx.api.delete(target, group=UNKNOWN_ID),
-        ]
-        for exchange in attempts:
-            ctx.expect_status(exchange, 404, what="an unknown calendar id or group answers 404")
-        expect_unchanged(ctx, before, "requests to unknown ids and groups", attempts[-1])
+    name = ctx.name("unknown-group")
+    attempts = [
+        functools.partial(ctx.api.update, UNKNOWN_ID, {"city": "Nowhere"}),
+        functools.partial(ctx.api.delete, UNKNOWN_ID),
+        functools.partial(ctx.api.create, {"name": name}, group=UNKNOWN_ID),
+        functools.partial(ctx.api.update, target, {"city": "Nowhere"}, group=UNKNOWN_ID),
+        functools.partial(ctx.api.delete, target, group=UNKNOWN_ID),
+    ]
+    refused_together(
+        ctx, attempts, "requests to unknown ids and groups",
+        lambda _, exchange: ctx.expect_status(exchange, 404,
+                                              what="an unknown calendar id or group answers 404"),
+        [target])
