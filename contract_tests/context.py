@@ -107,8 +107,11 @@ class SuiteContext(CheckThreads):
         jobs = [counted(read) for read in reads]
         if writes and not self.gate.held_alone():
             raise RuntimeError("writes side by side only inside a hold of the group alone")
-        done = schedule.run_all(self.gate.lend(jobs, writes=writes) if self.gate.held_alone() else jobs,
-                                self.concurrency, even_in_one_lane or not self.in_one_lane())
+        if self.gate.held_alone():
+            jobs = self.gate.lend(jobs, writes=writes)
+        elif self.gate.held_shared():  # a login's guard
+            jobs = self.gate.lend_shared(jobs)
+        done = schedule.run_all(jobs, self.concurrency, even_in_one_lane or not self.in_one_lane())
         self._local.checks = self.checks_run + sum(checks for _, checks in done)
         return [value for value, _ in done]
 
@@ -403,11 +406,13 @@ class SuiteContext(CheckThreads):
         values = {"name": self.name(label), **(fields or {})}
         reused = self.pool.take(api.group_id) if self.pool is not None and group is None else None
         if reused is not None:  # one of an earlier run's calendars, back to a known state
-            exchange = api.update(reused, {**KNOWN_STATE, **values, "deleted": False})
+            with self.must_succeed():
+                exchange = api.update(reused, {**KNOWN_STATE, **values, "deleted": False})
             self.expect_2xx(exchange, "restoring one of the suite's calendars of an earlier run succeeds")
             self.remember_created(reused, api)
             return self.calendar_body(exchange)
-        exchange = self.create_own(values, api=api, group=group)
+        with self.must_succeed():
+            exchange = self.create_own(values, api=api, group=group)
         self.expect_2xx(exchange, "creating a calendar for the suite succeeds")
         body = self.calendar_body(exchange)
         return body

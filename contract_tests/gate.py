@@ -32,6 +32,7 @@ class Gate:
         self._helpers: set[int] = set()  # threads reading for the writer (`lend`)
         self._writing: set[int] = set()  # of those, threads writing for it (`lend(writes=True)`)
         self._open = False  # no comparison in progress: nobody takes turns (`opened`)
+        self._local = threading.local()  # this thread's writes must succeed (`must_succeed`)
         # Moves when a write is sent and again when its answer comes: a snapshot of the group
         # taken while it did not move is still the group's state (unchanged.snapshot reuses it).
         self.writes = 0
@@ -53,22 +54,66 @@ class Gate:
             self._open = was_open
 
     @contextlib.contextmanager
+    def must_succeed(self) -> Iterator[None]:
+        """Writes this thread sends meanwhile are ones its check fails unless they succeed (a 2xx
+        expected of each, right after it): the refusal guard leaves them out
+        (unchanged.guard_refusals), whose snapshot before each would only judge a write the
+        check fails anyway, at a round trip inside the hold."""
+        before = getattr(self._local, "must_succeed", False)
+        self._local.must_succeed = True
+        try:
+            yield
+        finally:
+            self._local.must_succeed = before
+
+    def writes_must_succeed(self) -> bool:
+        return getattr(self._local, "must_succeed", False)
+
+    @contextlib.contextmanager
     def shared(self) -> Iterator[None]:
+        """Held again by a thread that holds it shared (or reads for one: `lend_shared`), it
+        does not wait: with `writers_first`, a waiting writer would keep the inner hold out and
+        the outer one in for good."""
         me = threading.get_ident()
-        if self._open or self._writer == me or me in self._helpers:
+        if self._open or self._writer == me or me in self._helpers or getattr(self._local, "reads", 0):
             yield
             return
         with self._cond:
             while self._writer is not None or (self._writers_first and self._waiting_writers):
                 self._cond.wait()
             self._readers += 1
+        self._local.reads = 1
         try:
             yield
         finally:
+            self._local.reads = 0
             with self._cond:
                 self._readers -= 1
                 if not self._readers:
                     self._cond.notify_all()
+
+    def held_shared(self) -> bool:
+        """Whether this thread holds the gate shared (a login, whose guard reads inside)."""
+        return bool(getattr(self._local, "reads", 0))
+
+    def lend_shared(self, reads: Sequence[Callable[[], T]]) -> list[Callable[[], T]]:
+        """`reads`, to run in other threads inside this thread's shared hold while it waits for
+        them: with `writers_first`, a thread of their own would wait behind a waiting writer,
+        and the writer for this hold."""
+        if not self.held_shared():
+            raise RuntimeError("only a thread that holds the gate shared lends its hold")
+
+        def lent(read: Callable[[], T]) -> Callable[[], T]:
+            def run() -> T:
+                before = getattr(self._local, "reads", 0)
+                self._local.reads = 1
+                try:
+                    return read()
+                finally:
+                    self._local.reads = before
+            return run
+
+        return [lent(read) for read in reads]
 
     def held_alone(self) -> bool:
         """Whether this thread holds the gate alone, or reads for the thread that does."""

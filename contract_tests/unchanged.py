@@ -191,13 +191,17 @@ def _moved(before: dict[str, Any], after: dict[str, Any]) -> tuple[list[int], li
 def guard_refusals(ctx: SuiteContext, on: bool = True) -> None:
     """While on, every write the suite sends (POST, PUT, DELETE) is bracketed by snapshots,
     and one the deployment refuses (4xx or 5xx) must have changed nothing: not a calendar
-    of ours, not the calendar it aimed at, not the group's ids or totalRecords."""
+    of ours, not the calendar it aimed at, not the group's ids or totalRecords. Not the writes
+    a check fails unless they succeed (`must_succeed`), nor those judged together
+    (`refused_together`)."""
     for api in (ctx.api, ctx.other_api):
         if api is not None:
             api.guard = functools.partial(_guarded, ctx) if on else None
 
 
 def _guarded(ctx: SuiteContext, method: str, path: str) -> Any:
+    if ctx.gate.writes_must_succeed():  # the check fails on a refusal already
+        return None
     found = path_values("getCalendar", path)
     target = [int(found["calendar_id"])] if found and found["calendar_id"].isdigit() else []
     guard_refusals(ctx, False)  # the snapshots' own requests are not guarded

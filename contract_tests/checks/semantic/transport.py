@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ...context import SuiteContext
 from ...registry import rule
 
 LAYER = "semantic"
+SUFFIXES = ("", ".json")  # a path bare, and its .json twin
 TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
 
 
@@ -32,18 +34,13 @@ def json_suffix_reads(ctx: SuiteContext) -> None:
     # writes too (json_suffix_writes), so it runs beside the rules that write: the reads it
     # compares hold the group still.
     calendar_id = ctx.some_calendar_id()
-    with ctx.alone():
-        for params in ([("results", "all"), ("sort", "id")],
-                       [("results", 2), ("startIndex", 1), ("sort", "id")]):
-            _same_answer(
-                ctx, ctx.api.list(params), ctx.api.list(params, suffix=".json"), "GET .../calendars.json"
-            )
-        _same_answer(
-            ctx,
-            ctx.api.show(calendar_id),
-            ctx.api.show(calendar_id, suffix=".json"),
-            "GET .../calendars/{id}.json",
-        )
+    pages = ([("results", "all"), ("sort", "id")], [("results", 2), ("startIndex", 1), ("sort", "id")])
+    with ctx.alone():  # the six reads of one still moment, side by side
+        answers = ctx.side_by_side(
+            [functools.partial(ctx.api.list, params, suffix=s) for params in pages for s in SUFFIXES]
+            + [functools.partial(ctx.api.show, calendar_id, suffix=s) for s in SUFFIXES])
+    for number, what in enumerate(["GET .../calendars.json"] * len(pages) + ["GET .../calendars/{id}.json"]):
+        _same_answer(ctx, answers[2 * number], answers[2 * number + 1], what)
 
 
 @rule("transport.json-suffix", layer=LAYER, writes=True)
@@ -53,12 +50,14 @@ def json_suffix_writes(ctx: SuiteContext) -> None:
     calendar = ctx.new_calendar("json-suffix")
     for suffix in ("", ".json"):
         value = ctx.name(f"publicname{suffix or '-bare'}")
-        exchange = ctx.api.update(calendar["id"], {"publicname": value}, suffix=suffix)
+        with ctx.must_succeed():
+            exchange = ctx.api.update(calendar["id"], {"publicname": value}, suffix=suffix)
         ctx.expect_2xx(exchange, f"PUT .../calendars/{{id}}{suffix} of our calendar succeeds")
         ctx.expect(ctx.show_body(calendar["id"]).get("publicname") == value,
                    f"PUT .../calendars/{{id}}{suffix} changes the calendar", expected=f"publicname {value!r}",
                    exchange=exchange)
-    deleted = ctx.api.delete(calendar["id"], suffix=".json")
+    with ctx.must_succeed():
+        deleted = ctx.api.delete(calendar["id"], suffix=".json")
     ctx.expect_2xx(deleted, "DELETE .../calendars/{id}.json of our calendar succeeds")
     ctx.expect_deleted(ctx.api.show(calendar["id"]), True,
                        "after DELETE .../calendars/{id}.json the calendar shows deleted true")

@@ -38,8 +38,16 @@ def partial(ctx: SuiteContext) -> None:
     # (in the create's second it hides, so a finding here depended on how fast the run went).
     ctx.wait_after_change(calendar["id"])
     before = ctx.show_body(calendar["id"])
+    # Every PUT must answer 200 (a refusal fails the rule as it is), so none waits for a turn
+    # alone among the other writers: at 50 ms a round trip, each waited about 0.5 s for it, and
+    # this rule was the writers' phase's last to end by 3 s.
+    with ctx.must_succeed():
+        _put_one_field_at_a_time(ctx, calendar["id"], before)
+
+
+def _put_one_field_at_a_time(ctx: SuiteContext, calendar_id: int, before: dict[str, Any]) -> None:
     for change in _changes(ctx):
-        exchange = ctx.api.update(calendar["id"], change)
+        exchange = ctx.api.update(calendar_id, change)
         ctx.expect_status(exchange, 200, what="a partial PUT answers 200")
         body = ctx.calendar_body(exchange)
         missing = sorted(set(ctx.contract_fields(before)) - set(body))
@@ -58,7 +66,7 @@ def partial(ctx: SuiteContext) -> None:
             actual=f"(expected, got): {short(differs, 400)}",
             exchange=exchange,
         )
-        shown = ctx.show_body(calendar["id"])
+        shown = ctx.show_body(calendar_id)
         differs = ctx.differences(body, shown)
         ctx.expect(
             not differs,
@@ -69,16 +77,16 @@ def partial(ctx: SuiteContext) -> None:
         before = shown
 
 
-@rule("update.updated-at", layer=LAYER, writes=True, alone=True)
+@rule("update.updated-at", layer=LAYER, writes=True)
 def updated_at(ctx: SuiteContext) -> None:
-    # Alone: it changes the calendar refused-write probes aim at, and a deployment that applies a
-    # refused write would move its updated_at under it, at a moment that depends on timing.
-    calendar = ctx.own_calendar()
-    # The baseline is a PUT's own updated_at, not the stored one: a deployment whose refused
-    # writes touched this calendar may have pushed the stored value past its clock by as many
-    # seconds as the refusals outran it, which depends on how fast the run went (at
-    # --concurrency 8 it was ahead, and this rule failed where it passed at 1).
-    first = ctx.api.update(calendar["id"], {"city": "Before " + ctx.name("city")[-12:]})
+    # A calendar of its own, which no refused-write probe aims at: a deployment that applies a
+    # refused write would move its updated_at under it, at a moment that depends on timing (on
+    # the calendar those probes share, this rule had to run alone, 1.3 s at 50 ms a round trip).
+    calendar = ctx.new_calendar("updated-at")
+    # The baseline is a PUT's own updated_at, not the create's: the two PUTs are the moments
+    # compared, a second apart.
+    with ctx.must_succeed():
+        first = ctx.api.update(calendar["id"], {"city": "Before " + ctx.name("city")[-12:]})
     ctx.touched(calendar["id"])
     ctx.expect_status(first, 200)
     before = ctx.calendar_body(first)
@@ -87,7 +95,8 @@ def updated_at(ctx: SuiteContext) -> None:
     # the PUT's second, whenever it came.
     ctx.wait_after_change(calendar["id"])
     new_city = "Updated " + ctx.name("city")[-12:]
-    exchange = ctx.api.update(calendar["id"], {"city": new_city})
+    with ctx.must_succeed():
+        exchange = ctx.api.update(calendar["id"], {"city": new_city})
     ctx.touched(calendar["id"])
     ctx.expect_status(exchange, 200)
     body = ctx.calendar_body(exchange)
