@@ -11,6 +11,7 @@ the kit's mock, which refuses both, passes as well.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from urllib.parse import parse_qsl, urlencode
 
 import calendar_spec
@@ -21,6 +22,7 @@ from contract_tests.model import DEMO
 from contract_tests.runner import SuiteOptions, run_suite
 from contract_tests.schemathesis_layers import run as layers_run
 from contract_tests.schemathesis_layers.lenient import valid_when_read_leniently
+from contract_tests.schemathesis_layers.rules import open_reading
 from mock_server import create_app
 
 ARRAYS = ("calendarset_ids[]", "intervention_ids[]")
@@ -108,3 +110,33 @@ def test_a_deployment_reading_them_so_passes_strict(monkeypatch) -> None:
     # and only the open readings are let pass: judged as before, the same run fails them
     monkeypatch.setattr(layers_run, "open_reading", lambda *_: False)
     assert "invalid.parameters-refused" in _strict_conformance(_lenient_mock([]))
+
+
+def _negative_put(body, invalid=("body",)):
+    """A negative case as schemathesis hands it to the suite: where it was made invalid, its body."""
+    negative = SimpleNamespace(mode=SimpleNamespace(is_negative=True))
+    return SimpleNamespace(meta=SimpleNamespace(components={location: negative for location in invalid}),
+                           body=body, method="PUT",
+                           operation=SimpleNamespace(path="/api/v1/groups/{group_id}/calendars/{calendar_id}",
+                                                     query=[]))
+
+
+WITH_APIKEY = "http://127.0.0.1:1/api/v1/groups/4/calendars/9?apikey=k"
+
+
+def test_a_body_apikey_of_another_type_beside_the_query_apikey_is_not_judged():
+    """CONTRACT.md accepts the body's apikey "as if it were in the query" (C1), not which of two
+    wins: strict_server reads the query's and accepted a number in the body (make seeds, strict,
+    seed 2081327507, failed invalid.rules). Anything else wrong with the case is still judged."""
+    judged = "negative_data_rejection"
+    number = {"apikey": 5, "calendar": {}}
+    assert open_reading(judged, _negative_put(number), WITH_APIKEY)
+    assert open_reading(judged, _negative_put({"apikey": [], "x": 1, "calendar": {"city": "Lyon"}}),
+                        WITH_APIKEY)
+    # Judged: the query carries no apikey; the calendar is invalid too; the query was made
+    # invalid too; another check; no apikey in the body at all.
+    assert not open_reading(judged, _negative_put(number), WITH_APIKEY.split("?")[0])
+    assert not open_reading(judged, _negative_put({"apikey": 5, "calendar": {"name": 5}}), WITH_APIKEY)
+    assert not open_reading(judged, _negative_put(number, ("body", "query")), WITH_APIKEY)
+    assert not open_reading("status_code_conformance", _negative_put(number), WITH_APIKEY)
+    assert not open_reading(judged, _negative_put({"calendar": {"name": 5}}), WITH_APIKEY)

@@ -69,3 +69,9 @@ class DocumentedResponses:
 def documented_view() -> DocumentedResponses:
     """The documented view's validators, made once: the spec does not change while a run goes."""
     return DocumentedResponses(calendar_spec.load_spec("documented"))
+
+
+@functools.cache
+def strict_view() -> DocumentedResponses:
+    """The strict view's validators (the spec's every assumption), made once."""
+    return DocumentedResponses(calendar_spec.load_spec("strict"))
