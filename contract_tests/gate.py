@@ -32,7 +32,7 @@ class Gate:
         self._helpers: set[int] = set()  # threads reading for the writer (`lend`)
         self._writing: set[int] = set()  # of those, threads writing for it (`lend(writes=True)`)
         self._open = False  # no comparison in progress: nobody takes turns (`opened`)
-        self._local = threading.local()  # this thread's writes must succeed (`must_succeed`)
+        self._local = threading.local()  # this thread holds the gate shared (`shared`, `lend_shared`)
         # Moves when a write is sent and again when its answer comes: a snapshot of the group
         # taken while it did not move is still the group's state (unchanged.snapshot reuses it).
         self.writes = 0
@@ -52,22 +52,6 @@ class Gate:
             yield
         finally:
             self._open = was_open
-
-    @contextlib.contextmanager
-    def must_succeed(self) -> Iterator[None]:
-        """Writes this thread sends meanwhile are ones its check fails unless they succeed (a 2xx
-        expected of each, right after it): the refusal guard leaves them out
-        (unchanged.guard_refusals), whose snapshot before each would only judge a write the
-        check fails anyway, at a round trip inside the hold."""
-        before = getattr(self._local, "must_succeed", False)
-        self._local.must_succeed = True
-        try:
-            yield
-        finally:
-            self._local.must_succeed = before
-
-    def writes_must_succeed(self) -> bool:
-        return getattr(self._local, "must_succeed", False)
 
     @contextlib.contextmanager
     def shared(self) -> Iterator[None]:

@@ -57,23 +57,32 @@ class CheckThreads:
         return self._sessions
 
     @contextlib.contextmanager
-    def one_lane(self) -> Iterator[None]:
-        """Reads made in this thread meanwhile stay in it (`side_by_side` one at a time): a
-        schemathesis engine's thread, one of --concurrency, sends one request at a time."""
-        before = getattr(self._local, "one_lane", False)
-        self._local.one_lane = True
+    def _flagged(self, flag: str) -> Iterator[None]:
+        """This thread's `flag` on while the block runs (as it was after)."""
+        before = getattr(self._local, flag, False)
+        setattr(self._local, flag, True)
         try:
             yield
         finally:
-            self._local.one_lane = before
+            setattr(self._local, flag, before)
+
+    def one_lane(self) -> contextlib.AbstractContextManager[None]:
+        """Reads made in this thread meanwhile stay in it (`side_by_side` one at a time): a
+        schemathesis engine's thread, one of --concurrency, sends one request at a time."""
+        return self._flagged("one_lane")
 
     def in_one_lane(self) -> bool:
         return getattr(self._local, "one_lane", False)
 
     def must_succeed(self) -> contextlib.AbstractContextManager[None]:
-        """Writes of this thread meanwhile are ones its check fails unless they succeed (checked
-        right after each): no refusal guard (`gate.Gate.must_succeed`)."""
-        return self.gate.must_succeed()
+        """Writes this thread sends meanwhile are ones its check fails unless they succeed (a 2xx
+        expected of each, right after it): the refusal guard leaves them out
+        (unchanged.guard_refusals), whose snapshot before each would only judge a write the
+        check fails anyway, at a round trip inside the group's hold."""
+        return self._flagged("must_succeed")
+
+    def writes_must_succeed(self) -> bool:
+        return getattr(self._local, "must_succeed", False)
 
     def alone(self) -> Any:
         """Hold the group still: no other check's write until the block ends (before/after comparisons)."""

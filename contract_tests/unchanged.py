@@ -93,12 +93,7 @@ def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str,
         exchange=exchange,
     )
     for calendar_id, record in before["own"].items():
-        now = after["own"].get(calendar_id)
-        if record is None or now is None:
-            diff = {} if record is now else {"(calendar)": (record, now)}
-        else:
-            diff = {key: (record.get(key), now.get(key)) for key in set(record) | set(now)
-                    if record.get(key) != now.get(key)}
+        diff = _differences(record, after["own"].get(calendar_id))
         ctx.expect(
             not diff,
             f"{what} changes nothing: calendar {calendar_id} is as before",
@@ -107,6 +102,15 @@ def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str,
             exchange=exchange,
         )
     return after
+
+
+def _differences(record: Any, now: Any) -> dict[str, tuple[Any, Any]]:
+    """A calendar's fields that differ between two snapshots, as (before, after); "(calendar)"
+    when it is missing from one of them (or is not a record in one)."""
+    if isinstance(record, dict) and isinstance(now, dict):
+        return {key: (record.get(key), now.get(key)) for key in set(record) | set(now)
+                if record.get(key) != now.get(key)}
+    return {} if record == now else {"(calendar)": (record, now)}
 
 
 def refused_together(ctx: SuiteContext, sends: Sequence[Callable[[], Exchange]], what: str,
@@ -139,13 +143,9 @@ def _culprit(before: dict[str, Any], after: dict[str, Any], sent: list[Exchange]
     answered in) aimed at a calendar that changed and sending one of the fields that changed;
     else the first aimed at a changed calendar; else the first POST when a calendar appeared,
     the first DELETE when one vanished; else the last."""
-    changed: dict[int, set[str]] = {}
-    for calendar_id, record in before["own"].items():
-        now = after["own"].get(calendar_id)
-        if record != now:
-            changed[calendar_id] = ({key for key in set(record) | set(now) if record.get(key) != now.get(key)}
-                                    if isinstance(record, dict) and isinstance(now, dict) else set())
-    aimed = [(_aimed_at(exchange), exchange) for exchange in sent]
+    changed = {calendar_id: set(diff) for calendar_id, record in before["own"].items()
+               if (diff := _differences(record, after["own"].get(calendar_id)))}
+    aimed = [(_aimed_at(exchange.path), exchange) for exchange in sent]
     for calendar_id, exchange in aimed:
         if calendar_id in changed and changed[calendar_id] & _sent_fields(exchange):
             return exchange
@@ -161,8 +161,9 @@ def _culprit(before: dict[str, Any], after: dict[str, Any], sent: list[Exchange]
     return sent[-1]
 
 
-def _aimed_at(exchange: Exchange) -> int | None:
-    found = path_values("getCalendar", exchange.path)
+def _aimed_at(path: str) -> int | None:
+    """The calendar a request's path names, if it names one."""
+    found = path_values("getCalendar", path)
     return int(found["calendar_id"]) if found and found["calendar_id"].isdigit() else None
 
 
@@ -200,10 +201,10 @@ def guard_refusals(ctx: SuiteContext, on: bool = True) -> None:
 
 
 def _guarded(ctx: SuiteContext, method: str, path: str) -> Any:
-    if ctx.gate.writes_must_succeed():  # the check fails on a refusal already
+    if ctx.writes_must_succeed():  # the check fails on a refusal already
         return None
-    found = path_values("getCalendar", path)
-    target = [int(found["calendar_id"])] if found and found["calendar_id"].isdigit() else []
+    aimed = _aimed_at(path)
+    target = [] if aimed is None else [aimed]
     guard_refusals(ctx, False)  # the snapshots' own requests are not guarded
     try:
         before = snapshot(ctx, target)

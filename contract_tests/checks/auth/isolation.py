@@ -98,12 +98,12 @@ def other_group_writes(ctx: SuiteContext) -> None:
     foreign = ctx.name("foreign-group")
     with ctx.alone():  # the comparison sees no other check's write
         before = ctx.show_body(target, api=other)
+        what = f"a write to group {group}, which the user may not access"
         attempts = refused_together(ctx, [
             functools.partial(ctx.api.create, {"name": foreign}, group=group),
             functools.partial(ctx.api.update, target, {"city": "Intrus"}, group=group),
             functools.partial(ctx.api.delete, target, group=group),
-        ], f"a write to group {group}, which the user may not access", lambda _, exchange: ctx.expect_status(
-            exchange, 404, what=f"a write to group {group}, which the user may not access, answers 404"))
+        ], what, lambda _, exchange: ctx.expect_status(exchange, 404, what=f"{what}, answers 404"))
         appeared = [record["id"] for record in ctx.records(api=other) if record.get("name") == foreign]
         ctx.expect(
             not appeared,
