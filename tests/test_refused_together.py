@@ -175,3 +175,39 @@ def test_writes_side_by_side_need_the_hold_and_reads_lent_to_it_still_may_not_wr
             thread.join(5)
             assert not thread.is_alive()  # neither waited for the hold it is lent to
     assert outcomes == {"lent write": "wrote", "lent read": "a read lent to a hold may not write"}
+
+
+def test_logins_side_by_side_are_each_guarded(monkeypatch: pytest.MonkeyPatch):
+    """Logins hold the gate shared, so two go at once. Each refused one is bracketed by snapshots
+    of its own: the guard of one (reading its snapshot) must not leave the other unguarded."""
+    import contract_tests.unchanged as unchanged
+
+    ctx = _context(create_app())
+    real_snapshot = unchanged.snapshot
+    taken: list[int] = []
+    lock = threading.Lock()
+
+    def slow_snapshot(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            taken.append(threading.get_ident())
+        time.sleep(0.1)  # the other login is sent meanwhile
+        return real_snapshot(*args, **kwargs)
+
+    monkeypatch.setattr(unchanged, "snapshot", slow_snapshot)
+    guard_refusals(ctx, True)
+    together = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def refused_login() -> None:
+        together.wait(5)
+        statuses.append(ctx.api.login(password_sha1="0" * 40).status)
+
+    threads = [threading.Thread(target=refused_login) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(statuses) == 2 and all(status >= 400 for status in statuses)
+    # A snapshot before and one after each refused login, each in its own thread.
+    assert len(taken) == 4 and len(set(taken)) == 2
+    assert ctx.api.guard is not None
