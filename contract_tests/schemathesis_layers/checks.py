@@ -62,7 +62,7 @@ NOT_ASSERTED = frozenset({"content_type_conformance", "unsupported_method", "all
 # What a check returns to schemathesis: None when it judged the response (and found nothing
 # wrong: recorded as a success), SKIP when the response is none of its business (a truthy
 # return is "skipped": nothing is recorded). A success thus means the check really looked,
-# and only then does the rule it stands for count as checked (run._consume).
+# and only then does the rule it stands for count as checked (findings.judge).
 SKIP = True
 
 

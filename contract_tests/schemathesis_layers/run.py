@@ -29,17 +29,18 @@ import calendar_spec
 import schemathesis
 from calendar_spec.walk import operations_by_id
 from jsonschema import Draft202012Validator
-from schemathesis.engine import Status, events, from_schema
+from schemathesis.engine import events, from_schema
 
-from ..context import UNKNOWN_ID, SuiteContext, short
+from ..context import UNKNOWN_ID, SuiteContext
 from ..gate import Gate
 from ..model import FOOTPRINT, READ_ONLY, CheckFailed, Failure, Outcome, Skip
-from ..registry import SPEC_RULES, rule_tag
+from ..registry import rule_tag
 from .checks import BUILT_IN_CHECKS, NOT_ASSERTED, install
 from .engines import run_engines
+from .findings import Dedupe, EngineFindings, judge, merge, outcome_of
 from .partitions import Partition, partitions, writers
 from .responses import DocumentedResponses
-from .rules import MARKER, credited_rule, curl_of, expected, is_negative, open_reading, rule_for
+from .rules import is_negative
 from .steer import _POLICIES, Policy, WriteTurns
 from .views import coercible_type_case, positive_view
 
@@ -192,16 +193,16 @@ def run_layers(ctx: SuiteContext, layers: Sequence[str], result: Any,
                    key=lambda number: (number not in writing, plan[number][1].mode != "negative"))
     ctx.listing = Gate(writers_first=True) if side_by_side else None
     try:
-        recorded = run_engines([functools.partial(_engine_events, ctx, layer, run, part, turns, counted)
-                                for (layer, run), part in zip(plan, parts, strict=True)],
-                               ctx.concurrency if side_by_side else 1, order)
+        found_by_run: list[EngineFindings] = run_engines(
+            [functools.partial(_engine_run, ctx, layer, run, part, turns, counted)
+             for (layer, run), part in zip(plan, parts, strict=True)],
+            ctx.concurrency if side_by_side else 1, order)
     finally:
         ctx.listing = None
-    seen: dict[str, dict[tuple[str, str, str, str], Failure]] = {layer: {} for layer in layers}
+    seen: dict[str, dict[Dedupe, Failure]] = {layer: {} for layer in layers}
     statuses: dict[str, dict[str, list[int]]] = {layer: {} for layer in layers}
-    for (layer, _), events_of_run in zip(plan, recorded, strict=True):
-        for event in events_of_run:
-            _consume(ctx, layer, event, outcomes[layer], seen[layer], statuses[layer], result)
+    for found in found_by_run:  # in the plan's order, whichever ended first
+        merge(found, outcomes[found.layer], seen[found.layer], statuses[found.layer], result)
     each = (time.monotonic() - started) / max(sum(len(found) for found in outcomes.values()), 1)
     for layer in layers:
         if layer in skipped:
@@ -230,7 +231,7 @@ def _prepare(ctx: SuiteContext, layer: str, outcomes: dict[str, Outcome], writer
             except Skip:  # the footprint bound: generated writes go to the calendars there are
                 break
             except CheckFailed as failed:
-                outcome = _outcome(outcomes, layer, failed.operation or layer)
+                outcome = outcome_of(outcomes, layer, failed.operation or layer)
                 outcome.failures.append(
                     Failure(
                         "create.created",
@@ -272,9 +273,9 @@ def _engines(ctx: SuiteContext, layer: str, run: _Run) -> list[_Run]:
             and not (ctx.pool is not None and operation == FOOTPRINT_EXCLUDED)]
 
 
-def _engine_events(ctx: SuiteContext, layer: str, run: _Run, part: Partition, turns: WriteTurns,
-                   on_cases: Callable[[int], None] | None) -> list[Any]:
-    """One engine run's events (judged afterwards, in plan order)."""
+def _engine_run(ctx: SuiteContext, layer: str, run: _Run, part: Partition, turns: WriteTurns,
+                on_cases: Callable[[int], None] | None) -> EngineFindings:
+    """One engine run, judged as it ends (merged afterwards, in plan order)."""
     spec = _spec(ctx, run)
     schema = _load(ctx, layer, run, spec)
     validator = Draft202012Validator({"$ref": "#/components/schemas/Name", "components": spec["components"]})
@@ -297,7 +298,7 @@ def _engine_events(ctx: SuiteContext, layer: str, run: _Run, part: Partition, tu
     finally:
         policy.release_writes()
         _POLICIES.pop(key, None)
-    return recorded
+    return judge(ctx, layer, recorded)
 
 
 def _locked(report: Callable[[int], None]) -> Callable[[int], None]:
@@ -310,109 +311,6 @@ def _locked(report: Callable[[int], None]) -> Callable[[int], None]:
     return locked
 
 
-def _outcome(outcomes: dict[str, Outcome], layer: str, name: str) -> Outcome:
-    if name not in outcomes:
-        outcomes[name] = Outcome(layer, name)
-    return outcomes[name]
-
-
-def _first_failures(error: BaseException) -> str:
-    """What failed inside an error that groups others (Hypothesis' "unreliable results": a case
-    that failed once and passed when replayed), which its own message does not say."""
-    inner = getattr(error, "exceptions", None) or ()
-    return "".join(f"; first failure: {type(sub).__name__}: {short(str(sub), 600)}" for sub in inner[:3])
-
-
-def _consume(
-    ctx: SuiteContext,
-    layer: str,
-    event: Any,
-    outcomes: dict[str, Outcome],
-    seen: dict[tuple[str, str, str, str], Failure],
-    statuses: dict[str, list[int]],
-    result: Any,
-) -> None:
-    if isinstance(event, events.NonFatalError):
-        name = event.label if layer == "conformance" else "links (create -> show/update/delete -> restore)"
-        outcome = _outcome(outcomes, layer, name)
-        outcome.failures.append(
-            Failure(
-                "suite.error",
-                "-",
-                layer,
-                event.label,
-                f"schemathesis could not test this: {event.info.title}: {event.info.message}"
-                f"{_first_failures(event.value)}",
-            )
-        )
-        return
-    if not isinstance(event, events.ScenarioFinished):
-        return
-    recorder = event.recorder
-    result.cases += len(recorder.cases)
-    for case_id, node in recorder.cases.items():
-        case = node.value
-        label = case.operation.label
-        response = recorder.interactions.get(case_id)
-        if response is not None and response.response is not None:
-            statuses.setdefault(label, []).append(response.response.status_code)
-    for case_id, nodes in recorder.checks.items():
-        case_node = recorder.cases.get(case_id)
-        if case_node is None:
-            continue
-        case = case_node.value
-        name = (
-            case.operation.label
-            if layer == "conformance"
-            else "links (create -> show/update/delete -> restore)"
-        )
-        outcome = _outcome(outcomes, layer, name)
-        interaction = recorder.interactions.get(case_id)
-        status = interaction.response.status_code if interaction and interaction.response else None
-        operation_id = case.operation.definition.raw.get("operationId", "")
-        for node in nodes:
-            if node.status not in (Status.SUCCESS, Status.FAILURE):
-                continue
-            failure = node.failure_info.failure if node.failure_info is not None else None
-            if failure is None:
-                # A success makes its rule checked only when the check really judged this case.
-                credited = credited_rule(node.name, case, status)
-                if credited is not None and ctx.applies(credited) and _concerns(credited, operation_id):
-                    outcome.checks += 1
-                    outcome.rules.add(credited)
-                continue
-            rule_id = rule_for(node.name, case, status, failure)
-            if not ctx.applies(rule_id) or open_reading(
-                    node.name, case, interaction.request.uri if interaction is not None else None):
-                continue
-            outcome.checks += 1
-            outcome.rules.add(rule_id)
-            dedupe = (outcome.name, rule_id, node.name, failure.title)
-            if dedupe in seen:
-                seen[dedupe].occurrences += 1
-                continue
-            recorded = Failure(
-                rule_id=rule_id,
-                tag=rule_tag(rule_id),
-                layer=layer,
-                operation=case.operation.label,
-                message=f"{failure.title} (schemathesis check {node.name}, "
-                f"{'negative' if is_negative(case) else 'positive'} case): "
-                f"{MARKER.sub('', failure.message or '')}".strip(),
-                curl=curl_of(node.failure_info.code_sample),
-                expected=expected(node.name),
-                actual=f"status {status}" if status is not None else "",
-            )
-            seen[dedupe] = recorded
-            outcome.failures.append(recorded)
-
-
-def _concerns(rule_id: str, operation_id: str) -> bool:
-    """Whether the rule speaks about this operation (its `operations` in x-contract-rules)."""
-    operations = SPEC_RULES.get(rule_id, {}).get("operations") or []
-    return not operations or operation_id in operations
-
-
 def _canary(
     ctx: SuiteContext, layer: str, outcomes: dict[str, Outcome], statuses: dict[str, list[int]]
 ) -> None:
@@ -420,7 +318,7 @@ def _canary(
     served = sum(1 for codes in statuses.values() for code in codes if 200 <= code < 300)
     if statuses and not served:
         name = next(iter(outcomes), layer)
-        _outcome(outcomes, layer, name).failures.append(
+        outcome_of(outcomes, layer, name).failures.append(
             Failure(
                 "auth.apikey-query",
                 rule_tag("auth.apikey-query"),
