@@ -15,6 +15,7 @@ from hypothesis.control import currently_in_test_context
 from suite_runs import options
 
 from contract_tests.runner import run_suite
+from contract_tests.schemathesis_layers import findings as engine_findings
 from contract_tests.schemathesis_layers import run as schemathesis_run
 
 SLOW_OPERATION = "PUT /api/v1/groups/{group_id}/calendars/{calendar_id}"
@@ -46,9 +47,9 @@ def test_an_unreliable_result_says_what_failed_the_first_time():
     # groups the first failure; schemathesis' message leaves it out, the finding must not.
     first = AssertionError("[rule:invalid.rejected] a refused PUT (401) changes nothing: calendar 15")
     unreliable = ExceptionGroup("Hypothesis ... produces unreliable results", [first])
-    said = schemathesis_run._first_failures(unreliable)
+    said = engine_findings._first_failures(unreliable)
     assert "AssertionError" in said and "calendar 15" in said
-    assert schemathesis_run._first_failures(RuntimeError("no group")) == ""
+    assert engine_findings._first_failures(RuntimeError("no group")) == ""
 
 
 def test_another_thread_moving_the_global_random_state_is_not_a_finding():

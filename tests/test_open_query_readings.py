@@ -20,7 +20,7 @@ import schemathesis
 
 from contract_tests.model import DEMO
 from contract_tests.runner import SuiteOptions, run_suite
-from contract_tests.schemathesis_layers import run as layers_run
+from contract_tests.schemathesis_layers import findings as engine_findings
 from contract_tests.schemathesis_layers.lenient import valid_when_read_leniently
 from contract_tests.schemathesis_layers.rules import open_reading
 from mock_server import create_app
@@ -108,7 +108,7 @@ def test_a_deployment_reading_them_so_passes_strict(monkeypatch) -> None:
     assert accepted, "no generated query was read leniently: the test proves nothing"
 
     # and only the open readings are let pass: judged as before, the same run fails them
-    monkeypatch.setattr(layers_run, "open_reading", lambda *_: False)
+    monkeypatch.setattr(engine_findings, "open_reading", lambda *_: False)
     assert "invalid.parameters-refused" in _strict_conformance(_lenient_mock([]))
 
 
