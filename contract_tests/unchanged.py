@@ -204,9 +204,9 @@ def _guarded(ctx: SuiteContext, method: str, path: str) -> Any:
     if ctx.writes_must_succeed():  # the check fails on a refusal already
         return None
     aimed = _aimed_at(path)
-    # The snapshots only read, and the guard only sees writes: it stays on for every thread (a
-    # login's guard, which holds the gate shared, once switched it off for all while it read,
-    # and another thread's login then went unguarded).
+    # The snapshots only read and the guard only sees writes, so it stays on: switched off, it
+    # would be off for every thread, and a login beside this one (logins hold the gate shared)
+    # would go unguarded.
     before = snapshot(ctx, [] if aimed is None else [aimed])
 
     def after(exchange: Exchange) -> None:

@@ -118,19 +118,20 @@ def open_reading(check: str, case: Any, uri: str | None) -> bool:
     is, while the query carries one (`_apikey_read_from_the_query`)."""
     if check != "negative_data_rejection" or uri is None:
         return False
-    if _invalid_components(case) == {"query"}:
+    invalid = _invalid_components(case)
+    if invalid == {"query"}:
         return valid_when_read_leniently(case.operation.query, uri)
-    return _apikey_read_from_the_query(case, uri)
+    return invalid == {"body"} and _apikey_read_from_the_query(case, uri)
 
 
 def _apikey_read_from_the_query(case: Any, uri: str) -> bool:
-    """Whether only the body's top-level `apikey` makes a case invalid while its query carries an
-    apikey too. CONTRACT.md has the body's accepted "as if it were in the query" (C1), not which
-    of two wins: a deployment that reads the query's and never looks at the body's accepts the
-    case rightly (tests/independent/strict_server.py does; `make seeds` failed it at strict,
-    seed 2081327507, on a number there)."""
+    """Whether only the body's top-level `apikey` makes invalid a case whose body alone was made
+    invalid, while its query carries an apikey too. CONTRACT.md has the body's accepted "as if it
+    were in the query" (C1), not which of two wins: a deployment that reads the query's and never
+    looks at the body's accepts the case rightly (tests/independent/strict_server.py does; `make
+    seeds` failed it at strict, seed 2081327507, on a number there)."""
     body = case.body
-    if _invalid_components(case) != {"body"} or not isinstance(body, dict) or "apikey" not in body:
+    if not isinstance(body, dict) or "apikey" not in body:
         return False
     if "apikey" not in {name for name, _ in parse_qsl(urlsplit(uri).query, keep_blank_values=True)}:
         return False

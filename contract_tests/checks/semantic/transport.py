@@ -34,13 +34,15 @@ def json_suffix_reads(ctx: SuiteContext) -> None:
     # writes too (json_suffix_writes), so it runs beside the rules that write: the reads it
     # compares hold the group still.
     calendar_id = ctx.some_calendar_id()
-    pages = ([("results", "all"), ("sort", "id")], [("results", 2), ("startIndex", 1), ("sort", "id")])
+    reads = [("GET .../calendars.json", functools.partial(ctx.api.list, params))
+             for params in ([("results", "all"), ("sort", "id")],
+                            [("results", 2), ("startIndex", 1), ("sort", "id")])]
+    reads.append(("GET .../calendars/{id}.json", functools.partial(ctx.api.show, calendar_id)))
     with ctx.alone():  # the six reads of one still moment, side by side
-        answers = ctx.side_by_side(
-            [functools.partial(ctx.api.list, params, suffix=s) for params in pages for s in SUFFIXES]
-            + [functools.partial(ctx.api.show, calendar_id, suffix=s) for s in SUFFIXES])
-    for number, what in enumerate(["GET .../calendars.json"] * len(pages) + ["GET .../calendars/{id}.json"]):
-        _same_answer(ctx, answers[2 * number], answers[2 * number + 1], what)
+        answers = ctx.side_by_side([functools.partial(read, suffix=suffix)
+                                    for _, read in reads for suffix in SUFFIXES])
+    for (what, _), bare, json in zip(reads, answers[::2], answers[1::2], strict=True):
+        _same_answer(ctx, bare, json, what)
 
 
 @rule("transport.json-suffix", layer=LAYER, writes=True)
@@ -48,7 +50,7 @@ def json_suffix_writes(ctx: SuiteContext) -> None:
     """PUT and DELETE of `{id}.json` act on the calendar as the bare path does (a deployment may
     route the suffix for reads only)."""
     calendar = ctx.new_calendar("json-suffix")
-    for suffix in ("", ".json"):
+    for suffix in SUFFIXES:
         value = ctx.name(f"publicname{suffix or '-bare'}")
         with ctx.must_succeed():
             exchange = ctx.api.update(calendar["id"], {"publicname": value}, suffix=suffix)
