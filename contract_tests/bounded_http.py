@@ -13,9 +13,11 @@ import contextlib
 import heapq
 import http.client
 import itertools
+import os
 import socket
 import threading
 import time
+import weakref
 from typing import Any
 
 import requests
@@ -177,6 +179,7 @@ class BoundedAdapter(requests.adapters.HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kw: Any) -> None:
         super().init_poolmanager(*args, **kw)
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        _ADAPTERS.add(self)
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              **kw: Any) -> requests.Response:
@@ -226,3 +229,21 @@ class BoundedSession(requests.Session):
         adapter = BoundedAdapter()
         self.mount("http://", adapter)
         self.mount("https://", adapter)
+
+
+_ADAPTERS: weakref.WeakSet[BoundedAdapter] = weakref.WeakSet()
+
+
+def _start_afresh_in_child() -> None:
+    """A forked process (schemathesis_layers/second_process.py) keeps none of its parent's
+    connections - one socket written by two processes would mix their requests and answers - and
+    gets a watchdog of its own: the parent's thread is not in the child. The pools are replaced,
+    not closed: their locks may be held by a thread the child does not have, and dropping them
+    only closes the child's copies of the sockets."""
+    _WATCHDOG.__init__()
+    for adapter in list(_ADAPTERS):
+        adapter.init_poolmanager(adapter._pool_connections, adapter._pool_maxsize, block=adapter._pool_block)
+        adapter.proxy_manager = {}
+
+
+os.register_at_fork(after_in_child=_start_afresh_in_child)

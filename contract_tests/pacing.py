@@ -90,6 +90,9 @@ class PacedTransport(Transport):
         self._sleep = sleep if sleep is not None else self.stop.wait
         self._clock = clock
         self.busy_budget_s = busy_budget_s
+        # Requests that took their turn (re-sends too): a second process's sign of life. Not
+        # locked: a count lost between two threads does not matter there.
+        self.requests_started = 0
 
     def send(self, method, path, query, headers, body):
         def once() -> tuple[int, list[tuple[str, str]], bytes]:
@@ -137,6 +140,7 @@ class PacedTransport(Transport):
         self._may_send()
         self.limiter.acquire(self._sleep)
         self._may_send()  # the stop cuts the wait short, or came during it
+        self.requests_started += 1
 
     def _may_send(self) -> None:
         self.stop.admit()
@@ -198,6 +202,34 @@ class PacedTransport(Transport):
         if isinstance(outcome[0], BaseException):
             raise outcome[0]
         return outcome[0]
+
+    def take_lanes(self, count: int) -> Callable[[], None]:
+        """Hold `count` lanes of the in-flight bound (a second process's share of --concurrency)
+        until the function returned is called; calling it again does nothing."""
+        for _ in range(count):
+            self.in_flight.acquire()
+        left, lock = [count], threading.Lock()
+
+        def release() -> None:
+            with lock:
+                count, left[0] = left[0], 0
+            for _ in range(count):
+                self.in_flight.release()
+
+        return release
+
+    def keep_lanes(self, count: int) -> None:
+        """Hold for good every free lane but `count`: a forked process's share, the others its
+        parent's (whose threads, gone in the child, may have held some at the fork: never freed)."""
+        while self._lanes_free() > count and self.in_flight.acquire(blocking=False):
+            pass
+
+    def add_busy(self, busy: dict[str, int], gone: list[str]) -> None:
+        """A second process's busy answers, and why it gave up on the deployment, if it did."""
+        with self._lock:
+            self.busy.update(busy)
+            if gone and not self.gone:
+                self.gone.append(gone[0])
 
     @property
     def _slots(self) -> int:

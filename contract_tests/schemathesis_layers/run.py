@@ -35,14 +35,20 @@ from ..context import UNKNOWN_ID, SuiteContext
 from ..gate import Gate
 from ..model import FOOTPRINT, READ_ONLY, CheckFailed, Failure, Outcome, Skip
 from ..registry import rule_tag
+from . import second_process
 from .checks import BUILT_IN_CHECKS, NOT_ASSERTED, install
-from .engines import run_engines
 from .findings import Dedupe, EngineFindings, judge, merge, outcome_of
 from .partitions import Partition, partitions, writers
 from .responses import DocumentedResponses
 from .rules import is_negative
 from .steer import _POLICIES, Policy, WriteTurns
-from .views import coercible_type_case, positive_view
+from .views import LOGIN, coercible_type_case, positive_view
+
+PHASES = ("examples", "coverage", "fuzzing")
+# The coverage phase probes the methods a path does not serve (PUT, DELETE...): a run of its own,
+# apart from the examples and fuzzing, which send the operation's method only. Two runs side by
+# side also wait for the network side by side: a write engine's cases wait for each other.
+DRAWN_PHASES = ("examples", "fuzzing")
 
 
 @dataclass
@@ -55,6 +61,8 @@ class _Run:
     custom: set[str]
     responses: str | None = None  # the view responses are judged against
     operation: str | None = None  # one operation's cases only (None: every operation)
+    phases: tuple[str, ...] = PHASES  # conformance's: which of its phases this run goes through
+    writes_nothing: bool = False  # sends GETs and session logins only (no calendar changes)
 
 
 def _plan(ctx: SuiteContext, layer: str) -> list[_Run]:
@@ -89,10 +97,11 @@ def _config(ctx: SuiteContext, layer: str, run: _Run) -> dict[str, Any]:
         },
         "checks": {name: {"enabled": name in run.builtin} for name in BUILT_IN_CHECKS},
         "phases": {
-            "examples": {"enabled": conformance},
+            "examples": {"enabled": conformance and "examples" in run.phases},
             # --read-only: no PATCH/PUT/DELETE... probes for unsupported methods either.
-            "coverage": {"enabled": conformance, **({"unexpected-methods": []} if ctx.read_only else {})},
-            "fuzzing": {"enabled": conformance},
+            "coverage": {"enabled": conformance and "coverage" in run.phases,
+                         **({"unexpected-methods": []} if ctx.read_only else {})},
+            "fuzzing": {"enabled": conformance and "fuzzing" in run.phases},
             "stateful": {"enabled": not conformance, "max-steps": 8, "inference": {"algorithms": []}},
         },
         "generation": {"max-examples": int(options.max_examples), "mode": run.mode, "database": "none"},
@@ -184,6 +193,8 @@ def run_layers(ctx: SuiteContext, layers: Sequence[str], result: Any,
     targets = ctx.created_ids(ctx.group_id)
     turns = WriteTurns(side_by_side)
     counted = _locked(on_cases) if on_cases is not None and side_by_side else on_cases
+    away = ([number for number, (_, run) in enumerate(plan) if run.writes_nothing]
+            if side_by_side and second_process.available(ctx) else [])
     operations = _operations(plan)
     parts = partitions(operations, targets)
     # Longest first: the engines that write one calendar (a snapshot after each refusal), then
@@ -193,10 +204,10 @@ def run_layers(ctx: SuiteContext, layers: Sequence[str], result: Any,
                    key=lambda number: (number not in writing, plan[number][1].mode != "negative"))
     ctx.listing = Gate(writers_first=True) if side_by_side else None
     try:
-        found_by_run: list[EngineFindings] = run_engines(
-            [functools.partial(_engine_run, ctx, layer, run, part, turns, counted)
-             for (layer, run), part in zip(plan, parts, strict=True)],
-            ctx.concurrency if side_by_side else 1, order)
+        found_by_run: list[EngineFindings] = second_process.run_split(
+            ctx, [functools.partial(_engine_run, ctx, layer, run, part, turns)
+                  for (layer, run), part in zip(plan, parts, strict=True)],
+            away, ctx.concurrency if side_by_side else 1, order, counted, result.notes)
     finally:
         ctx.listing = None
     seen: dict[str, dict[Dedupe, Failure]] = {layer: {} for layer in layers}
@@ -257,20 +268,26 @@ def _prepare(ctx: SuiteContext, layer: str, outcomes: dict[str, Outcome], writer
 
 
 def _engines(ctx: SuiteContext, layer: str, run: _Run) -> list[_Run]:
-    """Conformance runs one engine per operation (their reads then overlap: a slow network
-    waits once for many); the stateful chains need every operation in one."""
+    """Conformance runs two engines per operation, its coverage phase and the others (their
+    requests then overlap: a slow network waits once for many); the stateful chains need every
+    operation in one."""
     if layer != "conformance":
         return [run]
     methods = ("get",) if ctx.read_only else ("get", "put", "post", "delete", "patch")
-    operations = [item[method]["operationId"] for item in _spec(ctx, run)["paths"].values()
-                  for method in methods if method in item]
+    operations = [(item[method]["operationId"], method == "get" or path == LOGIN)
+                  for path, item in _spec(ctx, run)["paths"].items() for method in methods if method in item]
     # An operation the view that judges the answers leaves out (documented: the calendarsets
     # paths, x-assumed) would only cost its cases: no rule could be checked on them. Neither
     # could one of a resource the deployment does not serve (discovery: ctx.unserved).
-    judged = operations_by_id(calendar_spec.load_spec(run.responses)) if run.responses else operations
-    return [dataclasses.replace(run, operation=operation) for operation in operations
-            if operation in judged and operation not in ctx.unserved
-            and not (ctx.pool is not None and operation == FOOTPRINT_EXCLUDED)]
+    judged = operations_by_id(calendar_spec.load_spec(run.responses)) if run.responses else None
+    # Split so at every concurrency: the plan, and thus each run's cases, is the same whether
+    # some go to a second process (second_process.py) or not.
+    return [dataclasses.replace(run, operation=operation, phases=phases,
+                                writes_nothing=changes_nothing and phases == DRAWN_PHASES)
+            for operation, changes_nothing in operations
+            if (judged is None or operation in judged) and operation not in ctx.unserved
+            and not (ctx.pool is not None and operation == FOOTPRINT_EXCLUDED)
+            for phases in (("coverage",), DRAWN_PHASES)]
 
 
 def _engine_run(ctx: SuiteContext, layer: str, run: _Run, part: Partition, turns: WriteTurns,
