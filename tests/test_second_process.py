@@ -228,6 +228,32 @@ def test_ctrl_c_takes_the_second_process_down_too(tmp_path):
     assert not left, f"the second process outlived the run: {left}"
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the second process is Linux's only")
+def test_a_run_killed_outright_takes_its_second_process_with_it(tmp_path):
+    """SIGKILL (a CI runner's last word) leaves no handler to kill the child: it sees its parent
+    gone and ends, rather than go on sending its requests to the deployment."""
+    app, seen = _mock_with_request_log(100)
+    layers = ("--layers", "conformance", "--concurrency", "4")
+    with serving(app) as url, _run_cli(url, tmp_path / "report.json", *layers) as process:
+        _wait_for_line(process, "conformance", 60)
+        deadline, children = time.monotonic() + 60, []
+        while not children and time.monotonic() < deadline and process.poll() is None:
+            children = _children(process.pid)
+            time.sleep(0.05)
+        assert children, "no second process within 60 s"
+        time.sleep(1.0)
+        process.kill()
+        process.wait(10)
+        killed = time.monotonic()
+        while any(_alive(child) for child in children) and time.monotonic() < killed + 10:
+            time.sleep(0.05)
+        gone_after = time.monotonic() - killed
+        time.sleep(0.5)
+        late = [at for at, _, _ in seen if at > killed + gone_after + 0.3]
+    assert gone_after < 3.0, f"the second process outlived its parent by {gone_after:.1f} s"
+    assert not late, f"{len(late)} requests after the child was gone"
+
+
 def test_busy_answers_in_the_second_process_are_counted_with_the_run(monkeypatch):
     """A staging rate-limiting GETs now and then: the child's backed-off 429s are in the note."""
     app = create_app()

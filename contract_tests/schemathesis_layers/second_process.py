@@ -16,7 +16,8 @@ What keeps the two processes apart, and the run's bounds whole:
 - its cases (progress), busy answers (429/503), a deployment it gave up on and its own client's
   exchanges come back into this process's counts;
 - a child that ends without its findings, or starts no request for `silence_s`, is killed and
-  its runs run here after all: slower, the same verdict; Ctrl-C or SIGTERM here kills it.
+  its runs run here after all: slower, the same verdict; Ctrl-C or SIGTERM here kills it, and
+  it ends itself within HEARTBEAT_S of a parent killed outright.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -198,9 +200,12 @@ def _child_main(sending: Any, jobs: list[Job], lanes: int, order: list[int], tra
             sending.send((kind, payload))
 
     done = threading.Event()
+    parent = os.getppid()
 
     def heartbeat() -> None:
         while not done.wait(HEARTBEAT_S):
+            if os.getppid() != parent:  # the run was killed (SIGKILL: no clean-up of its own)
+                os._exit(1)  # and its requests end with it
             send("alive", transport.requests_started)
 
     threading.Thread(target=heartbeat, name="contract-reads-heartbeat", daemon=True).start()
