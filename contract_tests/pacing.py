@@ -203,20 +203,15 @@ class PacedTransport(Transport):
             raise outcome[0]
         return outcome[0]
 
-    def take_lanes(self, count: int) -> Callable[[], None]:
+    def take_lanes(self, count: int) -> None:
         """Hold `count` lanes of the in-flight bound (a second process's share of --concurrency)
-        until the function returned is called; calling it again does nothing."""
+        until `release_lanes`."""
         for _ in range(count):
             self.in_flight.acquire()
-        left, lock = [count], threading.Lock()
 
-        def release() -> None:
-            with lock:
-                count, left[0] = left[0], 0
-            for _ in range(count):
-                self.in_flight.release()
-
-        return release
+    def release_lanes(self, count: int) -> None:
+        for _ in range(count):
+            self.in_flight.release()
 
     def keep_lanes(self, count: int) -> None:
         """Hold for good every free lane but `count`: a forked process's share, the others its

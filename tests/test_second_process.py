@@ -207,12 +207,13 @@ def _alive(pid: int) -> bool:
     return _stat(pid)[:1] not in ([], ["Z"])
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the second process is Linux's only")
-def test_ctrl_c_takes_the_second_process_down_too(tmp_path):
-    app, _ = _mock_with_request_log(100)
-    report = tmp_path / "report.json"
+@contextlib.contextmanager
+def _cli_with_a_second_process(tmp_path: Path) -> Iterator[tuple[Any, list[int], list[Any]]]:
+    """The CLI's conformance run against a mock answering in 100 ms, once its second process has
+    been at work for a second: the CLI, the child's pid, the requests the mock saw (time, method, path)."""
+    app, seen = _mock_with_request_log(100)
     layers = ("--layers", "conformance", "--concurrency", "4")
-    with serving(app) as url, _run_cli(url, report, *layers) as process:
+    with serving(app) as url, _run_cli(url, tmp_path / "report.json", *layers) as process:
         _wait_for_line(process, "conformance", 60)
         deadline, children = time.monotonic() + 60, []
         while not children and time.monotonic() < deadline and process.poll() is None:
@@ -220,6 +221,12 @@ def test_ctrl_c_takes_the_second_process_down_too(tmp_path):
             time.sleep(0.05)
         assert children, "no second process within 60 s"
         time.sleep(1.0)  # the child's engines under way
+        yield process, children, seen
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the second process is Linux's only")
+def test_ctrl_c_takes_the_second_process_down_too(tmp_path):
+    with _cli_with_a_second_process(tmp_path) as (process, children, _):
         status, took = _stopped_within(process, signal.SIGINT, 12)
         time.sleep(0.5)
         left = [child for child in children if _alive(child)]
@@ -232,16 +239,7 @@ def test_ctrl_c_takes_the_second_process_down_too(tmp_path):
 def test_a_run_killed_outright_takes_its_second_process_with_it(tmp_path):
     """SIGKILL (a CI runner's last word) leaves no handler to kill the child: it sees its parent
     gone and ends, rather than go on sending its requests to the deployment."""
-    app, seen = _mock_with_request_log(100)
-    layers = ("--layers", "conformance", "--concurrency", "4")
-    with serving(app) as url, _run_cli(url, tmp_path / "report.json", *layers) as process:
-        _wait_for_line(process, "conformance", 60)
-        deadline, children = time.monotonic() + 60, []
-        while not children and time.monotonic() < deadline and process.poll() is None:
-            children = _children(process.pid)
-            time.sleep(0.05)
-        assert children, "no second process within 60 s"
-        time.sleep(1.0)
+    with _cli_with_a_second_process(tmp_path) as (process, children, seen):
         process.kill()
         process.wait(10)
         killed = time.monotonic()

@@ -33,7 +33,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..context import SuiteContext
@@ -62,13 +62,13 @@ def run_split(ctx: SuiteContext, jobs: Sequence[Job], away: Sequence[int], concu
     """Each job's findings, in `jobs` order: those numbered in `away` in a child process (see
     the module docstring), the others here, up to `concurrency` requests in flight in all.
     Within each process the jobs start in `order`. Why the child failed, if it did, goes in `notes`."""
-    here = [number for number in range(len(jobs)) if number not in set(away)]
+    here = sorted(set(range(len(jobs))) - set(away))
     if not away or not here:  # nothing to share the work with: no second process
         return _run_here(jobs, range(len(jobs)), concurrency, order, on_cases)
     transport = ctx.transport
     assert isinstance(transport, PacedTransport)
     lanes = max(1, concurrency // 2)
-    import_ahead()  # once, before the fork: the child has them too
+    import_ahead()  # before the fork, so that the child has them too (a no-op once the runner did it)
     child = _Child(ctx, transport, [jobs[number] for number in away], lanes,
                    _renumbered(order, away), on_cases)
     try:
@@ -77,8 +77,8 @@ def run_split(ctx: SuiteContext, jobs: Sequence[Job], away: Sequence[int], concu
     finally:
         child.end()
     if found_away is None:
-        if child.gone:
-            raise StayedBusy(child.gone[0])
+        if transport.gone:  # given up on, by either process: running the child's runs again cannot help
+            raise StayedBusy(transport.gone[0])
         notes.append(f"the second process of the engine runs that change nothing ended without their "
                      f"findings ({child.why}): its {len(away)} runs ran again in the suite's own")
         found_away = _run_here(jobs, away, concurrency, order, on_cases)
@@ -119,21 +119,24 @@ class _Child:
     on_cases: OnCases
     answer: _Answer | None = None
     why: str = ""
-    gone: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # A request may take --timeout, a busy answer's back-off LONGEST_WAIT_S before the next
         # try, and Hypothesis may draw for a while between two requests.
         self.silence_s = float(self.ctx.options.timeout) + LONGEST_WAIT_S + DRAWING_S
-        self._release = self.transport.take_lanes(self.lanes)  # before the fork: its share is the rest
+        self.transport.take_lanes(self.lanes)  # before the fork: the child's share is the rest
         receiving, sending = multiprocessing.Pipe(duplex=False)
         journal_from = len(self.ctx.journal)
         fork = multiprocessing.get_context("fork")
         self._process = fork.Process(target=_child_main, name="contract-reads", daemon=True, args=(
             sending, self.jobs, self.lanes, self.order, self.transport, self.ctx.journal, journal_from))
-        with warnings.catch_warnings():  # 3.12+: "This process is multi-threaded, use of fork()..."
-            warnings.simplefilter("ignore", DeprecationWarning)
-            self._process.start()
+        try:
+            with warnings.catch_warnings():  # 3.12+: "This process is multi-threaded, use of fork()..."
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._process.start()
+        except BaseException:
+            self.transport.release_lanes(self.lanes)
+            raise
         sending.close()
         self._receiving = receiving
         self._listener = threading.Thread(target=self._listen, name="contract-reads-listener", daemon=True)
@@ -162,7 +165,7 @@ class _Child:
             self._process.join(5.0)  # its exit code, once the kernel has it
             self.why = f"it ended ({type(error).__name__}) with exit code {self._process.exitcode}"
         finally:
-            self._release()  # its lanes are this process's again
+            self.transport.release_lanes(self.lanes)  # the child's lanes are this process's again
 
     def findings(self) -> list[EngineFindings] | None:
         while self._listener.is_alive():
@@ -172,7 +175,6 @@ class _Child:
             return None
         self.transport.add_busy(answer.busy, answer.gone)
         self.ctx.journal.extend(answer.exchanges)
-        self.gone = answer.gone
         if answer.found is None:
             self.why = f"it failed: {answer.error}"
         return answer.found
