@@ -67,6 +67,7 @@ class SuiteContext(CheckThreads):
         self.prefix = f"contract-kit-{self.run_id}"
         self.created: dict[int, int] = {}  # id -> group, created with the main identity
         self.other_created: dict[int, int] = {}  # created with the second identity
+        self.created_names: dict[int, str] = {}  # the name each was created (or reused) with
         self.changed_at: dict[int, float] = {}  # monotonic time of our last change to a calendar
         self.baseline: list[dict[str, Any]] = []
         self.calendarsets: list[int] = []
@@ -409,7 +410,7 @@ class SuiteContext(CheckThreads):
             with self.must_succeed():
                 exchange = api.update(reused, {**KNOWN_STATE, **values, "deleted": False})
             self.expect_2xx(exchange, "restoring one of the suite's calendars of an earlier run succeeds")
-            self.remember_created(reused, api)
+            self.remember_created(reused, api, name=values["name"])
             return self.calendar_body(exchange)
         with self.must_succeed():
             exchange = self.create_own(values, api=api, group=group)
@@ -447,24 +448,33 @@ class SuiteContext(CheckThreads):
         body = exchange.json()
         if found and isinstance(body, dict) and isinstance(body.get("id"), int):
             group = int(found["group_id"]) if found["group_id"].isdigit() else api.group_id
-            self.remember_created(body["id"], api, group)
+            self.remember_created(body["id"], api, group, name=body.get("name"))
 
-    def remember_created(self, calendar_id: int, api: Api | None = None, group: Any = None) -> None:
+    def remember_created(self, calendar_id: int, api: Api | None = None, group: Any = None,
+                         name: Any = None) -> None:
         api = api or self.api
         target = self.other_created if api is self.other_api else self.created
         with self._lock:
             fresh = calendar_id not in target
             target[calendar_id] = int(group if group is not None else api.group_id)
+            if isinstance(name, str):
+                self.created_names.setdefault(calendar_id, name)
             self.changed_at[calendar_id] = time.monotonic()
         if fresh and self.pool is not None:
             self.pool.created(target[calendar_id], calendar_id)
 
     def created_ids(self, group_id: int | None = None) -> list[int]:
-        """The calendars the main identity created (in `group_id` only, when given), by id: read
-        under the lock that `remember_created` writes them under, which engines and rules side
-        by side call at any moment (iterating the dict itself failed a run at --concurrency 4)."""
+        """The calendars the main identity created (in `group_id` only, when given), in the order
+        of the names they were created with - which a check gives by its place in the schedule
+        (schedule.py), where the ids a deployment gives depend on which check got there first, so
+        whatever picks among them (the engines' targets) picks the same at any concurrency; those
+        of no known name last, by id. Read under the lock that `remember_created` writes them
+        under, which engines and rules side by side call at any moment (iterating the dict itself
+        failed a run at --concurrency 4)."""
         with self._lock:
-            return sorted(cid for cid, group in self.created.items() if group_id is None or group == group_id)
+            ids = [cid for cid, group in self.created.items() if group_id is None or group == group_id]
+            names = self.created_names
+            return sorted(ids, key=lambda cid: (cid not in names, names.get(cid, ""), cid))
 
     def own_calendar(self, key: str = "main", fields: dict[str, Any] | None = None) -> dict[str, Any]:
         """A calendar of ours shared by read-mostly checks (created once per run)."""

@@ -57,6 +57,8 @@ from .pacing import PacedTransport, RateLimiter, StayedBusy
 from .progress import Progress
 from .registry import RuleCheck, rule_tag
 from .report import SuiteResult
+from .schemathesis_layers import plan as engine_plan
+from .schemathesis_layers import second_process
 from .stopping import RunInterrupted
 from .unchanged import guard_refusals
 
@@ -265,38 +267,54 @@ def _run_checks(ctx: SuiteContext, options: SuiteOptions, result: SuiteResult, p
         )
     if not options.read_only and options.max_own_calendars is not None:
         _load_pool(ctx)
+    rule_layers = [layer for layer in ("semantic", "auth") if layer in options.layers]
     engine_layers = [layer for layer in ("conformance", "stateful") if layer in options.layers]
-    engines_imported = _import_engines_meanwhile() if engine_layers else None
     guard_refusals(ctx, True)
-    _run_rule_layers(
-        ctx, [lay for lay in ("semantic", "auth") if lay in options.layers], result, progress
-    )
-    if engines_imported is not None:
-        engines_imported.join()
-    guard_refusals(ctx, False)
-    if options.profile is not None:
-        left_out = sorted(profile_level.rules_answered_otherwise(options.profile))
-        result.notes.append(
-            f"--level profile:{options.profile.name}: every question it answers is probed; "
-            + (f"rules it answers otherwise, left out: {', '.join(left_out)}" if left_out
-               else "it keeps every assumption (strict view)"))
-    if engine_layers:
-        from .schemathesis_layers import run as schemathesis_layers  # schemathesis: 0.5 s
-
-        progress.layer(engine_layers[0])
-        outcomes = list(schemathesis_layers.run_layers(ctx, engine_layers, result, on_cases=progress.cases))
-        for outcome in outcomes:
-            result.outcomes.append(outcome)
-            progress.outcome(outcome)
-        if any(failure.rule_id == "suite.error" for outcome in outcomes for failure in outcome.failures):
-            # Cases schemathesis could not send: a server gone for good (a redeploy) leaves the
-            # run without a verdict, as in the rules' layers (Unreachable); one back is judged.
-            ctx.api.list([("results", 1)])
+    if not options.read_only and (rule_layers or engine_layers):
+        # The calendar the rules' readers read, made before they run side by side (no write among
+        # them), and one the engines' generated paths name (their plan is fixed next); if that
+        # fails, each check that needs it tries again and fails in its own outcome.
+        with contextlib.suppress(CheckFailed, Skip):
+            ctx.own_calendar()
+    plan = engine_plan.plan_engines(ctx, engine_layers) if engine_layers else None
+    reads = second_process.start(ctx, plan) if plan is not None else None  # its runs start now
+    try:
+        engines_imported = _import_engines_meanwhile() if engine_layers else None  # after the fork
+        _run_rule_layers(ctx, rule_layers, result, progress)
+        if engines_imported is not None:
+            engines_imported.join()
+        guard_refusals(ctx, False)
+        if options.profile is not None:
+            left_out = sorted(profile_level.rules_answered_otherwise(options.profile))
+            result.notes.append(
+                f"--level profile:{options.profile.name}: every question it answers is probed; "
+                + (f"rules it answers otherwise, left out: {', '.join(left_out)}" if left_out
+                   else "it keeps every assumption (strict view)"))
+        if plan is not None:
+            _run_engine_layers(ctx, plan, reads, result, progress)
+    finally:
+        if reads is not None:  # a stop, or a server gone, during the rules: its requests too
+            reads.end()
     if options.profile is not None and profile_level.LAYER in options.layers:
         progress.layer(profile_level.LAYER)
         for outcome in profile_level.check(options, options.profile, ctx.run_id):
             result.outcomes.append(outcome)
             progress.outcome(outcome)
+
+
+def _run_engine_layers(ctx: SuiteContext, plan: engine_plan.Plan, reads: second_process.Reads | None,
+                       result: SuiteResult, progress: Progress) -> None:
+    from .schemathesis_layers import run as schemathesis_layers  # schemathesis: 0.5 s
+
+    progress.layer(plan.layers[0])
+    outcomes = list(schemathesis_layers.run_layers(ctx, plan, result, on_cases=progress.cases, reads=reads))
+    for outcome in outcomes:
+        result.outcomes.append(outcome)
+        progress.outcome(outcome)
+    if any(failure.rule_id == "suite.error" for outcome in outcomes for failure in outcome.failures):
+        # Cases schemathesis could not send: a server gone for good (a redeploy) leaves the
+        # run without a verdict, as in the rules' layers (Unreachable); one back is judged.
+        ctx.api.list([("results", 1)])
 
 
 def _import_engines_meanwhile() -> threading.Thread:
@@ -404,11 +422,6 @@ def _run_rule_layers(ctx: SuiteContext, layers: list[str], result: SuiteResult, 
         if check.layer in layers:
             grouped.setdefault((check.layer, check.rule_id), []).append(check)
     keys = sorted(grouped, key=lambda key: (any(c.final for c in grouped[key]), layers.index(key[0])))
-    if keys and not ctx.read_only:
-        # The calendar readers may read, made before they run side by side (no write among them);
-        # if that fails, each check that needs it tries again and fails in its own outcome.
-        with contextlib.suppress(CheckFailed, Skip):
-            ctx.own_calendar()
     slots = {key: number for number, key in enumerate(keys, 1)}
     outcomes: dict[tuple[str, str], Outcome] = {}
     current = None

@@ -33,7 +33,7 @@ from contract_tests import cli
 from contract_tests.checks import ALL as ALL_CHECKS
 from contract_tests.http import Exchange, curl_line
 from contract_tests.runner import SuiteOptions, SuiteUsageError, resolve_options, run_suite
-from contract_tests.schemathesis_layers.checks import BUILT_IN_CHECKS, CUSTOM_CHECKS
+from contract_tests.schemathesis_layers.check_names import BUILT_IN_CHECKS, CUSTOM_CHECKS
 from contract_tests.schemathesis_layers.rules import rule_for
 from mock_server import create_app, mock_of
 from mock_server.serve.waitress_server import serve_in_thread

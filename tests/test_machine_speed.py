@@ -16,7 +16,7 @@ from suite_runs import options
 
 from contract_tests.runner import run_suite
 from contract_tests.schemathesis_layers import findings as engine_findings
-from contract_tests.schemathesis_layers import run as schemathesis_run
+from contract_tests.schemathesis_layers import one_run as schemathesis_run
 
 SLOW_OPERATION = "PUT /api/v1/groups/{group_id}/calendars/{calendar_id}"
 

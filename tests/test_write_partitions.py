@@ -43,6 +43,22 @@ def test_each_writing_engine_gets_calendars_no_other_engine_writes():
     assert parts[0].targets == (11, 12, 13, 14, 15) and not parts[0].own and not parts[0].hidden
 
 
+def test_engines_get_the_calendars_by_the_names_they_were_made_with_not_by_id():
+    """Side by side, the rules make their calendars in an order that depends on timing, and the
+    deployment numbers them so; the names they give depend on the schedule only. Each engine's
+    targets follow the names, so it writes the same calendars (in role) at any concurrency."""
+    app = create_app()
+    ctx = SuiteContext(resolve_options(SuiteOptions(app=app, apikey=APIKEY, user=USER, password=PASSWORD,
+                                                    group_id=GROUP)), WsgiTransport(app))
+    made_in_this_order = [(31, "-b-1"), (30, "-c-1"), (32, "-a-1"), (29, None)]
+    for calendar_id, label in made_in_this_order:
+        ctx.remember_created(calendar_id, name=f"{ctx.prefix}{label}" if label else None)
+    ctx.remember_created(32, name=f"{ctx.prefix}-z-9")  # a later rename: the name it was made with stays
+    assert ctx.created_ids(GROUP) == [32, 31, 30, 29]
+    parts = partitions(["updateCalendar", "deleteCalendar"], ctx.created_ids(GROUP))
+    assert [part.targets for part in parts] == [(32, 30), (31, 29)]
+
+
 def test_too_few_calendars_means_no_partition_at_all():
     parts = partitions(["updateCalendar", "deleteCalendar", "updateCalendar"], [21, 22])
     assert all(not part.own and not part.hidden and part.targets == (21, 22) for part in parts)

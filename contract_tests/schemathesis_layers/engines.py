@@ -155,6 +155,6 @@ def run_engines(jobs: Sequence[Callable[[], list[Any]]], concurrency: int,
             # `-W error` the note failed a case once and, replayed, an "unreliable result" (suite.error).
             warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies",
                                     category=HypothesisDeprecationWarning)
-            # On Ctrl-C / SIGTERM the engines not started are dropped, the others told to stop (run.py).
+            # On Ctrl-C / SIGTERM the engines not started are dropped, the others told to stop (one_run.py).
             return run_in_pool(jobs, min(concurrency, len(jobs)), "contract-engine",
                                range(len(jobs)) if order is None else order)

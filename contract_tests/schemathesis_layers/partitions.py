@@ -35,15 +35,16 @@ def writers(operations: Sequence[str | None]) -> list[int]:
 
 
 def partitions(operations: Sequence[str | None], targets: Sequence[int]) -> list[Partition]:
-    """One Partition per engine. With fewer calendars than `writers`, none gets a partition:
+    """One Partition per engine, its targets in the order of `targets` (SuiteContext.created_ids':
+    the same at any concurrency). With fewer calendars than `writers`, none gets a partition:
     every write goes alone."""
     writing = writers(operations)
     shared = Partition(tuple(targets))
     if not writing or len(targets) < len(writing):
         return [shared] * len(operations)
-    owned = {index: (frozenset(targets[number::len(writing)]), UNKNOWN_ID - 1 - number)
+    owned = {index: (tuple(targets[number::len(writing)]), UNKNOWN_ID - 1 - number)
              for number, index in enumerate(writing)}
-    everything = frozenset().union(*(own | {unknown} for own, unknown in owned.values()))
-    return [Partition(tuple(sorted(owned[index][0])), owned[index][0], owned[index][1],
-                      everything - owned[index][0] - {owned[index][1]})
+    everything = frozenset().union(*(set(own) | {unknown} for own, unknown in owned.values()))
+    return [Partition(owned[index][0], frozenset(owned[index][0]), owned[index][1],
+                      everything - set(owned[index][0]) - {owned[index][1]})
             if index in owned else shared for index in range(len(operations))]
