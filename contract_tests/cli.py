@@ -127,7 +127,7 @@ def _add_pacing_arguments(run: argparse.ArgumentParser) -> None:
         help=f"requests in flight at once: independent checks side by side, writes one at a time "
         f"but the requests a rule expects refused, sent together between one pair of snapshots; "
         f"over HTTP, without --max-rate, the generated cases that change nothing are drawn in a "
-        f"second process, with a quarter of them beside the rules and half after "
+        f"second process, with a quarter of them "
         f"(default {DEFAULT_CONCURRENCY} against --base-url, 1 in-process; 1: one request at a time)")
     run.add_argument(
         "--max-rate", type=float, default=None, metavar="R",

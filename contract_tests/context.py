@@ -88,13 +88,11 @@ class SuiteContext(CheckThreads):
     def read_only(self) -> bool:
         return bool(self.options.read_only)
 
-    def side_by_side(self, reads: Sequence[Callable[[], T]], *, even_in_one_lane: bool = False,
-                     writes: bool = False) -> list[T]:
+    def side_by_side(self, reads: Sequence[Callable[[], T]], *, writes: bool = False) -> list[T]:
         """Each of `reads` (independent: none writes, unless `writes`), in order; up to
-        --concurrency at once, inside this thread's hold of the group when it holds it alone (a
-        write's guard; `writes` needs that hold: unchanged.refused_together); one at a time in a
-        thread that keeps to one lane (`one_lane`), unless `even_in_one_lane` (the pages of one
-        list read, which hold other engines' writes off while they are read)."""
+        --concurrency at once (the transport's lanes bound them with every other thread's, a
+        schemathesis engine's too), inside this thread's hold of the group when it holds it
+        alone (a write's guard; `writes` needs that hold: unchanged.refused_together)."""
         caller = threading.get_ident()
 
         def counted(read: Callable[[], T]) -> Callable[[], tuple[T, int]]:
@@ -112,7 +110,7 @@ class SuiteContext(CheckThreads):
             jobs = self.gate.lend(jobs, writes=writes)
         elif self.gate.held_shared():  # a login's guard
             jobs = self.gate.lend_shared(jobs)
-        done = schedule.run_all(jobs, self.concurrency, even_in_one_lane or not self.in_one_lane())
+        done = schedule.run_all(jobs, self.concurrency, side_by_side=True)
         self._local.checks = self.checks_run + sum(checks for _, checks in done)
         return [value for value, _ in done]
 
@@ -319,8 +317,8 @@ class SuiteContext(CheckThreads):
                                       api=api, group=group, **kw)
 
             # The pages the first answer's total calls for, side by side (a large group behind
-            # capped pages is many round trips per snapshot), in an engine's lane too: while they
-            # are read, the other engines' writes wait. A batch at a time, so that a total no
+            # capped pages is many round trips per snapshot), in an engine's thread too: while
+            # they are read, the other engines' writes wait. A batch at a time, so that a total no
             # page bears out (an empty or short page) costs one batch, not the total's pages; and
             # never past MAX_PAGES, whatever the total says. Should the first page's own total be
             # larger, one page more at a time, bounded by one past that total.
@@ -332,7 +330,7 @@ class SuiteContext(CheckThreads):
                     wanted = [number]  # one past the total: a record added meanwhile
                 else:
                     wanted = list(range(number, min(last, number + batch, MAX_PAGES)))
-                pages = self.side_by_side([functools.partial(page, n) for n in wanted], even_in_one_lane=True)
+                pages = self.side_by_side([functools.partial(page, n) for n in wanted])
                 if number == 0 and isinstance(pages[0][0].get("totalRecords"), int):
                     total = pages[0][0]["totalRecords"]
                     last = -(-total // size)

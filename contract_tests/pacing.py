@@ -95,22 +95,22 @@ class PacedTransport(Transport):
         self.requests_started = 0
 
     def send(self, method, path, query, headers, body):
-        def once() -> tuple[int, list[tuple[str, str]], bytes]:
-            with self._lanes():
-                return self._connections().send(method, path, query, headers, body)
-
-        return self.patiently(once, lambda answer: answer[0], lambda answer: answer[1])
+        return self.patiently(lambda: self._connections().send(method, path, query, headers, body),
+                              lambda answer: answer[0], lambda answer: answer[1])
 
     def patiently(self, once: Callable[[], T], status_of: Callable[[T], int],
                   headers_of: Callable[[T], list[tuple[str, str]]]) -> T:
         """`once()` (a request of the suite's, or one schemathesis generated) behind the rate
-        limit, sent again while the answer is busy (429, 503): waited out, counted. StayedBusy
-        when it is still busy `busy_budget_s` after its first busy answer, when it asks for more
-        than LONGEST_WAIT_S, or once any request has given up; RunInterrupted after the stop."""
+        limit and in a lane of the in-flight bound (--concurrency: every request on the wire
+        holds one, whichever thread or process sent it), sent again while the answer is busy
+        (429, 503): waited out, counted. StayedBusy when it is still busy `busy_budget_s` after
+        its first busy answer, when it asks for more than LONGEST_WAIT_S, or once any request has
+        given up; RunInterrupted after the stop."""
         wait, first_busy, tries = FIRST_WAIT_S, None, 0
         while True:
             self._wait_for_turn()
-            answer = once()
+            with self._lanes():
+                answer = once()
             tries += 1
             status = status_of(answer)
             if status not in BUSY_STATUSES:

@@ -66,14 +66,6 @@ class CheckThreads:
         finally:
             setattr(self._local, flag, before)
 
-    def one_lane(self) -> contextlib.AbstractContextManager[None]:
-        """Reads made in this thread meanwhile stay in it (`side_by_side` one at a time): a
-        schemathesis engine's thread, one of --concurrency, sends one request at a time."""
-        return self._flagged("one_lane")
-
-    def in_one_lane(self) -> bool:
-        return getattr(self._local, "one_lane", False)
-
     def must_succeed(self) -> contextlib.AbstractContextManager[None]:
         """Writes this thread sends meanwhile are ones its check fails unless they succeed (a 2xx
         expected of each, right after it): the refusal guard leaves them out

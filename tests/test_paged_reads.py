@@ -45,11 +45,9 @@ class PagesInFlight:
                 self.now -= 1
 
 
-def _read_whole_group(concurrency: int, calendars: int, in_an_engine_lane: bool = False
-                      ) -> tuple[list[int], int, str, int]:
+def _read_whole_group(concurrency: int, calendars: int) -> tuple[list[int], int, str, int]:
     """(ids read, totalRecords, the query of the reading thread's last exchange, most pages in
-    flight at once) for a group of `calendars` behind pages of 5; read as the rules read it or
-    as a schemathesis engine's thread does (one request at a time, but for pages)."""
+    flight at once) for a group of `calendars` behind pages of 5."""
     app = create_app(profile=CAPPED)
     ctx = SuiteContext(resolve_options(SuiteOptions(
         base_url=None, app=app, apikey=APIKEY, user=USER, password=PASSWORD, group_id=GROUP,
@@ -60,15 +58,13 @@ def _read_whole_group(concurrency: int, calendars: int, in_an_engine_lane: bool 
         ctx.new_calendar(f"paged-{number}")
     pages = PagesInFlight(app.wsgi_app)
     app.wsgi_app = pages
-    with ctx.one_lane() if in_an_engine_lane else contextlib.nullcontext():
-        records, total = ctx.records_and_total()
+    records, total = ctx.records_and_total()
     last = ctx.last_exchange()
     return [record["id"] for record in records], total, last.query if last else "", pages.most
 
 
-@pytest.mark.parametrize("in_an_engine_lane", [False, True], ids=["rule", "engine"])
-def test_the_pages_of_a_capped_group_are_read_side_by_side(in_an_engine_lane):
-    ids, total, last_query, most = _read_whole_group(8, 23, in_an_engine_lane)
+def test_the_pages_of_a_capped_group_are_read_side_by_side():
+    ids, total, last_query, most = _read_whole_group(8, 23)
     assert total == 23 and len(ids) == len(set(ids)) == 23, (total, ids)
     assert ids == sorted(ids)
     assert most >= 4, f"at most {most} page(s) in flight at once: read one after the other"

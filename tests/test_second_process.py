@@ -182,6 +182,30 @@ def test_generated_writes_meet_the_same_calendars_after_rules_run_at_any_pace():
     assert _findings(beside) == _findings(alone)
 
 
+def test_both_processes_together_keep_to_the_concurrency():
+    """--concurrency bounds the requests on the wire, the generated ones and the suite's own, of
+    the two processes together: the child's share is held here while it runs."""
+    app, counts, lock = _listed_without_publicname(), {"now": 0, "most": 0}, threading.Lock()
+    served = app.wsgi_app
+
+    def counting(environ, start_response):
+        with lock:
+            counts["now"] += 1
+            counts["most"] = max(counts["most"], counts["now"])
+        try:
+            time.sleep(0.005)  # long enough for requests sent at once to meet
+            return served(environ, start_response)
+        finally:
+            with lock:
+                counts["now"] -= 1
+
+    app.wsgi_app = counting
+    with serving(app) as url:
+        result, forks = _run(url, 4, layers=RULES_AND_ENGINES)
+    assert forks == 1 and not _second_process_notes(result), result.notes
+    assert counts["most"] == 4, counts
+
+
 def test_a_second_process_waiting_for_its_lanes_is_not_taken_for_hung(monkeypatch):
     """At concurrency 2 the child has no lane beside the rules: it starts no request until they
     are done, however long they take, and that silence is not a hang."""

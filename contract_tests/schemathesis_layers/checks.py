@@ -72,8 +72,7 @@ def before_call(context, case, **kwargs):
             own_only = policy.own_only(case)
             policy.hold_writes(own_only)
             if "contract_refusal_changes_nothing" in policy.checks:
-                with policy.ctx.one_lane():
-                    policy.snapshots[id(case)] = policy.before_write(case, own_only)
+                policy.snapshots[id(case)] = policy.before_write(case, own_only)
             policy.sending(own_only)
             policy.ctx.gate.note_write()
 
@@ -203,8 +202,7 @@ def contract_refusal_changes_nothing(ctx, response, case):
         return SKIP
     try:
         what = f"a refused {case.method.upper()} ({response.status_code})"
-        with policy.ctx.one_lane():
-            policy.keep(expect_unchanged(policy.ctx, before, what, None))
+        policy.keep(expect_unchanged(policy.ctx, before, what, None))
     except CheckFailed as failed:
         rule_id = _REFUSAL_RULES.get(response.status_code, "invalid.rejected")
         raise AssertionError(f"[rule:{rule_id}] {failed.message}: {failed.actual}") from None
@@ -318,6 +316,18 @@ def contract_case_judged(ctx, response, case):
     return SKIP
 
 
+def _patched_before(transport: type, patch: str) -> bool:
+    """Whether `patch` was applied to `transport` already (and marks it so). The mark is on the
+    class, not on the method: another patch may wrap this one since, and a mark on the method
+    it replaced would be lost - each `install` then wrapped the send again (a generated request
+    went through the rate limit once per run made in the process, and held as many lanes)."""
+    mark = f"_contract_kit_{patch}"
+    if transport.__dict__.get(mark):
+        return True
+    setattr(transport, mark, True)
+    return False
+
+
 def _patch_patient_sends() -> None:
     """A generated request goes out as the suite's own do (pacing.PacedTransport.patiently): in
     the run's --max-rate bucket, and sent again while the deployment answers busy (429, 503),
@@ -327,9 +337,9 @@ def _patch_patient_sends() -> None:
     from schemathesis.transport import wsgi
 
     for transport in (over_http.RequestsTransport, wsgi.WSGITransport):
-        original = transport.send
-        if getattr(original, "_contract_kit_patient", False):
+        if _patched_before(transport, "patient"):
             continue
+        original = transport.send
 
         def send(self, case, *, session=None, _original=original, **kwargs):
             policy = _policy(case)
@@ -341,7 +351,6 @@ def _patch_patient_sends() -> None:
                              lambda answer: [(name, value) for name, values in answer.headers.items()
                                              for value in values])
 
-        send._contract_kit_patient = True  # type: ignore[attr-defined]
         transport.send = send
 
 
@@ -391,9 +400,9 @@ def _patch_wsgi_transport() -> None:
     WSGI transport, which hands it to Werkzeug: TypeError. Drop the socket-level settings there."""
     from schemathesis.transport import wsgi
 
-    original = wsgi.WSGITransport.send
-    if getattr(original, "_contract_kit", False):
+    if _patched_before(wsgi.WSGITransport, "wsgi"):
         return
+    original = wsgi.WSGITransport.send
 
     def send(self, case, *, session=None, **kwargs):
         import requests
@@ -403,5 +412,4 @@ def _patch_wsgi_transport() -> None:
                 kwargs.pop(name, None)
         return original(self, case, session=session, **kwargs)
 
-    send._contract_kit = True  # type: ignore[attr-defined]
     wsgi.WSGITransport.send = send

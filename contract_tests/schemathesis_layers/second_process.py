@@ -5,8 +5,8 @@ Drawing cases is CPU work under one GIL: at 50 ms from a deployment a conformanc
 by one core drawing cases, not by the network (benchmarks/RESULTS.md, "The conformance layer at
 50 ms: what bounds it"), while the rule layers before it mostly wait on the network. So the
 plan's runs that send nothing but GETs and logins - the read operations' examples and fuzzing
-phases - are forked into a child before the rules start (`start`), with a quarter of the lanes,
-and half once the rules are done (`Reads.run_beside`). The plan fixed what they read (plan.py),
+phases - are forked into a child before the rules start (`start`), with a quarter of the lanes
+(one at least once the rules are done: `Reads.run_beside`). The plan fixed what they read (plan.py),
 so they draw the cases a run at --concurrency 1 draws after the rules. Each is judged there as it
 ends (findings.judge) and its findings come back through a pipe, merged in the plan's order with
 every other run's: the same cases and the same findings as in one process.
@@ -68,9 +68,10 @@ def start(ctx: SuiteContext, plan: Plan) -> Reads | None:
     if not available(ctx) or not plan.reads or len(plan.reads) == len(plan.runs):
         return None
     assert isinstance(ctx.transport, PacedTransport)
-    # Beside the rules a quarter of the lanes (they wait on the network: 8 lanes of theirs took
-    # 12.2 s at 50 ms, 6 took 12.6-12.9 s, 4 took 15.1 s); half beside the other engine runs.
-    return Reads(ctx, ctx.transport, plan, early=ctx.concurrency // 4, share=max(1, ctx.concurrency // 2))
+    # A quarter of the lanes: beside the rules, which wait on the network (8 lanes of theirs took
+    # 12.2 s at 50 ms, 6 took 12.6-12.9 s, 4 took 15.1 s), and after them, when the write engines'
+    # chains here are the longest path and the child has little left (benchmarks/RESULTS.md).
+    return Reads(ctx, ctx.transport, plan, early=ctx.concurrency // 4, share=max(1, ctx.concurrency // 4))
 
 
 def _run_here(jobs: Sequence[Job], numbers: Sequence[int], concurrency: int, order: Sequence[int],
@@ -175,7 +176,7 @@ class Reads:
             on_cases(before)
 
     def _give_more_lanes(self) -> None:
-        """The rules are done: the child's share grows to half the lanes, and its logins start."""
+        """The rules are done: the child's logins start, and its share grows to one lane if it had none."""
         self.transport.take_lanes(self._more_lanes)  # free: the rules are done
         with self._lock:
             if self._ended:
