@@ -32,6 +32,7 @@ import functools
 import multiprocessing
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -242,6 +243,7 @@ def _child_main(sending: Any, lanes_given: Any, ctx: SuiteContext, plan: Plan, e
     # must not interrupt it half-way instead (its findings would be lost, not its requests).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _close_listening_sockets()
     transport.keep_lanes(early)
     busy_before = Counter(transport.busy)  # the parent's, copied by the fork
     lock = threading.Lock()
@@ -287,6 +289,27 @@ def _child_main(sending: Any, lanes_given: Any, ctx: SuiteContext, plan: Plan, e
     done.set()
     send("answer", answer)
     sending.close()
+
+
+def _close_listening_sockets() -> None:
+    """A server the parent process serves in a thread (a test's, an integrator's fixture) must
+    stop when the parent stops it: this process's copy of its listening socket kept it listening,
+    connections accepted by the kernel and never answered, each request waiting out --timeout.
+    The copies are closed here, the objects that hold them left alone (no thread of theirs runs
+    in this process)."""
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            copy = socket.socket(fileno=int(name))
+        except (OSError, ValueError):
+            continue  # not a socket (a pipe, a file), or gone meanwhile (the listing's own)
+        try:
+            listening = copy.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+        except OSError:
+            listening = 0
+        if listening:
+            copy.close()
+        else:
+            copy.detach()
 
 
 def _after(event: threading.Event, job: Job, on_cases: OnCases) -> EngineFindings:
