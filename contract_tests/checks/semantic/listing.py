@@ -162,6 +162,9 @@ def sort_order(ctx: SuiteContext) -> None:
 
 
 def _search_needles(ctx: SuiteContext) -> list[str]:
+    """The first words of the group's first names and publicnames, and a word of a publicname
+    that its calendar's name lacks: only such a word shows whether search looks in publicname
+    too (the first ones may all be in names as well - calendars an earlier run left, say)."""
     needles: list[str] = []
     for record in ctx.baseline:
         for key in ("name", "publicname"):
@@ -170,6 +173,11 @@ def _search_needles(ctx: SuiteContext) -> list[str]:
                 needles.append(words[0][:5])
         if len(needles) >= 3:
             break
+    publicname_only = next((word[:5] for record in ctx.baseline
+                            for word in textmatch.ascii_words(record.get("publicname"))
+                            if not textmatch.contains(record.get("name"), word[:5])), None)
+    if publicname_only is not None and publicname_only not in needles:
+        needles.append(publicname_only)
     if not ctx.read_only:
         ctx.own_calendar()
         needles.append(f"Kit-{ctx.run_id}".upper())  # in every name of ours, in another case
