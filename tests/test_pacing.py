@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from in_flight import count_in_flight
 from suite_runs import options
 
 from contract_tests.gate import Gate
@@ -290,21 +291,8 @@ def test_at_most_concurrency_requests_are_on_the_wire_across_identities():
 def test_a_whole_run_keeps_to_its_concurrency():
     """Rules side by side, a rule's reads side by side inside its hold, engine runs side by side
     with their snapshots: never more than --concurrency requests at the deployment at once."""
-    app, counts, lock = create_app(), {"now": 0, "most": 0}, threading.Lock()
-    served = app.wsgi_app
-
-    def counting(environ, start_response):
-        with lock:
-            counts["now"] += 1
-            counts["most"] = max(counts["most"], counts["now"])
-        try:
-            time.sleep(0.002)  # long enough for requests sent at once to meet
-            return served(environ, start_response)
-        finally:
-            with lock:
-                counts["now"] -= 1
-
-    app.wsgi_app = counting
+    app = create_app()
+    counts = count_in_flight(app, 0.002)
     result = run_suite(options(app, level="documented", concurrency=3, max_examples=3,
                                layers=("semantic", "auth", "conformance")))
     assert result.passed, result.summary()

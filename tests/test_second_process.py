@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import requests
+from in_flight import count_in_flight
 from planted_faults import CATALOGUE
 from planted_faults.plumbing import after_request, calendars_in
 from suite_runs import options
@@ -185,21 +186,8 @@ def test_generated_writes_meet_the_same_calendars_after_rules_run_at_any_pace():
 def test_both_processes_together_keep_to_the_concurrency():
     """--concurrency bounds the requests on the wire, the generated ones and the suite's own, of
     the two processes together: the child's share is held here while it runs."""
-    app, counts, lock = _listed_without_publicname(), {"now": 0, "most": 0}, threading.Lock()
-    served = app.wsgi_app
-
-    def counting(environ, start_response):
-        with lock:
-            counts["now"] += 1
-            counts["most"] = max(counts["most"], counts["now"])
-        try:
-            time.sleep(0.005)  # long enough for requests sent at once to meet
-            return served(environ, start_response)
-        finally:
-            with lock:
-                counts["now"] -= 1
-
-    app.wsgi_app = counting
+    app = _listed_without_publicname()
+    counts = count_in_flight(app, 0.005)
     with serving(app) as url:
         result, forks = _run(url, 4, layers=RULES_AND_ENGINES)
     assert forks == 1 and not _second_process_notes(result), result.notes

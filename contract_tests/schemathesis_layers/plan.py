@@ -75,8 +75,7 @@ class Plan:
         return [number for number, (_, run) in enumerate(self.runs) if run.writes_nothing]
 
     def operations(self) -> list[str | None]:
-        """Each run's operation, None for one that is not conformance's (partitions.writers)."""
-        return [run.operation if layer == "conformance" else None for layer, run in self.runs]
+        return _operations(self.runs)
 
 
 def plan_engines(ctx: SuiteContext, layers: Sequence[str]) -> Plan:
@@ -90,8 +89,7 @@ def plan_engines(ctx: SuiteContext, layers: Sequence[str]) -> Plan:
             skipped[layer] = skip
             continue
         runs += [(layer, engine) for run in _runs(ctx, layer) for engine in _engines(ctx, layer, run)]
-    operations = [run.operation if layer == "conformance" else None for layer, run in runs]
-    writing = set(writers(operations))
+    writing = set(writers(_operations(runs)))
     # Longest first: the engines that write one calendar (a snapshot after each refusal), then
     # the other negative ones (more cases than positive: the coverage phase's).
     order = sorted(range(len(runs)),
@@ -99,6 +97,11 @@ def plan_engines(ctx: SuiteContext, layers: Sequence[str]) -> Plan:
     own = ctx.created_ids(ctx.group_id)
     readable = own[:READABLE_EACH] + [record["id"] for record in ctx.baseline[:READABLE_EACH]]
     return Plan(tuple(layers), runs, order, readable, skipped)
+
+
+def _operations(runs: list[tuple[str, Run]]) -> list[str | None]:
+    """Each run's operation, None for one that is not conformance's (partitions.writers)."""
+    return [run.operation if layer == "conformance" else None for layer, run in runs]
 
 
 def spec_of(ctx: SuiteContext, run: Run) -> dict[str, Any]:

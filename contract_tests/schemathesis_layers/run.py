@@ -43,12 +43,13 @@ def run_layers(ctx: SuiteContext, plan: Plan, result: Any, on_cases: Callable[[i
     install()
     started = time.monotonic()
     outcomes: dict[str, dict[str, Outcome]] = {layer: {} for layer in plan.layers}
+    operations = plan.operations()
     running = [layer for layer in plan.layers if layer not in plan.skipped]
     if running:
-        _make_targets(ctx, running[0], outcomes[running[0]], len(writers(plan.operations())))
+        _make_targets(ctx, running[0], outcomes[running[0]], len(writers(operations)))
     side_by_side = ctx.concurrency > 1 and len(plan.runs) > 1
     # Generated PUT/DELETE land on the calendars of ours there are now (see Policy.part).
-    parts = partitions(plan.operations(), ctx.created_ids(ctx.group_id))
+    parts = partitions(operations, ctx.created_ids(ctx.group_id))
     counted = _locked(on_cases) if on_cases is not None and side_by_side else on_cases
     concurrency = ctx.concurrency if side_by_side else 1
     to_run = jobs(ctx, plan, parts, WriteTurns(side_by_side))
