@@ -8,6 +8,7 @@ suite in-process or as the CLI in a process of its own."""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import multiprocessing
 import os
@@ -215,6 +216,40 @@ def test_a_second_process_that_dies_has_its_runs_run_again_here(alone, monkeypat
     assert forks == 1
     notes = _second_process_notes(beside)
     assert len(notes) == 1 and "exit code -9" in notes[0], beside.notes
+    assert _findings(beside) == _findings(alone)
+
+
+class _DiesAfterItsFirstCases:
+    """The child's end of the pipe, which kills the child once it has reported some cases."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def send(self, message: tuple[str, Any]) -> None:
+        self.connection.send(message)
+        if message[0] == "cases":
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def test_the_cases_of_a_second_process_that_dies_mid_way_are_counted_once(alone, monkeypatch):
+    """Its runs run again here and draw the cases it had reported: the progress line counts each
+    once, as many as the report says were generated."""
+    child_main = second_process._child_main
+    monkeypatch.setattr(second_process, "_child_main",
+                        lambda sending, *args: child_main(_DiesAfterItsFirstCases(sending), *args))
+    stream = io.StringIO()
+    with serving(_listed_without_publicname()) as url:
+        beside, forks = _run(url, 8, quiet=False, stream=stream, progress="lines")
+    assert forks == 1
+    notes = _second_process_notes(beside)
+    assert len(notes) == 1 and "exit code -9" in notes[0], beside.notes
+    closing = [line for line in stream.getvalue().splitlines() if line.startswith("conformance layer:")]
+    counted = re.search(r"([0-9]+) cases generated", closing[-1])
+    assert counted is not None, closing
+    assert int(counted[1]) == beside.cases == alone.cases
     assert _findings(beside) == _findings(alone)
 
 

@@ -83,6 +83,23 @@ def _run_here(jobs: Sequence[Job], numbers: Sequence[int], concurrency: int, ord
                        _renumbered(order, numbers))
 
 
+def _counted_past(on_cases: OnCases, already: int) -> OnCases:
+    """`on_cases` for the child's runs run again here: they draw the cases the child drew, and
+    the first `already` of them were counted when the child reported them."""
+    if on_cases is None or not already:
+        return on_cases
+    lock, left = threading.Lock(), [already]
+
+    def count(cases: int) -> None:
+        with lock:
+            seen = min(cases, left[0])
+            left[0] -= seen
+        if cases > seen:
+            on_cases(cases - seen)
+
+    return count
+
+
 def _renumbered(order: Sequence[int], numbers: Sequence[int]) -> list[int]:
     """`order` restricted to `numbers`, each given as its place in `numbers`."""
     place = {number: index for index, number in enumerate(numbers)}
@@ -115,6 +132,7 @@ class Reads:
         self._ended = False
         self._on_cases: OnCases = None
         self._cases_before = 0  # cases counted before run_beside: the engine layer's, not the rules'
+        self._reported = 0  # cases the child reported in all: counted once, even if its runs run again
         self._last_change, self._watching = time.monotonic(), False
         # A request may take --timeout, a busy answer's back-off LONGEST_WAIT_S before the next
         # try, and Hypothesis may draw for a while between two requests.
@@ -157,7 +175,7 @@ class Reads:
                 raise StayedBusy(self.transport.gone[0])
             notes.append(f"the second process of the engine runs that change nothing ended without their "
                          f"findings ({self.why}): its {len(away)} runs ran again in the suite's own")
-            found_away = _run_here(jobs, away, concurrency, order, on_cases)
+            found_away = _run_here(jobs, away, concurrency, order, _counted_past(on_cases, self._reported))
         found = dict(zip(here, found_here, strict=True)) | dict(zip(away, found_away, strict=True))
         return [found[number] for number in range(len(jobs))]
 
@@ -191,6 +209,7 @@ class Reads:
 
     def _cases(self, count: int) -> None:
         with self._lock:
+            self._reported += count
             report = self._on_cases
             if report is None:
                 self._cases_before += count
