@@ -5,6 +5,7 @@ from __future__ import annotations
 from proxy_bench import targets as proxy_targets
 from report_format import EXTERNAL, OP_NAMES, load_cell
 from report_worst import worst_targets
+from slow_network import targets as slow_targets
 
 
 def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
@@ -57,6 +58,7 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
         reason = contract.get("reason") or contract.get("error") or "not measured"
         rows.append(("strict contract run ≤ 120 s", f"TODO: {reason}", "—", None))
     rows += proxy_targets(results)
+    rows += slow_targets(results)
     return rows
 
 
