@@ -15,18 +15,19 @@ from .others import others_write, unjudged
 from .spec_facts import path_values
 
 
-def snapshot(ctx: SuiteContext, extra_ids: Iterable[int] = (), hidden: frozenset[int] = frozenset()
+def snapshot(ctx: SuiteContext, extra_ids: Iterable[int] = (), seen: frozenset[int] | None = None
              ) -> dict[str, Any]:
     """The group's calendar ids and totalRecords, and the full records of our own calendars
-    and of `extra_ids` (None for one that does not answer 200); calendars in `hidden` left out
-    of all three (others may write them meanwhile: see schemathesis_layers.partitions).
+    and of `extra_ids` (None for one that does not answer 200); with `seen`, as if the group
+    held only those calendars and `extra_ids` (an engine's partition: other engines write
+    elsewhere meanwhile, see schemathesis_layers.partitions).
 
     The last snapshot is read again only if a write was sent or answered since: the one taken
     after a refused write is the one taken before the next (a request or two fewer per write).
-    A view with `hidden` calendars is never kept: writes to them may be in flight."""
+    A view of `seen` calendars is never kept here: writes elsewhere may be in flight."""
     extra = list(extra_ids)
-    if hidden:
-        return _without(_snapshot(ctx, extra), hidden)
+    if seen is not None:
+        return _within(_snapshot(ctx, extra), seen | set(extra))
     writes = ctx.gate.writes
     last = ctx.cache.get("last-snapshot")
     if last is not None and last[0] == writes and set(extra) <= last[1]["own"].keys():
@@ -37,13 +38,13 @@ def snapshot(ctx: SuiteContext, extra_ids: Iterable[int] = (), hidden: frozenset
     return taken
 
 
-def _without(taken: dict[str, Any], hidden: frozenset[int]) -> dict[str, Any]:
-    """`taken` as if the `hidden` calendars were not in the group (totalRecords less those listed)."""
-    listed = [calendar_id for calendar_id in taken["ids"] if calendar_id in hidden]
-    total = taken["total"] - len(listed) if isinstance(taken["total"], int) else taken["total"]
-    return {"ids": [calendar_id for calendar_id in taken["ids"] if calendar_id not in hidden],
-            "total": total, "own": {k: v for k, v in taken["own"].items() if k not in hidden},
-            "kits": taken["kits"] - hidden, "hidden": hidden}
+def _within(taken: dict[str, Any], seen: frozenset[int]) -> dict[str, Any]:
+    """`taken` as if the group held only the calendars `seen` (totalRecords: those listed).
+    Whatever changes elsewhere - another engine's writes, and what a faulty deployment does
+    beside them - cannot show in it, whether engines run side by side or one at a time."""
+    ids = [calendar_id for calendar_id in taken["ids"] if calendar_id in seen]
+    return {"ids": ids, "total": len(ids), "own": {k: v for k, v in taken["own"].items() if k in seen},
+            "kits": frozenset(), "seen": seen}
 
 
 def _snapshot(ctx: SuiteContext, extra: list[int]) -> dict[str, Any]:
@@ -72,7 +73,7 @@ def expect_unchanged(ctx: SuiteContext, before: dict[str, Any], what: str,
     """Fails (CheckFailed) on any difference; the snapshot taken after, when there is none.
     `exchange`: the request judged, or the requests sent together (refused_together), of which
     a failure names the likeliest cause."""
-    after = snapshot(ctx, before["own"], before.get("hidden", frozenset()))
+    after = snapshot(ctx, before["own"], before.get("seen"))
     together = ""
     if isinstance(exchange, Sequence):
         sent = list(exchange)

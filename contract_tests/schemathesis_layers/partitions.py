@@ -3,10 +3,13 @@ not take turns for every write.
 
 The engines of the operations that write one calendar (PUT, DELETE of /calendars/{id}) each get
 calendars of ours no other engine writes, and an unknown id of their own. A write steered there
-holds the write turns shared with the other engines' (steer.WriteTurns) and is judged on the
-group without the other partitions (unchanged.snapshot's `hidden`): whatever those engines do
-meanwhile cannot show in its verdict. Any other generated write (a create, a method a path does
-not serve, an id left unsteered) goes alone and is judged on the whole group.
+holds the write turns shared with the other engines' (steer.WriteTurns) and is judged on those
+calendars alone (`Partition.seen`, unchanged.snapshot): whatever else changes meanwhile - the
+other engines' writes, and what a faulty deployment does beside them, such as a refused PUT
+that creates a calendar elsewhere - cannot show in its verdict, whether the engines run side by
+side or one at a time. Such a side effect is the rules' to find (notfound.unknown, invalid.*),
+which judge a refused write on the whole group. Any other generated write (a create, a method a
+path does not serve, an id left unsteered) goes alone and is judged on the whole group.
 The partitions depend on the plan and the calendars only, so that a run at --concurrency 1
 judges every write on the same view as one at 8.
 """
@@ -26,7 +29,11 @@ class Partition:
     targets: tuple[int, ...]  # where the engine's PUT/DELETE go (Policy.targets)
     own: frozenset[int] = frozenset()  # empty: the engine has no partition (targets are shared)
     unknown_id: int = UNKNOWN_ID
-    hidden: frozenset[int] = frozenset()
+
+    @property
+    def seen(self) -> frozenset[int]:
+        """What a write that can only reach this partition is judged on."""
+        return self.own | {self.unknown_id}
 
 
 def writers(operations: Sequence[str | None]) -> list[int]:
@@ -44,7 +51,5 @@ def partitions(operations: Sequence[str | None], targets: Sequence[int]) -> list
         return [shared] * len(operations)
     owned = {index: (tuple(targets[number::len(writing)]), UNKNOWN_ID - 1 - number)
              for number, index in enumerate(writing)}
-    everything = frozenset().union(*(set(own) | {unknown} for own, unknown in owned.values()))
-    return [Partition(owned[index][0], frozenset(owned[index][0]), owned[index][1],
-                      everything - set(owned[index][0]) - {owned[index][1]})
+    return [Partition(owned[index][0], frozenset(owned[index][0]), owned[index][1])
             if index in owned else shared for index in range(len(operations))]

@@ -114,8 +114,8 @@ class Policy:
             held.close()
 
     def before_write(self, case: Any, own_only: bool) -> dict[str, Any]:
-        """The state a write is judged against: the whole group, or without the other engines'
-        partitions for a write that can only reach this engine's own (`own_only`)."""
+        """The state a write is judged against: the whole group, or this engine's own calendars
+        alone for a write that can only reach them (`own_only`; partitions.py)."""
         calendar_id = _leading_int((case.path_parameters or {}).get("calendar_id", ""))
         extra = [calendar_id] if calendar_id else []
         kept, self.kept = self.kept, None
@@ -123,10 +123,10 @@ class Policy:
             return snapshot(self.ctx, extra)
         if kept is not None and kept[0] == self.turns.alone_count() and set(extra) <= kept[1]["own"].keys():
             return kept[1]
-        return snapshot(self.ctx, extra, self.part.hidden)
+        return snapshot(self.ctx, extra, self.part.seen)
 
     def keep(self, after: dict[str, Any]) -> None:
-        if self.turns is not None and after.get("hidden"):
+        if self.turns is not None and after.get("seen") is not None:
             self.kept = (self.turns.alone_count(), after)
 
     def steer(self, case: Any) -> None:
