@@ -24,23 +24,13 @@ from pathlib import Path
 
 import peers
 
+from contract_tests.model import DEFAULT_CONCURRENCY, DEFAULT_MAX_OWN_CALENDARS
+
 TIMEOUT_S = 900
 LATENCIES_MS = (0, 20, 50)
 LEVELS = ("documented", "strict")
 SEED = 1
 OTHER = ["--other-user", "pro5@demo.test", "--other-password", "other-password", "--other-group-id", "5"]
-
-
-def _default_concurrency() -> int:
-    from contract_tests.model import DEFAULT_CONCURRENCY
-
-    return DEFAULT_CONCURRENCY
-
-
-def _default_bound() -> int:
-    from contract_tests.model import DEFAULT_MAX_OWN_CALENDARS
-
-    return DEFAULT_MAX_OWN_CALENDARS
 
 
 def _control(base_url: str, method: str, path: str, body: dict | None = None) -> None:
@@ -86,7 +76,7 @@ def run_once(base_url: str, latency_ms: int, level: str, concurrency: int, work:
 
 
 def measure(work: Path, log=print, latencies=LATENCIES_MS, levels=LEVELS) -> dict:
-    default = _default_concurrency()
+    default = DEFAULT_CONCURRENCY
     rows = []
     peer = peers.mock_peer(name="mock-slow", server="waitress")
     running = peers.Running(peer, work)
@@ -132,7 +122,7 @@ def section_markdown(results: dict) -> str:
     if not slow or "rows" not in slow:
         return f"{title}\n\nnot measured ({(slow or {}).get('error', 'run `--only slow`')})\n"
     lines = [title, "", f"The suite (`--seed {SEED}`, two identities, the footprint bound a deployment gets: "
-             f"`--max-own-calendars {_default_bound()}`) against "
+             f"`--max-own-calendars {DEFAULT_MAX_OWN_CALENDARS}`) against "
              f"`{slow['server']}`, every API request delayed by a `delay` fault. Targets at 50 ms: "
              f"documented <= {slow['targets']['documented_50ms_s']} s, strict <= "
              f"{slow['targets']['strict_50ms_s']} s. Default concurrency {slow['default_concurrency']}.", "",
@@ -157,8 +147,8 @@ if __name__ == "__main__":
     parser.add_argument("concurrency", type=int)
     parser.add_argument("layers", nargs="?")
     parser.add_argument("--max-own-calendars", type=int, default=None,
-                        help=f"the footprint bound (default: a deployment's, {_default_bound()}, as in the "
-                        "section's rows; 0: none)")
+                        help=f"the footprint bound (default: a deployment's, {DEFAULT_MAX_OWN_CALENDARS}, "
+                        "as in the section's rows; 0: none)")
     parser.add_argument("--runs", type=int, default=1,
                         help="runs in a row on one mock, reset only before the first")
     args = parser.parse_args()

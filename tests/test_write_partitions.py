@@ -1,5 +1,5 @@
 """Generated writes side by side: each engine that writes one calendar gets calendars of its own
-(partitions.py), its writes there take their turns shared and are judged without the others'.
+(partitions.py), its writes there take their turns shared and are judged on its calendars alone.
 A refused write that leaves a trace on its own calendar is still caught, with the same finding
 at --concurrency 1 and 8; writes elsewhere still go alone; a waiting one is not held off."""
 
@@ -81,10 +81,8 @@ def test_a_side_effect_outside_an_engines_calendars_shows_in_no_other_engines_ve
     its own calendars only: the same findings, as often, at 1 and 8."""
     seen = []
     for concurrency in (1, 8):
-        result = run_suite(SuiteOptions(
-            base_url=None, app=CATALOGUE["unknown_put_creates"].build(), apikey=APIKEY, user=USER,
-            password=PASSWORD, group_id=GROUP, level="strict", max_examples=3, seed=1, read_only=False,
-            layers=("conformance",), junit_xml=None, quiet=True, concurrency=concurrency))
+        result = _conformance_run(CATALOGUE["unknown_put_creates"].build(), concurrency, seed=1,
+                                  max_examples=3)
         seen.append(sorted((failure.rule_id, failure.operation, failure.occurrences)
                            for failure in result.failures))
     assert seen[0] == seen[1]
@@ -143,10 +141,10 @@ def refusals_touch_their_calendar(app):
     return app
 
 
-def _conformance_run(concurrency: int) -> SuiteResult:
+def _conformance_run(app, concurrency: int, seed: int = 7, max_examples: int = 5) -> SuiteResult:
     return run_suite(SuiteOptions(
-        base_url=None, app=refusals_touch_their_calendar(create_app()), apikey=APIKEY, user=USER,
-        password=PASSWORD, group_id=GROUP, level="strict", max_examples=5, seed=7, read_only=False,
+        base_url=None, app=app, apikey=APIKEY, user=USER, password=PASSWORD, group_id=GROUP,
+        level="strict", max_examples=max_examples, seed=seed, read_only=False,
         layers=("conformance",), junit_xml=None, quiet=True, concurrency=concurrency))
 
 
@@ -155,7 +153,7 @@ def test_a_refused_generated_write_that_leaves_a_trace_is_caught_at_any_concurre
     holds it whatever the other engines write meanwhile; the same findings at 1 and 8."""
     findings, messages = [], []
     for concurrency in (1, 8):
-        result = _conformance_run(concurrency)
+        result = _conformance_run(refusals_touch_their_calendar(create_app()), concurrency)
         assert not result.passed
         refusals = [failure for failure in result.failures
                     if "contract_refusal_changes_nothing" in failure.message]
